@@ -1,0 +1,40 @@
+/**
+ * Installs the Debian packages listed in packages.ts that are not installed yet. Idempotent and quick when
+ * everything is present (one dpkg-query). Needs root for the install step; says what to run otherwise.
+ */
+import { execa } from 'execa';
+import { hostPackages } from './packages.js';
+
+async function missingPackages(wanted: readonly string[]): Promise<string[]> {
+  const result = await execa('dpkg-query', ['-W', '-f', '${Package} ${db:Status-Status}\n', ...wanted], { reject: false });
+  const installed = new Set(
+    result.stdout.split('\n').filter((line) => line.endsWith(' installed')).map((line) => line.split(' ')[0]),
+  );
+  return wanted.filter((name) => !installed.has(name));
+}
+
+export async function installHostPackages(): Promise<void> {
+  const wanted = [...new Set(hostPackages.flatMap((set) => set.packages))].sort();
+  const missing = await missingPackages(wanted);
+  if (missing.length === 0) {
+    console.log(`prereqs: all ${wanted.length} host packages present`);
+    return;
+  }
+  if (process.getuid?.() !== 0) {
+    throw new Error(`prereqs: missing Debian packages: ${missing.join(' ')}; run: sudo apt-get install -y --no-install-recommends ${missing.join(' ')}`);
+  }
+  console.log(`prereqs: installing ${missing.length} Debian packages: ${missing.join(' ')}`);
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  const lock = ['-o', 'DPkg::Lock::Timeout=600'];
+  await execa('apt-get', [...lock, 'update', '-q'], { env, stdout: 'inherit', stderr: 'inherit' });
+  await execa('apt-get', [...lock, 'install', '-y', '-q', '--no-install-recommends', ...missing], { env, stdout: 'inherit', stderr: 'inherit' });
+  const still = await missingPackages(wanted);
+  if (still.length > 0) throw new Error(`prereqs: apt-get finished but these are still missing: ${still.join(' ')}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  installHostPackages().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
