@@ -1,0 +1,77 @@
+/** metadata.yaml, config.yaml and actions.yaml of a charm directory, read once and typed. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import type { ConfigValue } from './hookenv/tools.js';
+
+export interface RelationMeta {
+  readonly interface: string;
+  readonly scope?: 'global' | 'container';
+  readonly limit?: number;
+  readonly optional?: boolean;
+}
+
+export interface ConfigOptionMeta {
+  readonly type: 'string' | 'int' | 'float' | 'boolean' | 'secret';
+  readonly default?: ConfigValue | null;
+  readonly description?: string;
+}
+
+export interface ActionMeta {
+  readonly description?: string;
+  readonly params?: Readonly<Record<string, Record<string, unknown>>>;
+  readonly required?: readonly string[];
+  readonly additionalProperties?: boolean;
+}
+
+export interface CharmMeta {
+  readonly name: string;
+  readonly subordinate: boolean;
+  readonly provides: Readonly<Record<string, RelationMeta>>;
+  readonly requires: Readonly<Record<string, RelationMeta>>;
+  readonly peers: Readonly<Record<string, RelationMeta>>;
+  readonly extraBindings: readonly string[];
+  readonly options: Readonly<Record<string, ConfigOptionMeta>>;
+  readonly actions: Readonly<Record<string, ActionMeta>>;
+}
+
+function readYaml(path: string): Record<string, unknown> {
+  if (!existsSync(path)) return {};
+  const doc = yaml.load(readFileSync(path, 'utf8'));
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${path}: expected a YAML mapping at the top level`);
+  return doc as Record<string, unknown>;
+}
+
+export function parseCharmMeta(metadata: Record<string, unknown>, config: Record<string, unknown>, actions: Record<string, unknown>): CharmMeta {
+  if (typeof metadata.name !== 'string' || metadata.name === '') throw new Error('metadata.yaml: `name` is required');
+  const relations = (key: string): Record<string, RelationMeta> => (metadata[key] ?? {}) as Record<string, RelationMeta>;
+  const extra = metadata['extra-bindings'];
+  return Object.freeze({
+    name: metadata.name,
+    subordinate: metadata.subordinate === true,
+    provides: relations('provides'),
+    requires: relations('requires'),
+    peers: relations('peers'),
+    extraBindings: extra && typeof extra === 'object' ? Object.keys(extra) : [],
+    options: (config.options ?? {}) as Record<string, ConfigOptionMeta>,
+    actions: actions as Record<string, ActionMeta>,
+  });
+}
+
+export function loadCharmMeta(charmDir: string): CharmMeta {
+  return parseCharmMeta(
+    readYaml(join(charmDir, 'metadata.yaml')),
+    readYaml(join(charmDir, 'config.yaml')),
+    readYaml(join(charmDir, 'actions.yaml')),
+  );
+}
+
+/** Every endpoint name the charm declares, sorted, with its role. */
+export function endpointsOf(meta: CharmMeta): { name: string; role: 'provides' | 'requires' | 'peers'; meta: RelationMeta }[] {
+  const out: { name: string; role: 'provides' | 'requires' | 'peers'; meta: RelationMeta }[] = [];
+  for (const role of ['provides', 'requires', 'peers'] as const) {
+    for (const [name, rel] of Object.entries(meta[role])) out.push({ name, role, meta: rel });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+}

@@ -1,0 +1,192 @@
+/**
+ * Base class for interface endpoints (charms.reactive's Endpoint): relations with their joined units and data,
+ * automatic `endpoint.<name>.*` flags, and publishing through a per-relation bag that is diffed against what this
+ * unit last sent and flushed with one relation-set per relation at the end of a successful hook.
+ */
+import { compareUnits, relationNumber } from './hookenv/args.js';
+import type { HookEnvironment } from './hookenv/environment.js';
+import type { RelationData } from './hookenv/tools.js';
+import type { FlagStore } from './flags.js';
+import type { KeyValueStore } from './kv.js';
+
+/** What the framework loads for one relation: the remote units' bags and the remote application bag. */
+export interface RelationSnapshot {
+  readonly id: string;
+  readonly remoteApp: string;
+  readonly units: Readonly<Record<string, RelationData>>;
+  readonly app: RelationData;
+}
+
+export interface EndpointContext {
+  readonly env: HookEnvironment;
+  readonly isLeader: boolean;
+  readonly flags: FlagStore;
+  readonly kv: KeyValueStore;
+  log(message: string): void;
+}
+
+/** JSON-decoded view with fallback to the raw string (a value that is not JSON is returned as it is). */
+export function decodeReceived(raw: RelationData): Readonly<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!value) {
+      out[key] = value;
+      continue;
+    }
+    try {
+      out[key] = JSON.parse(value);
+    } catch {
+      out[key] = value;
+    }
+  }
+  return Object.freeze(out);
+}
+
+/** A bag of our own relation data; `null` deletes a key. Values are strings on the wire. */
+export class PublishBag {
+  private readonly current: Map<string, string>;
+
+  constructor(readonly published: Readonly<Record<string, string>>, private readonly guard: () => void = () => undefined) {
+    this.current = new Map(Object.entries(published));
+  }
+
+  setRaw(key: string, value: string | null | undefined): void {
+    this.guard();
+    if (value === null || value === undefined || value === '') this.current.delete(key);
+    else this.current.set(key, value);
+  }
+
+  get(key: string): string | undefined {
+    return this.current.get(key);
+  }
+
+  /** Keys whose value differs from what was published; deleted keys map to null. */
+  diff(): Record<string, string | null> {
+    const changes: Record<string, string | null> = {};
+    for (const [key, value] of this.current) if (this.published[key] !== value) changes[key] = value;
+    for (const key of Object.keys(this.published)) if (!this.current.has(key)) changes[key] = null;
+    return changes;
+  }
+
+  snapshot(): Record<string, string> {
+    return Object.fromEntries([...this.current.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+}
+
+/** Encodes values as JSON (sorted keys) before they go into a PublishBag. */
+export class JsonPublisher {
+  constructor(private readonly bag: PublishBag) {}
+  set(key: string, value: unknown): void {
+    this.bag.setRaw(key, value === null || value === undefined ? null : JSON.stringify(sortKeys(value)));
+  }
+  get(key: string): unknown {
+    const raw = this.bag.get(key);
+    return raw === undefined ? undefined : JSON.parse(raw);
+  }
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value as object).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}
+
+export class RelationUnit {
+  readonly received: Readonly<Record<string, unknown>>;
+  constructor(readonly name: string, readonly relation: Relation, readonly receivedRaw: RelationData) {
+    this.received = decodeReceived(receivedRaw);
+  }
+  get appName(): string {
+    return this.name.split('/')[0] ?? '';
+  }
+}
+
+export class Relation {
+  readonly units: readonly RelationUnit[];
+  readonly receivedAppRaw: RelationData;
+  readonly receivedApp: Readonly<Record<string, unknown>>;
+  readonly toPublishRaw: PublishBag;
+  readonly toPublish: JsonPublisher;
+  readonly toPublishAppRaw: PublishBag;
+  readonly toPublishApp: JsonPublisher;
+
+  constructor(
+    snapshot: RelationSnapshot,
+    published: { unit: Readonly<Record<string, string>>; app: Readonly<Record<string, string>> },
+    isLeader: boolean,
+  ) {
+    this.id = snapshot.id;
+    this.remoteApp = snapshot.remoteApp;
+    this.units = Object.keys(snapshot.units)
+      .sort(compareUnits)
+      .map((name) => new RelationUnit(name, this, snapshot.units[name] ?? {}));
+    this.receivedAppRaw = snapshot.app;
+    this.receivedApp = decodeReceived(snapshot.app);
+    this.toPublishRaw = new PublishBag(published.unit);
+    this.toPublish = new JsonPublisher(this.toPublishRaw);
+    this.toPublishAppRaw = new PublishBag(published.app, () => {
+      if (!isLeader) throw new Error(`cannot write application data of relation ${snapshot.id}: this unit is not the leader`);
+    });
+    this.toPublishApp = new JsonPublisher(this.toPublishAppRaw);
+  }
+
+  readonly id: string;
+  readonly remoteApp: string;
+
+  get number(): number {
+    return relationNumber(this.id);
+  }
+}
+
+export class Endpoint {
+  /** Suffixes of the interface flags this endpoint class manages (`endpoint.<name>.<suffix>`), for typing. */
+  static readonly flagSuffixes: readonly string[] = [];
+
+  constructor(readonly name: string, readonly relations: readonly Relation[], protected readonly ctx: EndpointContext) {}
+
+  get allJoinedUnits(): readonly RelationUnit[] {
+    return this.relations.flatMap((r) => r.units);
+  }
+
+  get isJoined(): boolean {
+    return this.relations.some((r) => r.units.length > 0);
+  }
+
+  flag(suffix: string): string {
+    return `endpoint.${this.name}.${suffix}`;
+  }
+
+  isFlagSet(suffix: string): boolean {
+    return this.ctx.flags.isSet(this.flag(suffix));
+  }
+
+  setFlag(suffix: string): void {
+    this.ctx.flags.set(this.flag(suffix));
+  }
+
+  clearFlag(suffix: string): void {
+    this.ctx.flags.clear(this.flag(suffix));
+  }
+
+  toggleFlag(suffix: string, on: boolean): void {
+    this.ctx.flags.toggle(this.flag(suffix), on);
+  }
+
+  /** Units that departed since the list was last cleared (persisted across hooks). */
+  get departedUnits(): readonly string[] {
+    return this.ctx.kv.get<string[]>(`reactive.endpoints.departed.${this.name}`) ?? [];
+  }
+
+  clearDepartedUnits(): void {
+    this.ctx.kv.unset(`reactive.endpoints.departed.${this.name}`);
+  }
+
+  /** Interface-specific flags; called at the start of every hook after the automatic flags are managed. */
+  manageFlags(): void {}
+}
+
+export type EndpointClass<E extends Endpoint = Endpoint> = (new (name: string, relations: readonly Relation[], ctx: EndpointContext) => E) & {
+  readonly flagSuffixes: readonly string[];
+};

@@ -1,0 +1,237 @@
+/**
+ * `LocalHost` performs host operations on the machine the hook runs on. One instance lives for one hook, which
+ * is what makes "apt-get update at most once per hook" and the owner/group lookup cache safe.
+ */
+import { hostname as osHostname } from 'node:os';
+import { promises as fs } from 'node:fs';
+import { execa } from 'execa';
+import type { CommandResult, FileOptions, Host, RunOptions, ServiceAction } from './host.js';
+import { Apt } from './apt.js';
+import { ensureDirectoryOwned, removeFileDurably, writeFileAtomic, type Ownership } from './atomic-file.js';
+import { HostCommandError, missingProgramHint } from './errors.js';
+
+export interface LocalHostOptions {
+  /** Extra environment for every command (tests put fake programs first on PATH this way). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Seconds apt-get waits for the dpkg lock; default 600. */
+  readonly aptLockTimeoutSeconds?: number;
+  /** Delays before apt retries; the length bounds the retries. Default 5 s, 15 s, 30 s. */
+  readonly aptRetryDelaysMs?: readonly number[];
+  /** Progress lines (apt attempts, user creation). Default: stdout, which Juju logs at DEBUG. */
+  readonly log?: (line: string) => void;
+}
+
+const DEFAULT_FILE_MODE = 0o644;
+const DEFAULT_DIRECTORY_MODE = 0o755;
+
+function isNotFound(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+export class LocalHost implements Host {
+  private readonly env: Readonly<Record<string, string>>;
+  private readonly log: (line: string) => void;
+  private readonly apt: Apt;
+  private readonly uids = new Map<string, number>();
+  private readonly gids = new Map<string, number>();
+  private cachedFqdn: string | undefined;
+
+  constructor(options: LocalHostOptions = {}) {
+    this.env = options.env ?? {};
+    this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
+    this.apt = new Apt((argv, runOptions) => this.run(argv, runOptions), {
+      lockTimeoutSeconds: options.aptLockTimeoutSeconds,
+      retryDelaysMs: options.aptRetryDelaysMs,
+      log: this.log,
+    });
+  }
+
+  // ---- files ----
+
+  async readFile(path: string): Promise<string | null> {
+    try {
+      return await fs.readFile(path, 'utf8');
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  async writeFile(path: string, content: string | Uint8Array, options: FileOptions = {}): Promise<boolean> {
+    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    return writeFileAtomic(path, data, await this.ownership(path, options, DEFAULT_FILE_MODE));
+  }
+
+  removeFile(path: string): Promise<boolean> {
+    return removeFileDurably(path);
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await fs.stat(path);
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  async ensureDirectory(path: string, options: FileOptions = {}): Promise<boolean> {
+    return ensureDirectoryOwned(path, await this.ownership(path, options, DEFAULT_DIRECTORY_MODE));
+  }
+
+  private async ownership(path: string, options: FileOptions, defaultMode: number): Promise<Ownership> {
+    const mode = options.mode ?? defaultMode;
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
+      throw new Error(`cannot write ${path}: mode ${String(options.mode)} is not a permission mode between 0 and 0o7777`);
+    }
+    const uid = options.owner === undefined ? process.getuid?.() ?? 0 : await this.lookupId('passwd', options.owner, path);
+    const gid = options.group === undefined ? process.getgid?.() ?? 0 : await this.lookupId('group', options.group, path);
+    return { uid, gid, mode };
+  }
+
+  private async lookupId(database: 'passwd' | 'group', name: string, path: string): Promise<number> {
+    if (/^\d+$/.test(name)) return Number(name);
+    const cache = database === 'passwd' ? this.uids : this.gids;
+    const cached = cache.get(name);
+    if (cached !== undefined) return cached;
+    const entry = await this.getent(database, name);
+    const id = entry ? Number(entry[2]) : NaN;
+    if (!Number.isInteger(id)) {
+      const what = database === 'passwd' ? 'user' : 'group';
+      throw new Error(`cannot set the ${what} of ${path}: ${what} '${name}' does not exist (create it first with ensure${database === 'passwd' ? 'User' : 'Group'})`);
+    }
+    cache.set(name, id);
+    return id;
+  }
+
+  /** The getent fields of `name`, or null when it does not exist (getent exits 2). */
+  private async getent(database: 'passwd' | 'group', name: string): Promise<string[] | null> {
+    const result = await this.run(['getent', database, name]);
+    if (result.exitCode === 2) return null;
+    if (result.exitCode !== 0) {
+      throw new HostCommandError({ argv: ['getent', database, name], exitCode: result.exitCode, stderr: result.stderr });
+    }
+    return result.stdout.trim().split(':');
+  }
+
+  // ---- packages ----
+
+  aptInstall(packages: readonly string[]): Promise<void> {
+    return this.apt.install(packages);
+  }
+
+  aptUpgrade(packages?: readonly string[]): Promise<void> {
+    return this.apt.upgrade(packages);
+  }
+
+  aptPurge(packages: readonly string[]): Promise<void> {
+    return this.apt.purge(packages);
+  }
+
+  async packageVersion(name: string): Promise<string | null> {
+    return (await this.apt.installedVersions([name])).get(name) ?? null;
+  }
+
+  // ---- services ----
+
+  async service(action: ServiceAction, name: string): Promise<void> {
+    await this.check(['systemctl', action, name]);
+  }
+
+  async serviceIsActive(name: string): Promise<boolean> {
+    return (await this.run(['systemctl', 'is-active', '--quiet', name])).exitCode === 0;
+  }
+
+  /** systemctl's own answer: enabled, enabled-runtime, static, alias, indirect, generated and transient count. */
+  async serviceIsEnabled(name: string): Promise<boolean> {
+    return (await this.run(['systemctl', 'is-enabled', '--quiet', name])).exitCode === 0;
+  }
+
+  // ---- users and groups ----
+
+  async ensureGroup(name: string, options: { system?: boolean } = {}): Promise<boolean> {
+    if (await this.getent('group', name)) return false;
+    this.log(`host: creating group ${name}`);
+    await this.check(['groupadd', ...(options.system ? ['--system'] : []), name]);
+    return true;
+  }
+
+  async ensureUser(name: string, options: { group?: string; home?: string; shell?: string; system?: boolean } = {}): Promise<boolean> {
+    if (options.group !== undefined) await this.ensureGroup(options.group, { system: options.system });
+    if (await this.getent('passwd', name)) return false;
+    const argv = ['useradd'];
+    if (options.system) argv.push('--system');
+    // Without a named group, a group of the user's name (useradd's Debian default, made explicit).
+    argv.push(...(options.group !== undefined ? ['--gid', options.group] : ['--user-group']));
+    if (options.home !== undefined) argv.push('--home-dir', options.home);
+    // Service users get no skeleton files in their (data) home; people do.
+    argv.push(options.system ? '--no-create-home' : '--create-home');
+    argv.push('--shell', options.shell ?? (options.system ? '/usr/sbin/nologin' : '/bin/bash'));
+    argv.push(name);
+    this.log(`host: creating user ${name}`);
+    await this.check(argv);
+    return true;
+  }
+
+  // ---- commands ----
+
+  /**
+   * Never throws for a non-zero exit. Throws HostCommandError when the program cannot be started (not found,
+   * not executable) or is killed for exceeding `timeoutMs`: there is no exit code to inspect then.
+   * stdout/stderr are returned exactly as printed (final newline kept).
+   */
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+    const [program, ...args] = argv;
+    if (!program) throw new Error('run: empty argv');
+    const result = await execa(program, args, {
+      ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+      env: { ...this.env, ...options.env },
+      cwd: options.cwd,
+      timeout: options.timeoutMs,
+      reject: false,
+      stripFinalNewline: false,
+      encoding: 'utf8',
+    });
+    const stderr = typeof result.stderr === 'string' ? result.stderr : '';
+    if (result.exitCode === undefined) {
+      const code = (result as { code?: string }).code;
+      const base = { argv, secretArgs: options.secretArgs, exitCode: null, stderr };
+      if (code === 'ENOENT') throw new HostCommandError({ ...base, reason: 'could not start: not found', hint: missingProgramHint(program) });
+      if (code === 'EACCES') throw new HostCommandError({ ...base, reason: 'could not start: permission denied', hint: `make ${program} executable (chmod +x)` });
+      if (result.timedOut) throw new HostCommandError({ ...base, reason: `was killed after the ${options.timeoutMs} ms time limit` });
+      throw new HostCommandError({ ...base, reason: result.signal ? `was killed by ${result.signal}` : `could not start (${code ?? 'unknown error'})` });
+    }
+    return { exitCode: result.exitCode, stdout: typeof result.stdout === 'string' ? result.stdout : '', stderr };
+  }
+
+  async check(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+    const result = await this.run(argv, options);
+    if (result.exitCode !== 0) {
+      throw new HostCommandError({ argv, secretArgs: options.secretArgs, exitCode: result.exitCode, stderr: result.stderr });
+    }
+    return result;
+  }
+
+  // ---- identity ----
+
+  async hostname(): Promise<string> {
+    return osHostname().split('.')[0] ?? osHostname();
+  }
+
+  /** `hostname -f`; the short name when resolution fails (no DNS entry, /etc/hosts without the name). */
+  async fqdn(): Promise<string> {
+    if (this.cachedFqdn !== undefined) return this.cachedFqdn;
+    const short = await this.hostname();
+    let fqdn = short;
+    try {
+      const result = await this.run(['hostname', '-f'], { timeoutMs: 10_000 });
+      const answer = result.stdout.trim();
+      if (result.exitCode === 0 && answer) fqdn = answer;
+    } catch {
+      // no hostname program: the short name is the best we know
+    }
+    this.cachedFqdn = fqdn;
+    return fqdn;
+  }
+}
