@@ -1,0 +1,26 @@
+/** The database side of `mysql-shared` (used by the stand-in database charm of the functional suite). */
+import { Endpoint, type Relation } from '../../reactive/endpoint.js';
+import { decodeRequests, encodeConnectionInfo, type ConnectionInfo, type DatabaseRequest } from './protocol.js';
+
+export interface PendingRequest {
+  readonly relation: Relation;
+  readonly unit: string;
+  readonly request: DatabaseRequest;
+}
+
+export class MysqlSharedProvides extends Endpoint {
+  static override readonly flagSuffixes = ['database-requested'] as const;
+
+  /** Every (unit, request) pair the requirers have published, in relation and unit order. */
+  requests(): PendingRequest[] {
+    return this.allJoinedUnits.flatMap((u) => decodeRequests(u.receivedRaw).map((request) => ({ relation: u.relation, unit: u.name, request })));
+  }
+
+  setConnectionInfo(relation: Relation, info: ConnectionInfo, prefix?: string): void {
+    for (const [k, v] of Object.entries(encodeConnectionInfo(info, prefix))) relation.toPublishRaw.setRaw(k, v);
+  }
+
+  override manageFlags(): void {
+    this.toggleFlag('database-requested', this.requests().length > 0);
+  }
+}
