@@ -1,0 +1,39 @@
+/**
+ * `keystone-credentials`, requiring side (endpoint `identity-credentials`): asks keystone for a service user and
+ * reads the answer. Plain strings both ways, as the classic keystone charm and the RelationBase layer use.
+ */
+import { Endpoint } from '../../reactive/endpoint.js';
+import { decodeCredentials, encodeRequest, hasEndpoint, type CredentialsRequest, type Credentials } from './protocol.js';
+
+export class KeystoneCredentialsRequires extends Endpoint {
+  /**
+   * `connected`: keystone is related; `available`: it told us where it is; `available.auth`: it created our user
+   * (the upstream layer's flag names).
+   */
+  static override readonly flagSuffixes = ['connected', 'available', 'available.auth'] as const;
+
+  /** Asks on every relation; optional fields left out are deleted from our bag, so keystone applies its defaults. */
+  requestCredentials(request: CredentialsRequest): void {
+    for (const relation of this.relations) {
+      for (const [key, value] of Object.entries(encodeRequest(request))) relation.toPublishRaw.setRaw(key, value);
+    }
+  }
+
+  /**
+   * Keystone answers from its leader only, so the first unit (by relation, then unit number) with a complete answer
+   * wins; null until some unit answered completely.
+   */
+  credentials(): Credentials | null {
+    for (const unit of this.allJoinedUnits) {
+      const credentials = decodeCredentials(unit.receivedRaw);
+      if (credentials) return credentials;
+    }
+    return null;
+  }
+
+  override manageFlags(): void {
+    this.toggleFlag('connected', this.isJoined);
+    this.toggleFlag('available', this.allJoinedUnits.some((unit) => hasEndpoint(unit.receivedRaw)));
+    this.toggleFlag('available.auth', this.credentials() !== null);
+  }
+}
