@@ -1,0 +1,199 @@
+/**
+ * The local apt archive: machines have no route to a mirror, so the host downloads (through its own apt
+ * configuration and network) the dependency closure of every package set in archive-packages.ts, relative to
+ * what the image already holds, indexes it with dpkg-scanpackages and bind-mounts it read-only into machines.
+ * Each set is resolved in its own apt pass; a set already fetched for this image and these sources is skipped,
+ * so growing the list only fetches what is new.
+ */
+import { createHash } from 'node:crypto';
+import { copyFile, link, mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import lockfile from 'proper-lockfile';
+import { archivePackageSets, type ArchivePackageSet } from './archive-packages.js';
+import { readHostAptSources, type AptSource } from './apt-sources.js';
+import { imageRecipe, prepareImage } from './image.js';
+import { archiveDir, cacheRoot } from './paths.js';
+import { run } from './run.js';
+import { writeFileAtomic } from './state.js';
+import { noProgress, type Progress } from './types.js';
+
+const hostAptCache = '/var/cache/apt/archives';
+
+/**
+ * One-line sources for the archive's apt: only the host's Debian sources of the image's suite family
+ * (bookworm, bookworm-updates, bookworm-security), main component, so a host with third-party sources still
+ * fills the archive with Debian's packages.
+ */
+export function archiveSourcesList(sources: readonly AptSource[], suite: string): string {
+  const lines = new Set<string>();
+  for (const source of sources) {
+    if (!source.types.includes('deb') || !source.components.includes('main')) continue;
+    const keyring = source.options['signed-by'];
+    const options = keyring && keyring.startsWith('/') && !keyring.includes('\n') ? ` [signed-by=${keyring}]` : '';
+    for (const uri of source.uris) {
+      for (const candidate of source.suites) {
+        if (candidate === suite || candidate === `${suite}-updates` || candidate === `${suite}-security`) {
+          lines.add(`deb${options} ${uri} ${candidate} main`);
+        }
+      }
+    }
+  }
+  if (lines.size === 0) {
+    throw new Error(`no Debian ${suite} source in the host's apt configuration (/etc/apt/sources.list, /etc/apt/sources.list.d/); add one`);
+  }
+  return `${[...lines].join('\n')}\n`;
+}
+
+/** `'uri' file size hash` lines of `apt-get --print-uris` */
+export function parsePrintUris(output: string): { uri: string; file: string; size: number }[] {
+  const entries: { uri: string; file: string; size: number }[] = [];
+  for (const line of output.split('\n')) {
+    const match = /^'([^']+)'\s+(\S+)\s+(\d+)/.exec(line.trim());
+    if (match) entries.push({ uri: match[1] as string, file: match[2] as string, size: Number(match[3]) });
+  }
+  return entries;
+}
+
+export function setFingerprint(set: ArchivePackageSet, imageKey: string, sourcesList: string): string {
+  const body = JSON.stringify({ packages: [...set.packages].sort(), imageKey, sourcesList });
+  return createHash('sha256').update(body).digest('hex').slice(0, 16);
+}
+
+interface Manifest {
+  fetched: Record<string, string>;
+}
+
+export interface ArchiveInfo {
+  dir: string;
+  packages: number;
+  bytes: number;
+  downloaded: number;
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+/** An empty but valid archive, so machines' `apt-get update` works before anything was fetched. */
+export async function ensureArchiveIndex(): Promise<void> {
+  const dir = archiveDir();
+  await mkdir(join(dir, 'pool'), { recursive: true });
+  if (!(await exists(join(dir, 'Packages.gz')))) {
+    await writeFileAtomic(join(dir, 'Packages'), '');
+    await writeFileAtomic(join(dir, 'Packages.gz'), gzipSync(''));
+  }
+}
+
+async function indexArchive(dir: string): Promise<{ packages: number; bytes: number }> {
+  const { stdout } = await run(['sh', '-c', `cd '${dir}' && dpkg-scanpackages -m pool /dev/null 2>/dev/null`]);
+  await writeFileAtomic(join(dir, 'Packages'), stdout);
+  await writeFileAtomic(join(dir, 'Packages.gz'), gzipSync(stdout));
+  let bytes = 0;
+  for (const name of await readdir(join(dir, 'pool'))) {
+    if (name.endsWith('.deb')) bytes += (await stat(join(dir, 'pool', name))).size;
+  }
+  return { packages: (stdout.match(/^Package: /gm) ?? []).length, bytes };
+}
+
+export async function prepareArchive(progress: Progress = noProgress, extra: readonly ArchivePackageSet[] = []): Promise<ArchiveInfo> {
+  const image = await prepareImage(progress);
+  const dir = archiveDir();
+  const pool = join(dir, 'pool');
+  const aptDir = join(cacheRoot(), 'archive-apt');
+  await mkdir(pool, { recursive: true });
+  const release = await lockfile.lock(dir, {
+    realpath: false,
+    lockfilePath: join(cacheRoot(), 'archive.lock'),
+    stale: 30_000,
+    retries: { retries: 6000, minTimeout: 100, maxTimeout: 1000 },
+  });
+  try {
+    const sourcesList = archiveSourcesList(await readHostAptSources(), imageRecipe.suite);
+    const manifestFile = join(dir, 'manifest.json');
+    const manifest: Manifest = await readFile(manifestFile, 'utf8').then((t) => JSON.parse(t) as Manifest, () => ({ fetched: {} }));
+    const sets = [...archivePackageSets, ...extra];
+    const pending = sets.filter((set) => manifest.fetched[set.concern] !== setFingerprint(set, image.key, sourcesList));
+    let downloaded = 0;
+    if (pending.length > 0) {
+      for (const sub of ['lists/partial', 'cache', 'state', 'status', 'sources.list.d']) await mkdir(join(aptDir, sub), { recursive: true });
+      await writeFileAtomic(join(aptDir, 'sources.list'), sourcesList);
+      // a copy, so apt's locks and any state it writes land beside it and never in the image
+      await copyFile(join(image.dir, 'var/lib/dpkg/status'), join(aptDir, 'status/status'));
+      const apt = [
+        'apt-get', '-q',
+        '-o', `Dir::Etc::SourceList=${join(aptDir, 'sources.list')}`,
+        '-o', `Dir::Etc::SourceParts=${join(aptDir, 'sources.list.d')}`,
+        '-o', `Dir::State=${join(aptDir, 'state')}`,
+        '-o', `Dir::State::Lists=${join(aptDir, 'lists')}`,
+        '-o', `Dir::State::status=${join(aptDir, 'status/status')}`,
+        '-o', `Dir::Cache=${join(aptDir, 'cache')}`,
+        '-o', `Dir::Cache::archives=${pool}`,
+        '-o', 'APT::Install-Recommends=false',
+        '-o', 'Acquire::Languages=none',
+      ];
+      progress({ step: 'archive', detail: `updating package lists from the host's Debian ${imageRecipe.suite} sources` });
+      await run([...apt, 'update']);
+      for (const [index, set] of pending.entries()) {
+        const install = [...apt, 'install', '-y', '--download-only', ...set.packages];
+        const listing = await run([...install, '--print-uris', '-qq'], { allowFailure: true });
+        if (listing.exitCode !== 0) {
+          throw new Error(
+            `archive: cannot resolve "${set.concern}" (${set.packages.join(' ')}) against Debian ${imageRecipe.suite}: ` +
+              `${(listing.stderr || listing.stdout).trim().split('\n').slice(-5).join(' / ')}; fix its entry in localmodel/machines/archive-packages.ts`,
+          );
+        }
+        const wanted = parsePrintUris(listing.stdout);
+        let seeded = 0;
+        let toFetch = 0;
+        for (const entry of wanted) {
+          const target = join(pool, entry.file);
+          if (await exists(target)) continue;
+          const cached = join(hostAptCache, entry.file);
+          const cachedSize = await stat(cached).then((s) => s.size, () => -1);
+          if (cachedSize === entry.size) {
+            // apt verifies the hash of files already in its archives dir, so a stale copy is fetched again
+            await link(cached, target).catch(() => copyFile(cached, target));
+            seeded++;
+          } else {
+            toFetch += entry.size;
+          }
+        }
+        const label = `[${index + 1}/${pending.length}] ${set.concern}`;
+        progress({
+          step: 'archive', done: index, total: pending.length,
+          detail: `${label}: ${wanted.length} new packages, ${seeded} from the host's apt cache, ${mb(toFetch)} to download`,
+        });
+        let got = 0;
+        await run(install, {
+          onLine: (line) => {
+            if (line.startsWith('Get:')) {
+              got++;
+              progress({ step: 'archive', done: index, total: pending.length, detail: `${label}: fetched ${got} (${line.split(' ').slice(-3).join(' ')})` });
+            }
+          },
+        });
+        downloaded += got;
+        manifest.fetched[set.concern] = setFingerprint(set, image.key, sourcesList);
+        await writeFileAtomic(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+      }
+    }
+    const stale = !(await exists(join(dir, 'Packages.gz'))) || pending.length > 0;
+    const counted = stale ? await indexArchive(dir) : await countIndexed(dir);
+    progress({
+      step: 'archive', done: pending.length, total: pending.length,
+      detail: `${dir}: ${counted.packages} packages, ${mb(counted.bytes)}${pending.length ? `, ${downloaded} downloaded now` : ' (cached)'}`,
+    });
+    return { dir, ...counted, downloaded };
+  } finally {
+    await release();
+  }
+}
+
+async function countIndexed(dir: string): Promise<{ packages: number; bytes: number }> {
+  const text = await readFile(join(dir, 'Packages'), 'utf8').catch(() => '');
+  const sizes = [...text.matchAll(/^Size: (\d+)$/gm)].map((m) => Number(m[1]));
+  return { packages: sizes.length, bytes: sizes.reduce((a, b) => a + b, 0) };
+}
