@@ -9,4 +9,5 @@ export interface PackageSet {
 
 export const hostPackages: readonly PackageSet[] = [
   { concern: 'charm build (zip listing in tests)', packages: ['unzip'] },
+  { concern: 'hacluster-ext: crm_verify/crm_simulate, stonith plugin tests, namespace cluster lab', packages: ['pacemaker', 'pacemaker-cli-utils', 'corosync', 'cluster-glue', 'resource-agents', 'iproute2', 'util-linux'] },
 ];

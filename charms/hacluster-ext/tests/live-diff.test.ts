@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CIB_CONFIG, desiredCib } from '../src/cib/desired.js';
+import { compareWithLive } from '../src/cib/live.js';
+import { parsePrincipal } from '../src/cib/principal.js';
+import { MAAS, MASAKARI_HA_DATA, members, remotes } from './support/fixtures.js';
+import { simulationCib } from './support/pacemaker-tools.js';
+
+const principal = parsePrincipal(MASAKARI_HA_DATA).resources;
+const doc = (remoteCount: number) =>
+  desiredCib({ members: members(3), remotes: remotes(remoteCount), principal, config: { ...DEFAULT_CIB_CONFIG, maas: MAAS } }).document;
+
+/** What pacemaker shows after it took our configuration: plus its own properties and node attributes. */
+function liveFrom(xml: string): string {
+  return xml
+    .replace('<cluster_property_set id="cib-bootstrap-options">', '<cluster_property_set id="cib-bootstrap-options">\n<nvpair id="cib-bootstrap-options-dc-version" name="dc-version" value="2.1.5-a3f44794f94"/>')
+    .replace('<node id="1002" uname="api2"/>', '<node id="1002" uname="api2"><instance_attributes id="nodes-1002"><nvpair id="nodes-1002-standby" name="standby" value="on"/></instance_attributes></node>')
+    .replace('</configuration>', '<op_defaults><meta_attributes id="op-options"><nvpair id="op-options-timeout" name="timeout" value="30s"/></meta_attributes></op_defaults></configuration>');
+}
+
+describe('comparison with the live CIB', () => {
+  it('finds nothing to write when our part is unchanged, whatever pacemaker added', () => {
+    const live = liveFrom(simulationCib(doc(2), ['api1', 'api2', 'api3']));
+    expect(compareWithLive(doc(2), live).changed).toEqual([]);
+  });
+
+  it('names the changed parts and keeps live nodes, properties and other sections in what it writes', () => {
+    const live = liveFrom(simulationCib(doc(2), ['api1', 'api2', 'api3']));
+    const result = compareWithLive(doc(3), live);
+    expect(result.changed).toEqual(['resources', 'constraints']);
+    expect(result.configuration).toContain('name="dc-version" value="2.1.5-a3f44794f94"');
+    expect(result.configuration).toContain('<nvpair id="nodes-1002-standby" name="standby" value="on"/>');
+    expect(result.configuration).toContain('<op_defaults>');
+    expect(result.configuration).toContain('id="cmp3.lab"');
+    // what we write is itself unchanged on the next comparison
+    const next = simulationCib(doc(3), ['api1', 'api2', 'api3']).replace(/<configuration>[\s\S]*<\/configuration>/, result.configuration.trim());
+    expect(compareWithLive(doc(3), next).changed).toEqual([]);
+  });
+
+  it('notices a property changed by hand', () => {
+    const live = simulationCib(doc(2), ['api1', 'api2', 'api3']).replace('name="stonith-enabled" value="true"', 'name="stonith-enabled" value="false"');
+    expect(compareWithLive(doc(2), live).changed).toEqual(['properties']);
+  });
+});
