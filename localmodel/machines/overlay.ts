@@ -1,0 +1,44 @@
+/** The per-machine copy-on-write root: an overlay of the shared image with the machine's own upper layer. */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from './run.js';
+
+/** Mount points from /proc/mounts (octal escapes such as \040 decoded). */
+export function parseMountPoints(procMounts: string): string[] {
+  return procMounts
+    .split('\n')
+    .map((line) => line.split(' ')[1])
+    .filter((field): field is string => field !== undefined)
+    .map((field) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))));
+}
+
+export async function isMounted(path: string): Promise<boolean> {
+  return parseMountPoints(await readFile('/proc/mounts', 'utf8')).includes(path);
+}
+
+export interface OverlayDirs {
+  lower: string;
+  upper: string;
+  work: string;
+  root: string;
+}
+
+export function overlayDirs(machineDir: string, image: string): OverlayDirs {
+  return { lower: image, upper: join(machineDir, 'upper'), work: join(machineDir, 'work'), root: join(machineDir, 'root') };
+}
+
+export async function mountOverlay(dirs: OverlayDirs): Promise<void> {
+  if (await isMounted(dirs.root)) return;
+  for (const dir of [dirs.upper, dirs.work, dirs.root]) await mkdir(dir, { recursive: true });
+  for (const part of [dirs.lower, dirs.upper, dirs.work]) {
+    if (/[,:]/.test(part)) throw new Error(`overlay path "${part}" contains "," or ":", which overlayfs options cannot hold; move the cache or state root`);
+  }
+  await run(['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${dirs.lower},upperdir=${dirs.upper},workdir=${dirs.work}`, dirs.root]);
+}
+
+export async function unmountOverlay(root: string): Promise<void> {
+  if (!(await isMounted(root))) return;
+  const result = await run(['umount', root], { allowFailure: true });
+  // something on the host still uses the tree (a shell's cwd): detach it now, the kernel frees it later
+  if (result.exitCode !== 0) await run(['umount', '--lazy', root]);
+}
