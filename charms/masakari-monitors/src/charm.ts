@@ -1,0 +1,188 @@
+/**
+ * masakari-monitors: gather facts (options, keystone's answer, host), compute the config and service plan with the
+ * pure modules, apply. Every handler is convergent: a second run writes nothing and restarts nothing.
+ */
+import { createHash } from 'node:crypto';
+import { defineCharm, type Ctx } from '../../../reactive/charm.js';
+import { JujuInfoRequires } from '../../../interfaces/juju-info/requires.js';
+import { KeystoneCredentialsRequires } from '../../../interfaces/keystone-credentials/requires.js';
+import { CONF_DIR, CONF_PATH, renderMonitorsConf } from './conf.js';
+import { assessMonitorsStatus, servicePlan, type ServiceFacts } from './monitors-state.js';
+import { parseOptions, type MonitorOptions } from './options.js';
+import {
+  defaultsFile,
+  HOST_MONITOR,
+  packagesToInstall,
+  serviceAccount,
+  SERVICES,
+  UNIT_DIRS,
+  type MonitorService,
+  type ServiceAccount,
+} from './platform.js';
+
+const INSTALLED = 'masakari-monitors.installed';
+const PAUSED = 'masakari-monitors.paused';
+const STARTED_WITH = 'masakari-monitors.started-with.';
+const CREDENTIALS = 'identity-credentials';
+/** What upstream asks keystone for; keystone adds its defaults (service domain, Admin grant). */
+const REQUEST = { username: 'masakari-monitors', project: 'services' } as const;
+
+export const charm = defineCharm({
+  name: 'masakari-monitors',
+  flags: [INSTALLED] as const,
+  endpoints: { 'identity-credentials': KeystoneCredentialsRequires, container: JujuInfoRequires },
+  configCheck: (config) => {
+    const parsed = parseOptions(config);
+    return parsed.ok ? [] : parsed.problems;
+  },
+});
+
+type Context = Ctx<typeof INSTALLED, { 'identity-credentials': typeof KeystoneCredentialsRequires; container: typeof JujuInfoRequires }>;
+
+charm.whenNot(INSTALLED).do('install-packages', async (ctx) => {
+  const pacemakerInstalled = (await ctx.host.packageVersion('pacemaker')) !== null;
+  const packages = packagesToInstall(ctx.config['pacemaker-node-type'], pacemakerInstalled);
+  await ctx.log(`installing ${packages.join(', ')}`);
+  await ctx.host.aptInstall(packages);
+  ctx.flags.set(INSTALLED);
+});
+
+charm.when('endpoint.identity-credentials.connected').do('request-credentials', (ctx) => {
+  ctx.endpoint(CREDENTIALS).requestCredentials(REQUEST);
+});
+
+async function account(ctx: Context): Promise<ServiceAccount> {
+  for (const dir of UNIT_DIRS) {
+    const text = await ctx.host.readFile(`${dir}/${HOST_MONITOR}.service`);
+    if (text !== null) return serviceAccount(text);
+  }
+  return serviceAccount(null);
+}
+
+/** Interface of this unit's container binding: where corosync talks when the host is a full member. */
+async function bindingInterface(ctx: Context): Promise<string | null> {
+  const info = await ctx.tools.networkGet('container');
+  return info.bindAddresses.find((b) => b.interfaceName && b.addresses.length > 0)?.interfaceName ?? null;
+}
+
+type Desired =
+  | { readonly ok: false; readonly problem: string | null }
+  | { readonly ok: true; readonly options: MonitorOptions; readonly conf: string; readonly account: ServiceAccount };
+
+/** Everything to write, or why nothing can be (problem null: waiting for input the status already names). */
+async function desiredState(ctx: Context): Promise<Desired> {
+  const parsed = parseOptions(ctx.config);
+  if (!parsed.ok) return { ok: false, problem: null };
+  const credentials = ctx.endpoint(CREDENTIALS).credentials();
+  if (!credentials) return { ok: false, problem: null };
+  const options = parsed.options;
+  const corosyncInterface = await bindingInterface(ctx);
+  if (options.pacemakerNodeType === 'cluster' && !corosyncInterface) {
+    return {
+      ok: false,
+      problem: "pacemaker-node-type: 'cluster' needs the corosync interface, but network-get container named none; " +
+        "bind the container endpoint to the cluster's space or use 'remote'",
+    };
+  }
+  const svcAccount = await account(ctx);
+  const conf = renderMonitorsConf(options, credentials, {
+    fqdn: await ctx.host.fqdn(),
+    corosyncInterface,
+    serviceUser: svcAccount.user,
+  });
+  return { ok: true, options, conf, account: svcAccount };
+}
+
+function wantedServices(options: MonitorOptions): MonitorService[] {
+  return SERVICES.filter((s) => (s === HOST_MONITOR ? options.enableHostMonitor : options.enableInstanceMonitor));
+}
+
+async function serviceFacts(ctx: Context, wanted: readonly MonitorService[]): Promise<ServiceFacts[]> {
+  const facts: ServiceFacts[] = [];
+  for (const name of SERVICES) {
+    facts.push({
+      name,
+      wanted: wanted.includes(name),
+      active: await ctx.host.serviceIsActive(name),
+      enabled: await ctx.host.serviceIsEnabled(name),
+      startedWith: ctx.kv.get<string>(`${STARTED_WITH}${name}`) ?? null,
+    });
+  }
+  return facts;
+}
+
+/** Writes config and defaults files, then brings the services to the plan. Returns false when nothing could be. */
+async function converge(ctx: Context, forceRestart = false): Promise<boolean> {
+  const desired = await desiredState(ctx);
+  if (!desired.ok) return false;
+  const { account: acct, conf } = desired;
+  await ctx.host.ensureDirectory(CONF_DIR, { owner: 'root', group: acct.group, mode: 0o750 });
+  // Holds the service user's keystone password: readable by the services' group only.
+  await ctx.host.writeFile(CONF_PATH, conf, { owner: 'root', group: acct.group, mode: 0o640 });
+  const defaults = SERVICES.map(defaultsFile);
+  for (const file of defaults) await ctx.host.writeFile(file.path, file.content, { owner: 'root', group: 'root', mode: 0o644 });
+  const digest = createHash('sha256').update(conf).update(defaults.map((d) => d.content).join('')).digest('hex');
+
+  const wanted = wantedServices(desired.options);
+  const paused = ctx.kv.get<boolean>(PAUSED) === true;
+  const facts = (await serviceFacts(ctx, wanted)).map((f) => (forceRestart ? { ...f, startedWith: null } : f));
+  for (const step of servicePlan(facts, digest, paused)) {
+    await ctx.log(`${step.action} ${step.name}`);
+    await ctx.host.service(step.action, step.name);
+  }
+  for (const name of SERVICES) {
+    if (wanted.includes(name) && !paused) ctx.kv.set(`${STARTED_WITH}${name}`, digest);
+    else ctx.kv.unset(`${STARTED_WITH}${name}`);
+  }
+  return true;
+}
+
+charm.when(INSTALLED).do('configure-monitors', async (ctx) => {
+  await converge(ctx);
+});
+
+charm.action('pause', async (ctx) => {
+  ctx.kv.set(PAUSED, true);
+  for (const name of SERVICES) if (await ctx.host.serviceIsActive(name)) await ctx.host.service('stop', name);
+  ctx.action?.set({ stopped: SERVICES.join(',') });
+});
+
+charm.action('resume', async (ctx) => {
+  ctx.kv.unset(PAUSED);
+  if (!(await converge(ctx))) {
+    ctx.action?.fail('resumed, but nothing was started: the unit is not configured yet (see its status)');
+  }
+});
+
+charm.action('restart-services', async (ctx) => {
+  if (ctx.kv.get<boolean>(PAUSED) === true) {
+    ctx.action?.fail("the unit is paused; use the 'resume' action");
+    return;
+  }
+  if (!(await converge(ctx, true))) ctx.action?.fail('nothing to restart: the unit is not configured yet (see its status)');
+});
+
+charm.assessStatus(async (ctx) => {
+  const endpoint = ctx.endpoint(CREDENTIALS);
+  const installed = ctx.flags.isSet(INSTALLED);
+  const paused = ctx.kv.get<boolean>(PAUSED) === true;
+  const credentialsComplete = endpoint.credentials() !== null;
+  const parsed = parseOptions(ctx.config);
+  let renderProblem: string | null = null;
+  const notRunning: MonitorService[] = [];
+  const wanted = parsed.ok ? wantedServices(parsed.options) : [];
+  if (installed && !paused && credentialsComplete && parsed.ok) {
+    const desired = await desiredState(ctx);
+    if (!desired.ok) renderProblem = desired.problem;
+    for (const name of wanted) if (!(await ctx.host.serviceIsActive(name))) notRunning.push(name);
+  }
+  return assessMonitorsStatus({
+    installed,
+    paused,
+    credentialsRelated: endpoint.isJoined,
+    credentialsComplete,
+    renderProblem,
+    wanted,
+    notRunning,
+  });
+});
