@@ -3,7 +3,7 @@ import { decodeCredentials } from '../../../interfaces/keystone-credentials/prot
 import { privsepHelperCommand, renderMonitorsConf } from '../src/conf.js';
 import { parseConfigFlags, parseOptions, type RawConfig } from '../src/options.js';
 
-export const DEFAULT_CONFIG: RawConfig = {
+const DEFAULT_CONFIG: RawConfig = {
   region: 'RegionOne',
   'use-internal-endpoints': false,
   debug: false,
