@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { buildAll } from '../main.js';
+import { hookNames, actionNames } from '../charm-hooks.js';
+import { PROJECT_ROOT, writeTinyCharm, type TinyCharm } from './support/tiny-charm.js';
+
+let tiny: TinyCharm;
+let outDir: string;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  tiny = writeTinyCharm();
+  outDir = join(tiny.workDir, 'build');
+  const result = await buildAll({ projectRoot: PROJECT_ROOT, charmsDir: tiny.charmsDir, outDir, log: (line) => logs.push(line) });
+  expect(result.failed).toEqual(new Map());
+});
+
+afterAll(() => rmSync(tiny.workDir, { recursive: true, force: true }));
+
+const RELATION_HOOKS = ['created', 'joined', 'changed', 'departed', 'broken'];
+
+/** `unzip -Z` lines → { name: permission string }. */
+function zipModes(file: string): Map<string, string> {
+  const out = execFileSync('unzip', ['-Z', file], { encoding: 'utf8' });
+  const modes = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length >= 9 && /^[-d][rwx-]{9}$/.test(fields[0] ?? '')) modes.set(fields.at(-1) ?? '', fields[0] ?? '');
+  }
+  return modes;
+}
+
+describe('hook and action names', () => {
+  it('covers standard hooks, five hooks per endpoint (peers included) and two per storage', () => {
+    const hooks = hookNames({ provides: { a: {} }, requires: { b: {} }, peers: { c: {} }, storage: { d: {} } });
+    expect(hooks).toHaveLength(11 + 3 * 5 + 2);
+    expect(hooks).toContain('c-relation-created');
+    expect(hooks).toContain('d-storage-detaching');
+    expect(() => hookNames({ requires: { Bad_Name: {} } })).toThrow(/requires name 'Bad_Name' must be lowercase/);
+    expect(actionNames({ 'b-x': {}, a: {} })).toEqual(['a', 'b-x']);
+    expect(() => actionNames(['a'])).toThrow(/actions.yaml: must be a mapping/);
+  });
+});
+
+describe('built charm tree', () => {
+  it('has the copied files, the bundle, manifest and version, with normalised modes', () => {
+    const dir = join(outDir, 'tiny');
+    for (const file of ['metadata.yaml', 'config.yaml', 'actions.yaml', 'README.md', 'templates/app.conf', 'dist/charm.mjs', 'manifest.yaml', 'version']) {
+      expect(statSync(join(dir, file)).mode & 0o777, file).toBe(0o644);
+    }
+    for (const file of ['dispatch', 'bin/tiny-tool', 'templates/sub/helper.sh']) expect(statSync(join(dir, file)).mode & 0o777, file).toBe(0o755);
+    expect(existsSync(join(dir, 'build.json'))).toBe(false);
+    expect(existsSync(join(dir, 'src'))).toBe(false);
+    expect(readFileSync(join(dir, 'bin/tiny-tool'), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(readFileSync(join(dir, 'version'), 'utf8')).toMatch(/^0\.1\.0\+[0-9a-f]{12}\n$/);
+    const manifest = yaml.load(readFileSync(join(dir, 'manifest.yaml'), 'utf8')) as { bases: { name: string; channel: string }[]; analysis: unknown };
+    expect(manifest.bases.map((b) => `${b.name}@${b.channel}`)).toEqual(['ubuntu@24.04', 'debian@12']);
+    expect(manifest.analysis).toBeDefined();
+    expect(logs.some((line) => /^build: tiny: .*tiny\.charm \(\d+ entries, \d+ KiB, 33 hooks, 2 actions\) in \d+ ms$/.test(line))).toBe(true);
+  });
+
+  it('links every hook the charm can receive, and every action, to ../dispatch', () => {
+    const dir = join(outDir, 'tiny');
+    const expected = ['install', 'config-changed', 'start', 'stop', 'remove', 'update-status', 'upgrade-charm', 'leader-elected',
+      'leader-settings-changed', 'pre-series-upgrade', 'post-series-upgrade', 'data-storage-attached', 'data-storage-detaching',
+      ...['website', 'shared-db', 'ha', 'cluster'].flatMap((endpoint) => RELATION_HOOKS.map((kind) => `${endpoint}-relation-${kind}`))];
+    for (const hook of expected) {
+      expect(lstatSync(join(dir, 'hooks', hook)).isSymbolicLink(), hook).toBe(true);
+      expect(readlinkSync(join(dir, 'hooks', hook))).toBe('../dispatch');
+    }
+    expect(readFileSync(join(dir, 'hooks/install'), 'utf8')).toBe(readFileSync(join(dir, 'dispatch'), 'utf8'));
+    for (const action of ['pause', 'restart-services']) expect(readlinkSync(join(dir, 'actions', action))).toBe('../dispatch');
+  });
+
+  it('runs: dispatch reached through a hook link starts the bundle, which uses execa and js-yaml without node_modules', () => {
+    const dir = join(outDir, 'tiny');
+    const out = execFileSync(join(dir, 'hooks/shared-db-relation-changed'), [], { encoding: 'utf8', cwd: '/', env: { PATH: process.env.PATH ?? '' } });
+    const report = JSON.parse(out) as Record<string, unknown>;
+    expect(report).toMatchObject({ dispatchPath: join(dir, 'hooks/shared-db-relation-changed'), sh: 'from-sh', yaml: 'a:\n  - 1\n  - 2', fqdn: true });
+    expect(execFileSync(join(dir, 'bin/tiny-tool'), ['x', 'y'], { encoding: 'utf8' })).toBe('tool says x,y\n');
+  });
+});
+
+describe('.charm zip', () => {
+  it('holds every file with its unix mode; hook links are followed into executable files', () => {
+    const modes = zipModes(join(outDir, 'tiny.charm'));
+    expect(modes.get('dispatch')).toBe('-rwxr-xr-x');
+    expect(modes.get('hooks/install')).toBe('-rwxr-xr-x');
+    expect(modes.get('hooks/cluster-relation-departed')).toBe('-rwxr-xr-x');
+    expect(modes.get('actions/pause')).toBe('-rwxr-xr-x');
+    expect(modes.get('bin/tiny-tool')).toBe('-rwxr-xr-x');
+    expect(modes.get('dist/charm.mjs')).toBe('-rw-r--r--');
+    expect(modes.get('metadata.yaml')).toBe('-rw-r--r--');
+    expect(modes.get('hooks/')).toBe('drwxr-xr-x');
+    const names = [...modes.keys()];
+    expect(names).toEqual([...names].sort());
+    expect(names.filter((name) => name.startsWith('hooks/') && !name.endsWith('/'))).toHaveLength(33);
+    const hook = execFileSync('unzip', ['-p', join(outDir, 'tiny.charm'), 'hooks/ha-relation-joined'], { encoding: 'utf8' });
+    expect(hook).toBe(readFileSync(join(outDir, 'tiny/dispatch'), 'utf8'));
+  });
+
+  it('is byte-for-byte the same when built again, elsewhere and in another time zone', async () => {
+    const first = readFileSync(join(outDir, 'tiny.charm'));
+    const otherOut = join(tiny.workDir, 'build-again');
+    const tz = process.env.TZ;
+    process.env.TZ = 'Pacific/Kiritimati';
+    try {
+      await buildAll({ projectRoot: PROJECT_ROOT, charmsDir: tiny.charmsDir, outDir: otherOut, log: () => {} });
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+    expect(Buffer.compare(readFileSync(join(otherOut, 'tiny.charm')), first)).toBe(0);
+    expect(readFileSync(join(otherOut, 'tiny/version'), 'utf8')).toBe(readFileSync(join(outDir, 'tiny/version'), 'utf8'));
+  });
+});
+
+describe('bad charm sources are named, not half-built', () => {
+  function brokenCharm(name: string, files: Record<string, string>): string {
+    const dir = join(tiny.workDir, `broken-${name}`, 'charms', name);
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
+    return join(tiny.workDir, `broken-${name}`);
+  }
+
+  it.each([
+    ['wrongname', { 'metadata.yaml': 'name: other\n', 'src/main.ts': '' }, /'name' must be the charm folder's name 'wrongname', found "other"/],
+    ['nomain', { 'metadata.yaml': 'name: nomain\n' }, /src\/main.ts is missing/],
+    ['badjson', { 'metadata.yaml': 'name: badjson\n', 'src/main.ts': '', 'build.json': '{"entry": []}' }, /build.json: unknown key\(s\) entry; accepted: entries, include/],
+    ['badimport', { 'metadata.yaml': 'name: badimport\n', 'src/main.ts': "import './nope.js';\n" }, /bundling .*src\/main.ts failed:\n.*src\/main.ts:1:7: Could not resolve ".\/nope.js"/],
+    ['badyaml', { 'metadata.yaml': 'name: [\n', 'src/main.ts': '' }, /metadata.yaml: not valid YAML/],
+  ])('%s', async (name, files, message) => {
+    const root = brokenCharm(name, files);
+    const result = await buildAll({ projectRoot: PROJECT_ROOT, charmsDir: join(root, 'charms'), outDir: join(root, 'build'), log: () => {} });
+    expect(result.built).toEqual([]);
+    expect(result.failed.get(name)).toMatch(message);
+    expect(existsSync(join(root, 'build', name))).toBe(false);
+    expect(existsSync(join(root, 'build', `${name}.charm`))).toBe(false);
+  });
+
+  it('rejects an unknown charm name with the list of charms', async () => {
+    await expect(buildAll({ projectRoot: PROJECT_ROOT, charmsDir: tiny.charmsDir, outDir, only: ['nope'], log: () => {} }))
+      .rejects.toThrow(/no charm named nope under .*; charms there: tiny/);
+  });
+});
