@@ -78,7 +78,11 @@ export function execViaNsenter(initPid: number, argv: string[], options: ExecOpt
   });
 }
 
-/** Spawns a host command with the stdio/logFile/detached conventions of SpawnOptions. */
+/**
+ * Spawns a host command with the stdio/logFile/detached conventions of SpawnOptions. The command always gets
+ * its own process group, so killSpawned reaches everything it started (nsenter does not forward signals to
+ * the command it runs inside the container).
+ */
 export function spawnHost(argv: string[], options: SpawnOptions = {}, env?: NodeJS.ProcessEnv): ChildProcess {
   const [file, ...args] = argv;
   if (!file) throw new Error('spawn: empty command');
@@ -89,10 +93,15 @@ export function spawnHost(argv: string[], options: SpawnOptions = {}, env?: Node
     stdio = ['ignore', fd, fd];
   }
   try {
-    const child = spawn(file, args, { detached: options.detached ?? false, stdio, env: env ?? process.env });
+    const child = spawn(file, args, { detached: true, stdio, env: env ?? process.env });
     if (options.detached) child.unref();
     return child;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** Signals the whole process group of a command started by spawnInMachine or runInModelNetwork. */
+export function killSpawned(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): void {
+  killGroup(child.pid, signal);
 }

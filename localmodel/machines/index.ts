@@ -13,3 +13,4 @@ export {
 export {
   destroyMachine, execInMachine, getMachine, isRunning, listMachines, powerOff, powerOn, reset, spawnInMachine, startMachine,
 } from './machines.js';
+export { killSpawned } from './exec.js';

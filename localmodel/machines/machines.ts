@@ -174,8 +174,9 @@ export async function reset(ref: MachineRef, progress: Progress = noProgress): P
   return powerOn(ref, progress);
 }
 
-export async function destroyMachine(ref: MachineRef): Promise<void> {
-  await powerOff(ref, { graceful: false });
+/** Clean poweroff (SIGTERM to nspawn) bounded by a short timeout, then everything of the machine is removed. */
+export async function destroyMachine(ref: MachineRef, options: { timeoutMs?: number } = {}): Promise<void> {
+  await powerOff(ref, { graceful: true, timeoutMs: options.timeoutMs ?? 10_000 });
   await rm(machineDir(ref.model, ref.id), { recursive: true, force: true });
   await updateModelState(ref.model, async (state) => {
     delete state.machines[ref.id];

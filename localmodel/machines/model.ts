@@ -7,7 +7,7 @@ import { modelSubnet, switchNetnsName, validateModelName } from './naming.js';
 import { ensureSwitch, modelNetnsNames, netnsPath, removeSwitch } from './network.js';
 import { isMounted, unmountOverlay } from './overlay.js';
 import { machineDir } from './paths.js';
-import { isAlive, recordProcess, signalRecorded, waitForExit } from './processes.js';
+import { isAlive, recordProcess, signalRecordedGroup, waitForExit } from './processes.js';
 import { run } from './run.js';
 import { ensureModelState, listModelNames, readModelState, removeModelState, updateModelState } from './state.js';
 import type { ModelProcess, SpawnOptions } from './types.js';
@@ -76,10 +76,10 @@ export async function stopModelProcess(model: string, pid: number, timeoutMs = 5
 }
 
 async function stopRecorded(record: { pid: number; startTime: string }, timeoutMs: number): Promise<void> {
-  if (await signalRecorded(record, 'SIGTERM')) {
+  if (await signalRecordedGroup(record, 'SIGTERM')) {
     if (await waitForExit(record, timeoutMs)) return;
   }
-  await signalRecorded(record, 'SIGKILL');
+  await signalRecordedGroup(record, 'SIGKILL');
   await waitForExit(record, 5_000);
 }
 
@@ -112,9 +112,9 @@ export async function destroyModel(model: string): Promise<void> {
     errors.push(`state: ${error.message}`);
     return undefined;
   });
-  for (const machine of state ? await listMachines(model).catch(() => []) : []) {
-    await attempt(`machine ${machine.id}`, () => powerOff(machine, { graceful: false }));
-  }
+  // clean poweroffs in parallel, each bounded; a container that does not stop in time is killed
+  const machines = state ? await listMachines(model).catch(() => []) : [];
+  await Promise.all(machines.map((machine) => attempt(`machine ${machine.id}`, () => powerOff(machine, { graceful: true, timeoutMs: 10_000 }))));
   // pieces a broken state file no longer names: stop nothing by guess, but unmount and unplug what is ours
   for (const [id, record] of Object.entries(state?.machines ?? {})) {
     await attempt(`machine ${id} leftovers`, async () => {

@@ -54,6 +54,17 @@ export async function signalRecorded(record: ProcessRecord | undefined, signal: 
   }
 }
 
+/** Signals the process group the recorded process leads (commands we spawned get their own group). */
+export async function signalRecordedGroup(record: ProcessRecord | undefined, signal: NodeJS.Signals): Promise<boolean> {
+  if (!(await isAlive(record)) || !record) return false;
+  try {
+    process.kill(-record.pid, signal);
+    return true;
+  } catch {
+    return signalRecorded(record, signal);
+  }
+}
+
 export async function waitForExit(record: ProcessRecord | undefined, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (await isAlive(record)) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  destroyMachine, destroyModel, execInMachine, getMachine, isRunning, listMachines, powerOff, powerOn, prepareArchive,
+  destroyMachine, destroyModel, execInMachine, getMachine, isRunning, killSpawned, listMachines, powerOff, powerOn, prepareArchive,
   prepareImage, reset, runInModelNetwork, spawnInMachine, startMachine, type Machine, type ProgressEvent,
 } from '../index.js';
 import { readModelState } from '../state.js';
@@ -114,8 +114,16 @@ describe('machines of a local model', () => {
   it('powers off (address stops answering) and on again with the same identity and disk', async () => {
     const machineId = (await execInMachine(beta, ['cat', '/etc/machine-id'])).stdout;
     await execInMachine(beta, ['sh', '-c', 'echo kept > /root/marker']);
+    const countSleeps = async () => (await execInMachine(beta, ['sh', '-c', 'ps -eo args | grep -c "^sleep 100[01]" || true'])).stdout.trim();
+    const first = await spawnInMachine(beta, ['sleep', '1001'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => first.on('exit', resolve));
+    await expect.poll(countSleeps).toBe('1');
+    killSpawned(first);
+    await exited;
+    await expect.poll(countSleeps).toBe('0');
     const spawned = await spawnInMachine(beta, ['sleep', '1000'], { stdio: 'ignore' });
     expect(spawned.pid).toBeGreaterThan(0);
+    await expect.poll(countSleeps).toBe('1');
     await powerOff(beta);
     expect(await isRunning(beta)).toBe(false);
     expect((await getMachine(beta))?.hostPid).toBe(0);
