@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineCharm } from '../charm.js';
+import { Endpoint } from '../endpoint.js';
 import { Harness, HookFailed } from '../testing/harness.js';
 import { makeDemoCharm } from './fixtures/demo-charm.js';
 
@@ -209,7 +210,7 @@ describe('the demo charm end to end', () => {
   });
 
   it('refuses application data writes from a non-leader', async () => {
-    const charm = defineCharm({ name: 'demo', flags: [] as const });
+    const charm = defineCharm({ name: 'demo', flags: [] as const, endpoints: { db: Endpoint } });
     charm.when('endpoint.db.joined').do('publish-app', (ctx) => {
       ctx.anyEndpoint('db').relations[0]!.toPublishAppRaw.setRaw('k', 'v');
     });
