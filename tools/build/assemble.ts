@@ -85,9 +85,10 @@ export async function buildCharm(source: CharmSource, options: BuildOptions): Pr
     await writeOut(join(staging, MAIN_BUNDLE), main.code, 0o644);
     log(`build: ${name}: bundled ${source.mainEntry} (${main.inputs} modules, ${kib(main.code.byteLength)})`);
     for (const extra of source.extraEntries) {
-      const out = await bundle({ entry: join(source.dir, extra.source), projectRoot: options.projectRoot, executable: extra.executable });
+      const format = extra.output.endsWith('.mjs') ? 'esm' : 'cjs';
+      const out = await bundle({ entry: join(source.dir, extra.source), projectRoot: options.projectRoot, executable: extra.executable, format });
       await writeOut(join(staging, extra.output), out.code, extra.executable ? 0o755 : 0o644);
-      log(`build: ${name}: bundled ${extra.source} → ${extra.output} (${out.inputs} modules, ${kib(out.code.byteLength)})`);
+      log(`build: ${name}: bundled ${extra.source} → ${extra.output} (${format}, ${out.inputs} modules, ${kib(out.code.byteLength)})`);
     }
 
     await writeOut(join(staging, 'dispatch'), dispatchScript(MAIN_BUNDLE), 0o755);

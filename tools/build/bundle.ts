@@ -13,8 +13,15 @@ export interface BundleResult {
 // Bundled CommonJS dependencies call require() for Node built-ins; ESM has no require, so give them one.
 const REQUIRE_SHIM = "import { createRequire as __charmCreateRequire } from 'node:module';\nconst require = __charmCreateRequire(import.meta.url);";
 
-export async function bundle(options: { entry: string; projectRoot: string; executable?: boolean }): Promise<BundleResult> {
-  const banner = options.executable ? `#!/usr/bin/env node\n${REQUIRE_SHIM}` : REQUIRE_SHIM;
+/**
+ * `format: 'esm'` for `.mjs` outputs (the main bundle). Anything else is CommonJS: Node 18 runs an
+ * extension-less file (a STONITH plugin must be named `external/<name>`) or a `.js` file outside a
+ * `"type": "module"` package as CommonJS only — so such entries must not use top-level await.
+ */
+export async function bundle(options: { entry: string; projectRoot: string; executable?: boolean; format?: 'esm' | 'cjs' }): Promise<BundleResult> {
+  const format = options.format ?? 'esm';
+  const shim = format === 'esm' ? REQUIRE_SHIM : '';
+  const banner = options.executable ? `#!/usr/bin/env node\n${shim}` : shim;
   let result;
   try {
     result = await build({
@@ -22,9 +29,9 @@ export async function bundle(options: { entry: string; projectRoot: string; exec
       bundle: true,
       platform: 'node',
       target: 'node18',
-      format: 'esm',
+      format,
       banner: { js: banner },
-      outfile: 'out.mjs',
+      outfile: format === 'esm' ? 'out.mjs' : 'out.cjs',
       write: false,
       metafile: true,
       logLevel: 'silent',
@@ -42,7 +49,7 @@ export async function bundle(options: { entry: string; projectRoot: string; exec
     });
     throw new Error(`bundling ${relative(options.projectRoot, options.entry)} failed:\n${lines.join('\n') || String(error)}`);
   }
-  const output = result.outputFiles.find((file) => file.path.endsWith('.mjs'));
+  const output = result.outputFiles.find((file) => /\.[mc]js$/.test(file.path));
   if (!output) throw new Error(`bundling ${options.entry} produced no output`);
   return { code: output.contents, inputs: Object.keys(result.metafile.inputs).length };
 }

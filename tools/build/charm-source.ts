@@ -4,6 +4,9 @@
  *
  *   { "entries": [{ "source": "src/stonith/main.ts", "output": "bin/external-maas", "executable": true }],
  *     "include": ["files"] }
+ *
+ * An extra entry is bundled as ESM when its output ends in `.mjs`, else as CommonJS (what Node 18 runs for an
+ * extension-less executable): such entries must not use top-level await.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, normalize } from 'node:path';

@@ -65,6 +65,11 @@ const report = {
 };
 console.log(JSON.stringify(report));
 `);
-  writeFileSync(join(charmDir, 'src/tool/main.ts'), `console.log('tool says ' + process.argv.slice(2).join(','));\n`);
+  // CommonJS output (extension-less executable): no top-level await, but ESM-only dependencies bundle in.
+  writeFileSync(join(charmDir, 'src/tool/main.ts'), `
+import { LocalHost } from ${JSON.stringify(localHost)};
+new LocalHost({ log: () => {} }).run(['sh', '-c', 'echo "$0,$1"', ...process.argv.slice(2)])
+  .then((result) => console.log('tool says ' + result.stdout.trim()));
+`);
   return { workDir, charmsDir, charmDir };
 }
