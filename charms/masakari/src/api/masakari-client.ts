@@ -1,0 +1,126 @@
+/**
+ * A small client of the Masakari v1 REST API (segments, hosts, notifications) over fetch. Error messages carry
+ * Masakari's own explanation (its fault body), the method, path and status, never the token.
+ */
+import { OpenStackApiError, type FetchLike } from './keystone-token.js';
+
+export interface Segment {
+  readonly uuid: string;
+  readonly name: string;
+  readonly recovery_method: string;
+  readonly service_type: string;
+  readonly description?: string | null;
+  readonly enabled?: boolean;
+}
+
+export interface Host {
+  readonly uuid: string;
+  readonly name: string;
+  readonly type: string;
+  readonly control_attributes: string;
+  readonly reserved: boolean;
+  readonly on_maintenance: boolean;
+  readonly failover_segment_id?: string;
+}
+
+export interface Notification {
+  readonly notification_uuid: string;
+  readonly type: string;
+  readonly status: string;
+  readonly source_host_uuid: string;
+  readonly generated_time: string;
+  readonly created_at?: string;
+  readonly payload?: unknown;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class MasakariClient {
+  /** `baseUrl` is the catalog URL (…/v1/<project_id>) or …/v1. */
+  constructor(private readonly baseUrl: string, private readonly token: string, private readonly fetchImpl: FetchLike = fetch) {}
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = `${this.baseUrl.replace(/\/+$/, '')}${path}`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method,
+        headers: { 'X-Auth-Token': this.token, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (error) {
+      throw new OpenStackApiError(`masakari API at ${url} did not answer: ${(error as Error).message}`);
+    }
+    const text = await response.text();
+    if (!response.ok) throw new OpenStackApiError(`${method} ${path}: HTTP ${response.status}: ${faultMessage(text)}`, response.status);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  async listSegments(): Promise<Segment[]> {
+    return (await this.request<{ segments: Segment[] }>('GET', '/segments')).segments;
+  }
+
+  async createSegment(s: { name: string; recoveryMethod: string; serviceType: string; description?: string }): Promise<Segment> {
+    const segment: Record<string, string> = { name: s.name, recovery_method: s.recoveryMethod, service_type: s.serviceType };
+    if (s.description) segment.description = s.description;
+    return (await this.request<{ segment: Segment }>('POST', '/segments', { segment })).segment;
+  }
+
+  /** A segment by UUID or by name; a clear error when there is none. */
+  async findSegment(nameOrId: string): Promise<Segment> {
+    const segments = await this.listSegments();
+    const found = segments.find((s) => (UUID.test(nameOrId) && s.uuid === nameOrId) || s.name === nameOrId);
+    if (!found) {
+      const known = segments.map((s) => s.name).join(', ') || 'none';
+      throw new OpenStackApiError(`no segment named or with UUID "${nameOrId}" (segments: ${known})`);
+    }
+    return found;
+  }
+
+  async listHosts(segmentId: string): Promise<Host[]> {
+    return (await this.request<{ hosts: Host[] }>('GET', `/segments/${segmentId}/hosts`)).hosts;
+  }
+
+  async addHost(segmentId: string, h: { name: string; type: string; controlAttributes: string; reserved: boolean }): Promise<Host> {
+    const host = { name: h.name, type: h.type, control_attributes: h.controlAttributes, reserved: h.reserved };
+    return (await this.request<{ host: Host }>('POST', `/segments/${segmentId}/hosts`, { host })).host;
+  }
+
+  async updateHost(segmentId: string, hostId: string, changes: { on_maintenance?: boolean; reserved?: boolean }): Promise<Host> {
+    return (await this.request<{ host: Host }>('PUT', `/segments/${segmentId}/hosts/${hostId}`, { host: changes })).host;
+  }
+
+  async listNotifications(filter: { status?: string; limit?: number } = {}): Promise<Notification[]> {
+    const query = new URLSearchParams({ sort_key: 'generated_time', sort_dir: 'desc' });
+    if (filter.status) query.set('status', filter.status);
+    if (filter.limit) query.set('limit', String(filter.limit));
+    return (await this.request<{ notifications: Notification[] }>('GET', `/notifications?${query.toString()}`)).notifications;
+  }
+
+  async getNotification(id: string): Promise<Notification> {
+    return (await this.request<{ notification: Notification }>('GET', `/notifications/${id}`)).notification;
+  }
+
+  /** What masakari-hostmonitor sends when a host goes down (used by tests and by operators to rehearse). */
+  async createHostDownNotification(hostname: string, generatedTime: Date): Promise<Notification> {
+    const notification = {
+      type: 'COMPUTE_HOST',
+      hostname,
+      generated_time: generatedTime.toISOString().replace(/\.\d{3}Z$/, ''),
+      payload: { event: 'STOPPED', host_status: 'NORMAL', cluster_status: 'OFFLINE' },
+    };
+    return (await this.request<{ notification: Notification }>('POST', '/notifications', { notification })).notification;
+  }
+}
+
+/** Masakari (like nova) wraps errors as {"<kind>": {"message": "...", "code": N}}. */
+export function faultMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as Record<string, { message?: string }>;
+    for (const value of Object.values(parsed)) if (value && typeof value.message === 'string') return value.message;
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return body.trim().slice(0, 300) || '(no body)';
+}

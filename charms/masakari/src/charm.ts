@@ -1,0 +1,224 @@
+/**
+ * The masakari charm: Masakari API (behind haproxy) and engine, wired to shared-db, amqp, identity-service,
+ * ha (hacluster) and the cluster peers. Each hook converges the machine to the state computed from config,
+ * relation data and leader data; writes change nothing when nothing changed, and only services whose files
+ * changed are restarted.
+ */
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { defineCharm, type Ctx } from '../../../reactive/charm.js';
+import { planRestarts } from '../../../reactive/restart-map.js';
+import { HaclusterRequires } from '../../../interfaces/hacluster/requires.js';
+import { KeystoneRequires } from '../../../interfaces/keystone/requires.js';
+import { MysqlSharedRequires } from '../../../interfaces/mysql-shared/requires.js';
+import { OpenstackHaPeers } from '../../../interfaces/openstack-ha/peers.js';
+import { RabbitMQRequires } from '../../../interfaces/rabbitmq/requires.js';
+import {
+  AddressError, API_PORT, BACKEND_PORT, endpointUrls, ENDPOINT_TYPES, haResources, SERVICE, unitAddress,
+} from './addresses.js';
+import { bindingAddresses, collectBindings, detectPlatform, portsClosed, readDeletedDecision, servicesDown } from './facts.js';
+import { desiredState } from './files.js';
+import { AMQP_USER, AMQP_VHOST, CONF_PATH, DATABASE, DB_USER } from './masakari-conf.js';
+import { configCheck, configRules, parseVips } from './options.js';
+import { apiWorkers, type Platform } from './platform.js';
+import { assessStatus } from './status.js';
+
+export const charm = defineCharm({
+  name: 'masakari',
+  flags: ['masakari.installed', 'masakari.paused', 'masakari.configured'] as const,
+  endpoints: {
+    'shared-db': MysqlSharedRequires,
+    amqp: RabbitMQRequires,
+    'identity-service': KeystoneRequires,
+    ha: HaclusterRequires,
+    cluster: OpenstackHaPeers,
+  },
+  configRules,
+  configCheck,
+});
+
+export type MasakariCtx = Ctx<'masakari.installed' | 'masakari.paused' | 'masakari.configured', typeof charm.endpointClasses>;
+
+const KV = {
+  addressError: 'masakari.address-error',
+  dbSyncError: 'masakari.db-sync-error',
+  statsPassword: 'masakari.haproxy-stats-password',
+  haResources: 'masakari.ha-resources',
+} as const;
+
+/** Leader data: upstream's key, and the package version whose schema the database has. */
+export const LEADER_SYNC_DONE = 'db-sync-done';
+export const LEADER_SYNCED_VERSION = 'db-synced-version';
+
+export async function platformOf(ctx: MasakariCtx): Promise<Platform | null> {
+  return detectPlatform(ctx.host);
+}
+
+charm.hook('{install,upgrade-charm}').do('install-packages', async (ctx) => {
+  const platform = await platformOf(ctx);
+  if (!platform) {
+    await ctx.log('unsupported operating system: /etc/os-release names neither Ubuntu nor Debian', 'ERROR');
+    return;
+  }
+  await ctx.tools.statusSet('maintenance', 'Installing packages');
+  await ctx.log(`installing ${platform.packages.join(' ')} (${platform.os})`);
+  await ctx.host.aptInstall(platform.packages);
+  await ctx.host.ensureUser('masakari', { group: 'masakari', home: '/var/lib/masakari', shell: '/usr/sbin/nologin', system: true });
+  await ctx.host.ensureUser('haproxy', { group: 'haproxy', home: '/var/lib/haproxy', shell: '/usr/sbin/nologin', system: true });
+  if (!ctx.flags.isSet('masakari.configured')) {
+    // Packages may start the API with their defaults on the port haproxy needs; nothing runs before it is configured.
+    for (const s of platform.services) if (await ctx.host.serviceIsActive(s)) await ctx.host.service('stop', s);
+  }
+  ctx.flags.set('masakari.installed');
+});
+
+/** The addresses, relation requests and ha data; files and services once the three relations are complete. */
+charm.when('masakari.installed', 'config.valid').do('converge', async (ctx) => {
+  const platform = await platformOf(ctx);
+  if (!platform) return;
+  const bindings = await collectBindings(ctx.tools);
+  let urls: ReturnType<typeof endpointUrls> | null = null;
+  try {
+    urls = endpointUrls(ctx.config, bindings);
+    for (const t of ENDPOINT_TYPES) unitAddress(t, ctx.config, bindings);
+    ctx.kv.unset(KV.addressError);
+  } catch (error) {
+    if (!(error instanceof AddressError)) throw error;
+    ctx.kv.set(KV.addressError, error.message);
+  }
+
+  const amqp = ctx.endpoint('amqp');
+  if (amqp.isJoined) {
+    const address = (await bindingAddresses(ctx.tools, 'amqp'))[0]?.address;
+    amqp.requestAccess({ username: AMQP_USER, vhost: AMQP_VHOST, ...(address ? { privateAddress: address } : {}) });
+  }
+  const db = ctx.endpoint('shared-db');
+  if (db.isJoined) {
+    const address = (await bindingAddresses(ctx.tools, 'shared-db'))[0]?.address ?? bindings.cluster[0]?.address ?? '';
+    db.requestDatabase({ database: DATABASE, username: DB_USER, hostname: address });
+  }
+  const identity = ctx.endpoint('identity-service');
+  if (identity.isJoined && urls) {
+    identity.registerEndpoints({
+      service: SERVICE, region: String(ctx.config.region), publicUrl: urls.public, internalUrl: urls.internal, adminUrl: urls.admin,
+    });
+  }
+  const cluster = ctx.endpoint('cluster');
+  if (!ctx.kv.get(KV.addressError)) {
+    cluster.publishAddresses({
+      publicAddress: unitAddress('public', ctx.config, bindings).address,
+      internalAddress: unitAddress('internal', ctx.config, bindings).address,
+      adminAddress: unitAddress('admin', ctx.config, bindings).address,
+    });
+  }
+  const ha = ctx.endpoint('ha');
+  if (ha.isJoined) {
+    const previous = ctx.kv.get<string[]>(KV.haResources) ?? [];
+    const crm = haResources(ctx.config, bindings, previous);
+    ha.manageResources(crm, { iface: String(ctx.config['vip_iface'] ?? 'eth0'), mcastPort: 4440 });
+    ctx.kv.set(KV.haResources, [...new Set([...previous, ...Object.keys(crm.resources)])].filter((n) => !crm.delete_resources.includes(n)).sort());
+  }
+
+  const dbInfo = db.connection();
+  const access = amqp.access();
+  const credentials = identity.credentials();
+  if (!dbInfo || !access || !credentials) return;
+
+  const decision = await readDeletedDecision(ctx.host, ctx.kv);
+  if (decision.changedMessage) await ctx.log(decision.changedMessage, decision.needed ? 'WARNING' : 'INFO');
+
+  let statsPassword = ctx.kv.get<string>(KV.statsPassword);
+  if (!statsPassword) {
+    statsPassword = randomBytes(24).toString('base64url');
+    ctx.kv.set(KV.statsPassword, statsPassword);
+  }
+  const self = { unit: ctx.env.unitName, address: bindings.cluster[0]?.address ?? '' };
+  const backends = [self, ...cluster.peers().map((p) => ({ unit: p.unit, address: p.privateAddress }))];
+  const desired = await desiredState({
+    platform, config: ctx.config, db: dbInfo, amqp: access, keystone: credentials, backends,
+    workers: apiWorkers(ctx.config, availableParallelism()), statsPassword, readDeletedWorkaround: decision.needed,
+  }, (t, c) => ctx.render(t, c));
+
+  const writes: { path: string; changed: boolean }[] = [];
+  for (const f of desired.files) writes.push({ path: f.path, changed: await ctx.host.writeFile(f.path, f.content, f.options) });
+  for (const path of desired.removals) writes.push({ path, changed: await ctx.host.removeFile(path) });
+  const removalServices: Record<string, string[]> = {};
+  for (const path of desired.removals) removalServices[path] = desired.restartMap[path] ?? [];
+  ctx.flags.set('masakari.configured');
+
+  await syncDatabase(ctx);
+  await applyServices(ctx, platform, planRestarts(writes, { ...desired.restartMap, ...removalServices }));
+  if (!(await ctx.tools.openedPorts()).some((p) => p.startsWith(`${API_PORT}/`))) await ctx.tools.openPort(API_PORT);
+});
+
+/** The database schema version the code expects: that of the installed package. */
+async function schemaVersion(ctx: MasakariCtx): Promise<string> {
+  return (await ctx.host.packageVersion('python3-masakari')) ?? 'unknown';
+}
+
+export async function dbReady(ctx: MasakariCtx): Promise<boolean> {
+  return ctx.leader.data[LEADER_SYNCED_VERSION] === (await schemaVersion(ctx));
+}
+
+/** The leader migrates the schema once per package version; the others wait for its leader data. */
+async function syncDatabase(ctx: MasakariCtx): Promise<void> {
+  if (!ctx.isLeader || (await dbReady(ctx))) return;
+  const version = await schemaVersion(ctx);
+  await ctx.tools.statusSet('maintenance', `Synchronising the database schema (masakari ${version})`);
+  const result = await ctx.host.run(['masakari-manage', '--config-file', CONF_PATH, 'db', 'sync'], { timeoutMs: 600_000 });
+  if (result.exitCode !== 0) {
+    ctx.kv.set(KV.dbSyncError, `Database schema sync failed (masakari-manage exit ${result.exitCode}); see /var/log/masakari/masakari-manage.log, then run any hook again (e.g. juju config to the same value)`);
+    await ctx.log(`masakari-manage db sync failed with exit ${result.exitCode}`, 'ERROR');
+    return;
+  }
+  ctx.kv.unset(KV.dbSyncError);
+  await ctx.leader.set({ [LEADER_SYNC_DONE]: 'True', [LEADER_SYNCED_VERSION]: version });
+  await ctx.log(`database schema synchronised for masakari ${version}`);
+}
+
+/**
+ * Services converge to what they should be: all stopped while paused; API and engine stopped until the schema is
+ * synced; otherwise every service running, restarted when one of its files changed. update-status only observes.
+ */
+async function applyServices(ctx: MasakariCtx, platform: Platform, restarts: readonly string[]): Promise<void> {
+  if (ctx.hookName === 'update-status') return;
+  const paused = ctx.flags.isSet('masakari.paused');
+  const ready = await dbReady(ctx);
+  for (const s of platform.services) {
+    const wanted = !paused && (ready || s === 'haproxy');
+    const active = await ctx.host.serviceIsActive(s);
+    if (!wanted) {
+      if (active) await ctx.host.service('stop', s);
+      continue;
+    }
+    if (!(await ctx.host.serviceIsEnabled(s))) await ctx.host.service('enable', s);
+    if (restarts.includes(s)) await ctx.host.service('restart', s);
+    else if (!active) await ctx.host.service('start', s);
+  }
+}
+
+charm.assessStatus(async (ctx) => {
+  const platform = await platformOf(ctx);
+  const rel = (name: 'shared-db' | 'amqp' | 'identity-service') => ({
+    connected: ctx.flags.isSet(`endpoint.${name}.connected`),
+    available: ctx.flags.isSet(`endpoint.${name}.available`),
+  });
+  const configured = ctx.flags.isSet('masakari.configured');
+  const ready = configured && (await dbReady(ctx));
+  const checkRuntime = platform !== null && ready && !ctx.flags.isSet('masakari.paused');
+  return assessStatus({
+    ...(platform ? {} : { unsupportedOs: 'Unsupported operating system (accepted: Ubuntu, Debian)' }),
+    installed: ctx.flags.isSet('masakari.installed'),
+    paused: ctx.flags.isSet('masakari.paused'),
+    relations: { 'shared-db': rel('shared-db'), amqp: rel('amqp'), 'identity-service': rel('identity-service') },
+    ...(ctx.kv.get<string>(KV.addressError) ? { addressError: ctx.kv.get<string>(KV.addressError)! } : {}),
+    vipSet: parseVips(ctx.config.vip).length > 0,
+    haJoined: ctx.flags.isSet('endpoint.ha.joined'),
+    haClustered: ctx.flags.isSet('endpoint.ha.available'),
+    dbSynced: ready,
+    isLeader: ctx.isLeader,
+    ...(ctx.kv.get<string>(KV.dbSyncError) ? { dbSyncError: ctx.kv.get<string>(KV.dbSyncError)! } : {}),
+    servicesDown: checkRuntime ? await servicesDown(ctx.host, platform.services) : [],
+    portsClosed: checkRuntime ? await portsClosed(ctx.host, [API_PORT, BACKEND_PORT]) : [],
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Every file the charm owns on the machine, as data: path, content, owner/group/mode, and which services read it.
+ * Pure apart from template rendering (passed in). The shell writes them atomically and restarts only the services
+ * whose files changed.
+ */
+import type { ConfigValues } from '../../../reactive/config.js';
+import type { DesiredFile } from '../../../reactive/restart-map.js';
+import type { ConnectionInfo } from '../../../interfaces/mysql-shared/protocol.js';
+import type { BrokerAccess } from '../../../interfaces/rabbitmq/protocol.js';
+import type { ServiceCredentials } from '../../../interfaces/keystone/protocol.js';
+import { API_PORT, BACKEND_PORT } from './addresses.js';
+import {
+  API_PASTE_PATH, CONF_PATH, DB_CA_PATH, KEYSTONE_CA_PATH, RABBIT_CA_PATH, masakariConfContext,
+} from './masakari-conf.js';
+import { decodePem, tlsEnabled } from './options.js';
+import { apiServiceFiles, type Platform } from './platform.js';
+import {
+  PACKAGED_WSGI, WORKAROUND_ID, WRAPPED_ENGINE, WRAPPED_ENGINE_SOURCE, WRAPPED_WSGI, WRAPPED_WSGI_SOURCE,
+} from './read-deleted-workaround.js';
+
+export const HAPROXY_CFG = '/etc/haproxy/haproxy.cfg';
+export const HAPROXY_PEM = '/etc/haproxy/masakari.pem';
+export const ENGINE_DEFAULT = '/etc/default/masakari-engine';
+export const HAPROXY_STATS_PORT = 8888;
+
+export type Render = (template: string, context: Readonly<Record<string, unknown>>) => Promise<string>;
+
+export interface Backend {
+  readonly unit: string;
+  readonly address: string;
+}
+
+export interface FileInputs {
+  readonly platform: Platform;
+  readonly config: ConfigValues;
+  readonly db: ConnectionInfo;
+  readonly amqp: BrokerAccess;
+  readonly keystone: ServiceCredentials;
+  /** This unit and its peers: haproxy sends requests to every one of them. */
+  readonly backends: readonly Backend[];
+  readonly workers: number;
+  readonly statsPassword: string;
+  /** The Debian read_deleted workaround is needed (see read-deleted-workaround.ts). */
+  readonly readDeletedWorkaround: boolean;
+}
+
+export interface DesiredState {
+  readonly files: DesiredFile[];
+  /** Files the charm wrote in other circumstances that must go now (e.g. the workaround's wrappers). */
+  readonly removals: string[];
+  /** Path → services reading it, in restart order. */
+  readonly restartMap: Record<string, string[]>;
+}
+
+const SECRET = (group: string) => ({ owner: 'root', group, mode: 0o640 });
+const PUBLIC = { owner: 'root', group: 'root', mode: 0o644 };
+
+function timeout(config: ConfigValues, option: string, fallback: number): string {
+  const v = config[option];
+  return `${typeof v === 'number' ? v : fallback}ms`;
+}
+
+function decodeBase64Pem(value: string): string {
+  return value.includes('-----BEGIN') ? value : Buffer.from(value.replace(/\s+/g, ''), 'base64').toString('utf8');
+}
+
+export async function desiredState(i: FileInputs, render: Render): Promise<DesiredState> {
+  const api = i.platform.apiService;
+  const engine = 'masakari-engine';
+  const files: DesiredFile[] = [];
+  const removals: string[] = [];
+  const restartMap: Record<string, string[]> = {};
+  const add = (path: string, content: string, options: DesiredFile['options'], services: string[]): void => {
+    files.push({ path, content, ...(options ? { options } : {}) });
+    restartMap[path] = services;
+  };
+
+  // CA certificates the relations hand over (base64), written before the config that points at them.
+  const cas: [string | undefined, string][] = [[i.db.sslCa, DB_CA_PATH], [i.amqp.ssl ? i.amqp.sslCa : undefined, RABBIT_CA_PATH], [i.keystone.caCert, KEYSTONE_CA_PATH]];
+  for (const [value, path] of cas) {
+    if (value) add(path, decodeBase64Pem(value), PUBLIC, [engine, api]);
+    else removals.push(path);
+  }
+
+  add(CONF_PATH, await render('masakari.conf', masakariConfContext(i)), SECRET('masakari'), [engine, api]);
+  add(API_PASTE_PATH, await render('api-paste.ini', {}), SECRET('masakari'), [api]);
+
+  const wsgiScript = i.readDeletedWorkaround ? WRAPPED_WSGI : PACKAGED_WSGI;
+  for (const f of apiServiceFiles(i.platform, { workers: i.workers, wsgiScript, confPath: CONF_PATH })) {
+    add(f.path, await render(f.template, f.context), PUBLIC, [api]);
+  }
+  if (i.readDeletedWorkaround) {
+    add(WRAPPED_WSGI, WRAPPED_WSGI_SOURCE, { owner: 'root', group: 'root', mode: 0o755 }, [api]);
+    add(WRAPPED_ENGINE, WRAPPED_ENGINE_SOURCE, { owner: 'root', group: 'root', mode: 0o755 }, [engine]);
+  } else {
+    removals.push(WRAPPED_WSGI, WRAPPED_ENGINE);
+  }
+  add(ENGINE_DEFAULT, await render('masakari-engine.default', i.readDeletedWorkaround ? { daemon: WRAPPED_ENGINE, workaround: WORKAROUND_ID } : { daemon: null, workaround: null }), PUBLIC, [engine]);
+
+  let tlsPem: string | null = null;
+  if (tlsEnabled(i.config)) {
+    const cert = decodePem(String(i.config['ssl_cert']), ['CERTIFICATE']) ?? '';
+    const key = decodePem(String(i.config['ssl_key']), ['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY']) ?? '';
+    const ca = typeof i.config['ssl_ca'] === 'string' && i.config['ssl_ca'] ? decodePem(i.config['ssl_ca'], ['CERTIFICATE']) ?? '' : '';
+    add(HAPROXY_PEM, [cert, ca, key].filter((p) => p).map((p) => p.trimEnd() + '\n').join(''), SECRET('haproxy'), ['haproxy']);
+    tlsPem = HAPROXY_PEM;
+  } else {
+    removals.push(HAPROXY_PEM);
+  }
+  const haproxy = await render('haproxy.cfg', {
+    port: API_PORT,
+    statsPort: HAPROXY_STATS_PORT,
+    statsPassword: i.statsPassword,
+    tlsPem,
+    timeouts: {
+      queue: timeout(i.config, 'haproxy-queue-timeout', 9000),
+      connect: timeout(i.config, 'haproxy-connect-timeout', 9000),
+      client: timeout(i.config, 'haproxy-client-timeout', 90000),
+      server: timeout(i.config, 'haproxy-server-timeout', 90000),
+    },
+    backends: i.backends.map((b) => ({ name: b.unit.replace('/', '-'), address: b.address.includes(':') ? `[${b.address}]` : b.address, port: BACKEND_PORT })),
+  });
+  add(HAPROXY_CFG, haproxy, SECRET('haproxy'), ['haproxy']);
+  return { files, removals, restartMap };
+}
