@@ -18,7 +18,11 @@ import { run } from './run.js';
 import { writeFileAtomic } from './state.js';
 import { noProgress, type Progress } from './types.js';
 
-const hostAptCache = '/var/cache/apt/archives';
+/** The host's own download cache seeds the archive; LOCALMODEL_HOST_APT_CACHE="" turns that off (cold benchmarks). */
+function hostAptCache(): string | undefined {
+  const dir = process.env.LOCALMODEL_HOST_APT_CACHE ?? '/var/cache/apt/archives';
+  return dir === '' ? undefined : dir;
+}
 
 /**
  * One-line sources for the archive's apt: only the host's Debian sources of the image's suite family
@@ -151,8 +155,9 @@ export async function prepareArchive(progress: Progress = noProgress, extra: rea
         for (const entry of wanted) {
           const target = join(pool, entry.file);
           if (await exists(target)) continue;
-          const cached = join(hostAptCache, entry.file);
-          const cachedSize = await stat(cached).then((s) => s.size, () => -1);
+          const seedDir = hostAptCache();
+          const cached = seedDir ? join(seedDir, entry.file) : '';
+          const cachedSize = seedDir ? await stat(cached).then((s) => s.size, () => -1) : -1;
           if (cachedSize === entry.size) {
             // apt verifies the hash of files already in its archives dir, so a stale copy is fetched again
             await link(cached, target).catch(() => copyFile(cached, target));
