@@ -1,0 +1,95 @@
+/** Keystone's files as pure functions of the facts (config, database, address). */
+
+export const KEYSTONE_CONF = '/etc/keystone/keystone.conf';
+export const UWSGI_INI = '/etc/keystone/standin-uwsgi.ini';
+export const SYSTEMD_DROPIN = '/etc/systemd/system/keystone.service.d/standin.conf';
+export const ADMIN_OPENRC = '/root/admin-openrc';
+/** Stock keystone's v3 service domain; `default` holds the admin. */
+export const SERVICE_DOMAIN = 'service_domain';
+export const ADMIN_ROLE = 'admin';
+export const PUBLIC_PORT = 5000;
+/** Stock keystone answers auth_port 35357; the same API is served there too. */
+export const ADMIN_PORT = 35357;
+
+export function keystoneConf(databaseUri: string): string {
+  return [
+    '# Written by the keystone stand-in charm; changes are overwritten.',
+    '[DEFAULT]',
+    'log_dir = /var/log/keystone',
+    '',
+    '[database]',
+    `connection = ${databaseUri}`,
+    'max_retries = -1',
+    '',
+    '[token]',
+    'provider = fernet',
+    'expiration = 3600',
+    '',
+    '[fernet_tokens]',
+    'key_repository = /etc/keystone/fernet-keys/',
+    '',
+    '[credential]',
+    'key_repository = /etc/keystone/credential-keys/',
+    '',
+    '[cache]',
+    'enabled = false',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Debian's unit starts uwsgi with 8 processes x 32 threads and the apparmor plugin; a 2-core CI machine and a
+ * container without AppArmor want fewer workers and no profile. `Connection: close` avoids the keep-alive
+ * resets python clients see against --http-socket.
+ */
+export function uwsgiIni(workers: number): string {
+  return [
+    '[uwsgi]',
+    'plugins = python3',
+    'master = true',
+    `processes = ${workers}`,
+    'threads = 4',
+    'enable-threads = true',
+    'lazy-apps = true',
+    'die-on-term = true',
+    'no-orphans = true',
+    'buffer-size = 65535',
+    `http-socket = 0.0.0.0:${PUBLIC_PORT}`,
+    `http-socket = 0.0.0.0:${ADMIN_PORT}`,
+    'add-header = Connection: close',
+    'wsgi-file = /usr/bin/keystone-wsgi-public',
+    'name = keystone-api',
+    'chdir = /var/lib/keystone',
+    'logto = /var/log/keystone/keystone-uwsgi.log',
+    '',
+  ].join('\n');
+}
+
+export function systemdDropIn(): string {
+  return ['[Service]', 'ExecStart=', `ExecStart=/usr/bin/uwsgi --ini ${UWSGI_INI}`, ''].join('\n');
+}
+
+export function adminOpenrc(address: string, password: string, region: string): string {
+  return [
+    `export OS_AUTH_URL=http://${address}:${PUBLIC_PORT}/v3`,
+    'export OS_IDENTITY_API_VERSION=3',
+    'export OS_USERNAME=admin',
+    `export OS_PASSWORD='${password}'`,
+    'export OS_PROJECT_NAME=admin',
+    'export OS_USER_DOMAIN_NAME=Default',
+    'export OS_PROJECT_DOMAIN_NAME=Default',
+    `export OS_REGION_NAME=${region}`,
+    '',
+  ].join('\n');
+}
+
+/** The service types stock keystone accepts for the names its requirers send (ensure_valid_service). */
+export const SERVICE_TYPES: Readonly<Record<string, string>> = {
+  masakari: 'instance-ha',
+  nova: 'compute',
+  placement: 'placement',
+  glance: 'image',
+  neutron: 'network',
+  cinderv3: 'volumev3',
+  keystone: 'identity',
+};
