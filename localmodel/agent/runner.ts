@@ -1,0 +1,235 @@
+/**
+ * Runs one hook, action or `exec` command of a unit inside its machine: charm deployed, context registered with
+ * the hook-tool server, Juju's environment, dispatch (else hooks/<name>), output to the debug log, commit only on
+ * exit 0 (juju-contract §1).
+ */
+import { cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { HookContext, commitContext } from '../hooktools/context.js';
+import { hookEnvironment } from './env.js';
+import { applyCommit, applyPreHookStatus, runningMessage, unitTag } from './transitions.js';
+import { compareUnits, now, status, type ActionState, type HookSpec, type UnitState } from '../model/state.js';
+import type { Agent } from './agent.js';
+
+export interface ProcessOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  missing: boolean;
+  spawnError?: string;
+  timings: { queued: number; spawned: number; started: number; exited: number };
+}
+
+function charmPathInMachine(unit: string): string {
+  return `/var/lib/juju/agents/${unitTag(unit)}/charm`;
+}
+
+/** The remote units each relation lists in a context (relation-list), fixed at hook start. */
+function membersSnapshot(agent: Agent, unit: UnitState, hook: HookSpec | null): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const [id, local] of Object.entries(unit.uniter.relations)) {
+    let members = Object.keys(local.members);
+    if (hook?.relationId === Number(id) && hook.remoteUnit) {
+      if (hook.kind === 'relation-joined' && !members.includes(hook.remoteUnit)) members.push(hook.remoteUnit);
+      if (hook.kind === 'relation-departed') members = members.filter((m) => m !== hook.remoteUnit);
+    }
+    out.set(Number(id), members.sort(compareUnits));
+  }
+  void agent;
+  return out;
+}
+
+export class Runner {
+  constructor(private readonly agent: Agent) {}
+
+  /** Copies the application's current charm into the unit's charm dir when the unit has an older one. */
+  async ensureCharm(unit: UnitState): Promise<string> {
+    const app = this.agent.state.applications[unit.application]!;
+    const inner = this.agent.backend.innerPath(unit.machine, charmPathInMachine(unit.name));
+    if (unit.uniter.charmDeployed !== app.charmRevision) {
+      const host = await this.agent.backend.hostPath(unit.machine, inner);
+      const tmp = `${host}.new`;
+      rmSync(tmp, { recursive: true, force: true });
+      mkdirSync(join(host, '..'), { recursive: true });
+      cpSync(app.charmDir, tmp, { recursive: true, verbatimSymlinks: true });
+      rmSync(host, { recursive: true, force: true });
+      cpSync(tmp, host, { recursive: true, verbatimSymlinks: true });
+      rmSync(tmp, { recursive: true, force: true });
+      unit.uniter.charmDeployed = app.charmRevision;
+    }
+    return inner;
+  }
+
+  /** Which executable handles `path` (`hooks/x`, `actions/y`): dispatch first, else the explicit file. */
+  private async handler(unit: UnitState, charmInner: string, explicit: string): Promise<string | null> {
+    const hostCharm = await this.agent.backend.hostPath(unit.machine, charmInner);
+    if (!existsSync(join(hostCharm, 'metadata.yaml'))) throw new Error('charm missing from disk');
+    if (existsSync(join(hostCharm, 'dispatch'))) return join(charmInner, 'dispatch');
+    try {
+      statSync(join(hostCharm, explicit));
+      return join(charmInner, explicit);
+    } catch {
+      return null;
+    }
+  }
+
+  private async spawnIn(unit: UnitState, ctx: HookContext, argv: string[], env: Record<string, string>, cwd: string, queued: number, logger: string): Promise<ProcessOutcome> {
+    const timings = { queued, spawned: performance.now(), started: 0, exited: 0 };
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    this.agent.tools.register(ctx);
+    try {
+      const child = await this.agent.backend.spawn(unit.machine, argv, { env, cwd });
+      this.agent.trackProcess(child.pid, true);
+      const entity = unitTag(unit.name);
+      const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: string }>((resolve) => {
+        child.once('spawn', () => (timings.started = performance.now()));
+        child.stdout?.on('data', (c: Buffer) => {
+          out.push(c);
+          this.agent.dlog.write(entity, 'DEBUG', logger, c.toString('utf8'));
+        });
+        child.stderr?.on('data', (c: Buffer) => {
+          err.push(c);
+          this.agent.dlog.write(entity, 'WARNING', logger, c.toString('utf8'));
+        });
+        child.once('error', (e) => resolve({ code: 1, signal: null, error: e.message }));
+        child.once('close', (code, signal) => resolve({ code, signal }));
+      });
+      this.agent.trackProcess(child.pid, false);
+      timings.exited = performance.now();
+      return {
+        code: result.code,
+        signal: result.signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        missing: false,
+        ...(result.error ? { spawnError: result.error } : {}),
+        timings,
+      };
+    } finally {
+      this.agent.tools.unregister(ctx);
+    }
+  }
+
+  private environment(unit: UnitState, ctx: HookContext, charmInner: string, extra: { hook?: HookSpec; action?: ActionState; exec?: boolean }): Record<string, string> {
+    const b = this.agent.backend;
+    return hookEnvironment({
+      state: this.agent.state,
+      unit,
+      contextId: ctx.id,
+      charmDir: charmInner,
+      socket: b.socketInMachine(unit.machine),
+      toolsDir: b.toolsInMachine(unit.machine),
+      basePath: b.basePath,
+      apiAddress: this.agent.apiAddress,
+      ...extra,
+    });
+  }
+
+  /** Runs a hook; returns 'ok' (committed), 'failed' (unit now in error) or 'requeue' (killed). */
+  async runHook(unitName: string, hook: HookSpec, queued: number): Promise<'ok' | 'failed' | 'requeue'> {
+    const unit = this.agent.state.units[unitName];
+    if (!unit) return 'ok';
+    const entity = unitTag(unitName);
+    const quiet = hook.kind === 'update-status';
+    applyPreHookStatus(unit, hook);
+    if (!quiet) unit.agent = status('executing', runningMessage(hook));
+    this.agent.changed();
+    let outcome: ProcessOutcome | null = null;
+    let failure: string | null = null;
+    const ctx = new HookContext(unitName, hook, null, membersSnapshot(this.agent, unit, hook));
+    try {
+      const charmInner = await this.ensureCharm(unit);
+      const exe = await this.handler(unit, charmInner, `hooks/${hook.name}`);
+      if (exe === null) {
+        this.agent.dlog.write(entity, 'INFO', 'juju.worker.uniter.operation', `skipped "${hook.name}" hook (missing)`);
+      } else {
+        const env = this.environment(unit, ctx, charmInner, { hook });
+        outcome = await this.spawnIn(unit, ctx, [exe], env, charmInner, queued, `unit.${unitName}.${hook.name}`);
+        this.agent.recordTimings(hook.name, outcome.timings);
+        if (outcome.spawnError) failure = outcome.spawnError;
+        else if (outcome.code === null && (outcome.signal === 'SIGTERM' || outcome.signal === 'SIGKILL')) {
+          unit.agent = status('idle', '');
+          this.agent.changed();
+          return 'requeue';
+        } else if (outcome.code !== 0) failure = `exit status ${outcome.code ?? outcome.signal}`;
+      }
+    } catch (error) {
+      failure = (error as Error).message;
+    }
+    const current = this.agent.state.units[unitName];
+    if (!current) return 'ok';
+    if (failure) {
+      current.uniter.error = { hook, at: now() };
+      current.agent = status('idle', '');
+      this.agent.dlog.write(entity, 'ERROR', 'juju.worker.uniter.operation', `hook "${hook.name}" (via ${outcome ? 'hook dispatching script: dispatch' : 'explicit, bespoke hook script'}) failed: ${failure}`);
+      this.agent.changed();
+      return 'failed';
+    }
+    commitContext(this.agent.state, ctx);
+    applyCommit(this.agent.state, unitName, hook, this.agent.network(unitName));
+    current.agent = status('idle', '');
+    if (!quiet || outcome) this.agent.dlog.write(entity, 'INFO', 'juju.worker.uniter.operation', `ran "${hook.name}" hook`);
+    if (ctx.rebootRequested !== 'none') await this.agent.rebootMachine(current.machine);
+    this.agent.changed();
+    return 'ok';
+  }
+
+  async runAction(actionId: string, queued: number): Promise<void> {
+    const action = this.agent.state.actions[actionId]!;
+    const unit = this.agent.state.units[action.unit];
+    if (!unit) return;
+    action.status = 'running';
+    action.started = now();
+    unit.agent = status('executing', `running action ${action.name}`);
+    this.agent.changed();
+    const ctx = new HookContext(unit.name, null, action, membersSnapshot(this.agent, unit, null));
+    try {
+      const charmInner = await this.ensureCharm(unit);
+      const exe = await this.handler(unit, charmInner, `actions/${action.name}`);
+      if (exe === null) {
+        action.status = 'failed';
+        action.message = `action not implemented on unit "${unit.name}"`;
+      } else {
+        const env = this.environment(unit, ctx, charmInner, { action });
+        const o = await this.spawnIn(unit, ctx, [exe], env, charmInner, queued, `unit.${unit.name}.${action.name}`);
+        const results: Record<string, unknown> = { ...ctx.actionResults, 'return-code': String(o.code ?? 1) };
+        if (o.stdout) results.stdout = o.stdout;
+        if (o.stderr) results.stderr = o.stderr;
+        action.results = results;
+        if (o.spawnError || o.code !== 0) {
+          action.status = 'failed';
+          action.message = ctx.actionFailed ? ctx.actionMessage : o.spawnError ?? `exit status ${o.code ?? o.signal}`;
+        } else if (ctx.actionFailed) {
+          action.status = 'failed';
+          action.message = ctx.actionMessage;
+          commitContext(this.agent.state, ctx);
+        } else {
+          action.status = 'completed';
+          commitContext(this.agent.state, ctx);
+        }
+      }
+    } catch (error) {
+      action.status = 'failed';
+      action.message = (error as Error).message;
+    }
+    action.completed = now();
+    const current = this.agent.state.units[action.unit];
+    if (current) current.agent = status('idle', '');
+    this.agent.changed();
+  }
+
+  /** `juju exec`: a shell command with the unit's hook context (tools work), committed on exit 0. */
+  async runExec(unitName: string, command: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    const unit = this.agent.state.units[unitName];
+    if (!unit) throw new Error(`unit "${unitName}" not found`);
+    const ctx = new HookContext(unitName, null, null, membersSnapshot(this.agent, unit, null));
+    const charmInner = await this.ensureCharm(unit);
+    const env = this.environment(unit, ctx, charmInner, { exec: true });
+    const o = await this.spawnIn(unit, ctx, ['/bin/sh', '-c', command], env, charmInner, performance.now(), `unit.${unitName}.juju-exec`);
+    if (o.code === 0) commitContext(this.agent.state, ctx);
+    this.agent.changed();
+    return { code: o.code ?? 1, stdout: o.stdout, stderr: o.stderr + (o.spawnError ? `${o.spawnError}\n` : '') };
+  }
+}

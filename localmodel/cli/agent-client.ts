@@ -1,0 +1,82 @@
+/** Talking to a model's agent over its control socket, and starting it (detached, PID recorded) when needed. */
+import { request } from 'node:http';
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, readFileSync, closeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jujuLocalHome, modelPaths } from '../model/store.js';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function agentPid(model: string, home = jujuLocalHome()): number | undefined {
+  const p = modelPaths(model, home).pid;
+  if (!existsSync(p)) return undefined;
+  const pid = Number(readFileSync(p, 'utf8').trim());
+  return pid > 0 && pidAlive(pid) ? pid : undefined;
+}
+
+export function call<T = unknown>(model: string, verb: string, body: unknown = {}, home = jujuLocalHome(), timeoutMs = 600_000): Promise<T> {
+  const socketPath = modelPaths(model, home).control;
+  const payload = JSON.stringify(body);
+  return new Promise((resolvePromise, reject) => {
+    const req = request({ socketPath, path: `/${verb}`, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        try {
+          const reply = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { ok: boolean; result?: T; error?: string };
+          if (reply.ok) resolvePromise(reply.result as T);
+          else reject(new Error(reply.error));
+        } catch (error) {
+          reject(error as Error);
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`the model agent did not answer "${verb}" within ${timeoutMs / 1000}s`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Makes sure the model's agent runs; starts it in the background if not. Returns its PID. */
+export async function ensureAgent(model: string, home = jujuLocalHome()): Promise<number> {
+  const running = agentPid(model, home);
+  if (running) {
+    try {
+      await call(model, 'ping', {}, home, 5_000);
+      return running;
+    } catch {
+      // a process with that pid but no answer: fall through and wait for it below
+    }
+  }
+  const paths = modelPaths(model, home);
+  const logFd = openSync(paths.agentLog, 'a');
+  const child = spawn(
+    process.execPath,
+    ['--import', join(REPO, 'tools/ts-register.mjs'), join(REPO, 'localmodel/agent/main.ts'), model],
+    { cwd: REPO, detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, JUJU_LOCAL_HOME: home } },
+  );
+  child.unref();
+  closeSync(logFd);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const r = await call<{ pid: number }>(model, 'ping', {}, home, 2_000);
+      return r.pid;
+    } catch {
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const log = existsSync(paths.agentLog) ? readFileSync(paths.agentLog, 'utf8').split('\n').slice(-15).join('\n') : '';
+  throw new Error(`the model agent did not start; its log (${paths.agentLog}) ends with:\n${log}`);
+}
