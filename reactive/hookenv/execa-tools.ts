@@ -1,5 +1,4 @@
 /** HookTools over the real Juju hook-tool executables on PATH. */
-import { execa } from 'execa';
 import { build, parse, parseStringMap, type ToolCall } from './args.js';
 import { HookToolError, redactArgs } from './errors.js';
 import type { ConfigValue, HookTools, NetworkInfo, RelationData, StatusRecord, WorkloadStatus } from './tools.js';
@@ -13,6 +12,7 @@ export const execaRunner: ToolRunner = async (call) => {
   const shownArgs = call.secret ? call.args.map((a) => (a.includes('=') ? `${a.slice(0, a.indexOf('=') + 1)}***` : a)) : redactArgs(call.args);
   let result;
   try {
+    const { execa } = await import('execa');
     result = await execa(call.tool, [...call.args], { input: call.input ?? '', reject: false, stripFinalNewline: false });
   } catch (error) {
     throw new HookToolError(call.tool, shownArgs, undefined, error instanceof Error ? error.message : String(error));

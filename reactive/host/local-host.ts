@@ -4,7 +4,6 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { promises as fs } from 'node:fs';
-import { execa } from 'execa';
 import type { CommandResult, FileOptions, Host, RunOptions, ServiceAction } from './host.js';
 import { Apt } from './apt.js';
 import { ensureDirectoryOwned, removeFileDurably, writeFileAtomic, type Ownership } from './atomic-file.js';
@@ -184,6 +183,8 @@ export class LocalHost implements Host {
   async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const [program, ...args] = argv;
     if (!program) throw new Error('run: empty argv');
+    // Loaded on first use: a hook that runs no command (an idle update-status) never pays for execa's start-up.
+    const { execa } = await import('execa');
     const result = await execa(program, args, {
       ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
       env: { ...this.env, ...options.env },
