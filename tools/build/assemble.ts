@@ -11,6 +11,7 @@ import { bundle } from './bundle.js';
 import { dispatchScript } from './dispatch-script.js';
 import { MAIN_BUNDLE, type CharmSource } from './charm-source.js';
 import { collectEntries, zipEntries } from './zip.js';
+import { withoutSeries } from './metadata.js';
 
 export interface BuildOptions {
   readonly outDir: string;
@@ -80,6 +81,11 @@ export async function buildCharm(source: CharmSource, options: BuildOptions): Pr
   let version: string;
   try {
     for (const item of source.copy) await copyTree(join(source.dir, item), join(staging, item));
+    const metadata = withoutSeries(await fs.readFile(join(source.dir, 'metadata.yaml'), 'utf8'));
+    if (metadata.removed) {
+      await writeOut(join(staging, 'metadata.yaml'), metadata.text, 0o644);
+      log(`build: ${name}: dropped 'series' from the built metadata.yaml (the bases in manifest.yaml apply only without it)`);
+    }
 
     const main = await bundle({ entry: join(source.dir, source.mainEntry), projectRoot: options.projectRoot });
     await writeOut(join(staging, MAIN_BUNDLE), main.code, 0o644);

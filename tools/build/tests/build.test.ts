@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { buildAll } from '../main.js';
 import { hookNames, actionNames } from '../charm-hooks.js';
+import { withoutSeries } from '../metadata.js';
 import { PROJECT_ROOT, writeTinyCharm, type TinyCharm } from './support/tiny-charm.js';
 
 let tiny: TinyCharm;
@@ -144,5 +145,17 @@ describe('bad charm sources are named, not half-built', () => {
   it('rejects an unknown charm name with the list of charms', async () => {
     await expect(buildAll({ projectRoot: PROJECT_ROOT, charmsDir: tiny.charmsDir, outDir, only: ['nope'], log: () => {} }))
       .rejects.toThrow(/no charm named nope under .*; charms there: tiny/);
+  });
+});
+
+describe('built metadata.yaml', () => {
+  it('drops series (flow or block list), keeping every other byte and comment', () => {
+    const flow = 'name: x\n# the series\nseries: [noble, jammy]\nsubordinate: true\n';
+    expect(withoutSeries(flow)).toEqual({ text: 'name: x\n# the series\nsubordinate: true\n', removed: true });
+    const block = 'name: x\nseries:\n  - noble\n  - jammy\n\n# endpoints\nrequires:\n  a:\n    interface: b\n';
+    expect(withoutSeries(block).text).toBe('name: x\n\n# endpoints\nrequires:\n  a:\n    interface: b\n');
+    const column0 = 'series:\n- noble\nname: x\n';
+    expect(withoutSeries(column0).text).toBe('name: x\n');
+    expect(withoutSeries('name: x\n')).toEqual({ text: 'name: x\n', removed: false });
   });
 });
