@@ -1,7 +1,6 @@
 /** metadata.yaml, config.yaml and actions.yaml of a charm directory, read once and typed. */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import yaml from 'js-yaml';
 import type { ConfigValue } from './hookenv/tools.js';
 
 export interface RelationMeta {
@@ -35,14 +34,6 @@ export interface CharmMeta {
   readonly actions: Readonly<Record<string, ActionMeta>>;
 }
 
-function readYaml(path: string): Record<string, unknown> {
-  if (!existsSync(path)) return {};
-  const doc = yaml.load(readFileSync(path, 'utf8'));
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${path}: expected a YAML mapping at the top level`);
-  return doc as Record<string, unknown>;
-}
-
 export function parseCharmMeta(metadata: Record<string, unknown>, config: Record<string, unknown>, actions: Record<string, unknown>): CharmMeta {
   if (typeof metadata.name !== 'string' || metadata.name === '') throw new Error('metadata.yaml: `name` is required');
   const relations = (key: string): Record<string, RelationMeta> => (metadata[key] ?? {}) as Record<string, RelationMeta>;
@@ -59,12 +50,26 @@ export function parseCharmMeta(metadata: Record<string, unknown>, config: Record
   });
 }
 
-export function loadCharmMeta(charmDir: string): CharmMeta {
-  return parseCharmMeta(
-    readYaml(join(charmDir, 'metadata.yaml')),
-    readYaml(join(charmDir, 'config.yaml')),
-    readYaml(join(charmDir, 'actions.yaml')),
-  );
+/** Where the charm build leaves metadata, config and actions as one JSON document (no YAML parsing per hook). */
+export const BUILT_META_FILE = 'dist/charm-meta.json';
+
+/**
+ * The charm's metadata at hook time: the JSON the build wrote when present (fast), else the YAML files (a charm
+ * directory that was not built by tools/build, e.g. in tests).
+ */
+export async function loadCharmMeta(charmDir: string): Promise<CharmMeta> {
+  let built: string | undefined;
+  try {
+    built = readFileSync(join(charmDir, BUILT_META_FILE), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (built !== undefined) {
+    const doc = JSON.parse(built) as { metadata: Record<string, unknown>; config: Record<string, unknown>; actions: Record<string, unknown> };
+    return parseCharmMeta(doc.metadata, doc.config, doc.actions);
+  }
+  const { loadCharmMetaFromYaml } = await import('./charm-meta-yaml.js');
+  return loadCharmMetaFromYaml(charmDir);
 }
 
 /** Every endpoint name the charm declares, sorted, with its role. */

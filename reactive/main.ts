@@ -16,7 +16,7 @@ export async function runCharm<F extends string, EM extends EndpointMap>(charm: 
   const tools = new ExecaHookTools();
   const what = env.actionName ? `action ${env.actionName}` : `hook ${env.hookName}`;
   try {
-    const meta = loadCharmMeta(env.charmDir);
+    const meta = await loadCharmMeta(env.charmDir);
     const statePath = process.env.UNIT_STATE_FILE || join(env.charmDir, '.unit-state.json');
     const store = loadStore(statePath);
     await runHook(charm, {

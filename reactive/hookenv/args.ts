@@ -2,7 +2,6 @@
  * Pure argument builders and output parsers for Juju's hook tools (juju-contract §2). Kept apart from process
  * execution so every quoting, JSON-null and empty-output rule is unit tested without spawning anything.
  */
-import yaml from 'js-yaml';
 import type { ConfigValue, NetworkInfo, RelationData, StatusRecord, WorkloadStatus } from './tools.js';
 
 export interface ToolCall {
@@ -37,7 +36,11 @@ export function parseStringMap(stdout: string, what: string): RelationData {
   return Object.freeze(out);
 }
 
-/** The YAML document `relation-set --file -` / `leader-set` read: a string→string map, '' deletes. */
+/**
+ * The document `relation-set --file -` reads: a string→string map, '' deletes. Written as JSON, which is valid
+ * YAML: every value is a double-quoted string, so YAML never reinterprets "yes", "010" or multi-line values, and
+ * hooks need no YAML library loaded to publish.
+ */
 export function settingsDocument(data: Readonly<Record<string, string | null>>): string {
   const doc: Record<string, string> = {};
   for (const key of Object.keys(data).sort()) {
@@ -45,8 +48,7 @@ export function settingsDocument(data: Readonly<Record<string, string | null>>):
     const value = data[key];
     doc[key] = value === null || value === undefined ? '' : value;
   }
-  // Force every value to a quoted string so YAML never reinterprets "yes", "1.0", "null" or multi-line values.
-  return yaml.dump(doc, { forceQuotes: true, quotingType: '"', lineWidth: -1, sortKeys: true });
+  return `${JSON.stringify(doc)}\n`;
 }
 
 function relationArgs(relationId: string): string[] {
