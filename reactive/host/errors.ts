@@ -85,6 +85,8 @@ export interface HostCommandErrorDetails {
   /** Exit code, or null when the program did not run to an exit (not found, killed, timed out). */
   readonly exitCode: number | null;
   readonly stderr?: string;
+  /** Shown only when stderr is empty: some tools (crm, cibadmin) print their errors on stdout. */
+  readonly stdout?: string;
   /** Why it failed when there is no exit code (e.g. "not found", "timed out after 5000 ms"). */
   readonly reason?: string;
   /** What the operator can do about it, when obvious. */
@@ -106,9 +108,11 @@ export class HostCommandError extends Error {
     const secrets = (details.secretArgs ?? []).map((index) => details.argv[index]).filter((value): value is string => !!value);
     const redacted = redactArgv(details.argv, details.secretArgs);
     const stderrTail = redactText(tail(details.stderr ?? ''), secrets);
+    const stdoutTail = stderrTail ? '' : redactText(tail(details.stdout ?? ''), secrets);
     const outcome = details.exitCode === null ? (details.reason ?? 'did not run') : `exited with code ${details.exitCode}`;
     const parts = [`command failed: ${quoteForMessage(redacted)} ${outcome}`];
     if (stderrTail) parts.push(`stderr:\n${stderrTail.replace(/^/gm, '  ')}`);
+    if (stdoutTail) parts.push(`stdout:\n${stdoutTail.replace(/^/gm, '  ')}`);
     if (details.hint) parts.push(`fix: ${details.hint}`);
     super(parts.join('\n'));
     this.command = redacted[0] ?? '';

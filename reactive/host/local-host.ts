@@ -209,7 +209,7 @@ export class LocalHost implements Host {
   async check(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const result = await this.run(argv, options);
     if (result.exitCode !== 0) {
-      throw new HostCommandError({ argv, secretArgs: options.secretArgs, exitCode: result.exitCode, stderr: result.stderr });
+      throw new HostCommandError({ argv, secretArgs: options.secretArgs, exitCode: result.exitCode, stderr: result.stderr, stdout: result.stdout });
     }
     return result;
   }

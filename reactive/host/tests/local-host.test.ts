@@ -231,3 +231,11 @@ describe('LocalHost services (systemctl replaced by a recording script)', () => 
     ]);
   });
 });
+
+describe('HostCommandError', () => {
+  it('shows the stdout tail when a failing program printed nothing on stderr, secrets redacted', async () => {
+    const host = new LocalHost({ log: () => {} });
+    const error = (await host.check(['sh', '-c', 'echo "ERROR: bad value $0"; exit 1', 'pw-value-1'], { secretArgs: [3] }).catch((e: unknown) => e)) as HostCommandError;
+    expect(error.message).toBe("command failed: sh -c 'echo \"ERROR: bad value $0\"; exit 1' '***' exited with code 1\nstdout:\n  ERROR: bad value ***");
+  });
+});
