@@ -151,9 +151,10 @@ export function actionDocument(a: ActionState): Record<string, unknown> {
 async function waitAction(model: string, id: string, timeoutMs: number): Promise<ActionState> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const a = readState(model).actions[id]!;
-    if (['completed', 'failed', 'aborted'].includes(a.status)) return a;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for task ${id} (status ${a.status})`);
+    // The agent persists shortly after answering: an action not yet on disk is simply not done yet.
+    const a = readState(model).actions[id];
+    if (a && ['completed', 'failed', 'aborted'].includes(a.status)) return a;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for task ${id} (status ${a?.status ?? 'pending'})`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
