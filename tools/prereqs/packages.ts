@@ -11,4 +11,5 @@ export const hostPackages: readonly PackageSet[] = [
   { concern: 'charm build (zip listing in tests)', packages: ['unzip'] },
   { concern: 'local model machines (image, archive, namespaces, nspawn)', packages: ['debootstrap', 'systemd-container', 'dpkg-dev', 'iproute2', 'util-linux', 'debian-archive-keyring'] },
   { concern: 'hacluster-ext: crm_verify/crm_simulate, stonith plugin tests, namespace cluster lab', packages: ['pacemaker', 'pacemaker-cli-utils', 'corosync', 'cluster-glue', 'resource-agents', 'iproute2', 'util-linux'] },
+  { concern: 'pacemaker-remote / masakari-monitors: remote lab (pacemaker-remoted is unpacked to /opt by the tests), hostmonitor', packages: ['pacemaker', 'pacemaker-cli-utils', 'corosync', 'resource-agents', 'masakari-host-monitor', 'masakari-instance-monitor', 'sudo', 'iproute2', 'util-linux'] },
 ];
