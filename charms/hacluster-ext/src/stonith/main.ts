@@ -1,0 +1,38 @@
+/**
+ * Entry point of the bundled `external/maas` plugin (installed at /usr/lib/stonith/plugins/external/maas).
+ * Logs go to the cluster's log through cluster-glue's ha_log.sh (syslog, daemon facility); errors are also
+ * written to stderr, which the fencer records. Nothing is written to files of our own.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { runPlugin } from './plugin.js';
+
+function findHaLog(): string | null {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/share/cluster-glue'];
+  for (const dir of dirs) {
+    const candidate = join(dir, 'ha_log.sh');
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+const haLog = findHaLog();
+
+function log(level: 'err' | 'warn' | 'info' | 'debug', message: string): void {
+  const env = { ...process.env, HA_LOGTAG: process.env.HA_LOGTAG || 'external/maas' };
+  delete env.apikey; // the logger child does not need the key in its environment
+  if (haLog !== null) spawnSync(haLog, [level, message], { env, stdio: ['ignore', 'ignore', 'ignore'] });
+  else spawnSync('logger', ['-t', 'external/maas', '-p', `daemon.${level}`, message], { env, stdio: 'ignore' });
+  if (level === 'err' || level === 'warn') process.stderr.write(`external/maas: ${level}: ${message}\n`);
+}
+
+void runPlugin(process.argv.slice(2), {
+  env: process.env,
+  out: (line) => process.stdout.write(`${line}\n`),
+  log,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: () => Date.now(),
+}).then((code) => {
+  process.exitCode = code;
+});
