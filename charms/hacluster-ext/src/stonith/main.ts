@@ -20,7 +20,7 @@ function findHaLog(): string | null {
 const haLog = findHaLog();
 
 function log(level: 'err' | 'warn' | 'info' | 'debug', message: string): void {
-  const env = { ...process.env, HA_LOGTAG: process.env.HA_LOGTAG || 'external/maas' };
+  const env: NodeJS.ProcessEnv = { ...process.env, HA_LOGTAG: process.env.HA_LOGTAG || 'external/maas' };
   delete env.apikey; // the logger child does not need the key in its environment
   if (haLog !== null) spawnSync(haLog, [level, message], { env, stdio: ['ignore', 'ignore', 'ignore'] });
   else spawnSync('logger', ['-t', 'external/maas', '-p', `daemon.${level}`, message], { env, stdio: 'ignore' });
