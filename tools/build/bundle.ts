@@ -40,6 +40,8 @@ export async function bundle(options: { entry: string; projectRoot: string; exec
       nodePaths: [join(options.projectRoot, 'node_modules')],
       legalComments: 'eof',
       charset: 'utf8',
+      // Paths in the bundle stay relative to the project even when node_modules is a link (same bytes either way).
+      preserveSymlinks: true,
     });
   } catch (error) {
     const failure = error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] };
