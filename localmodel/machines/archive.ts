@@ -15,6 +15,7 @@ import { readHostAptSources, type AptSource } from './apt-sources.js';
 import { imageRecipe, prepareImage } from './image.js';
 import { archiveDir, cacheRoot } from './paths.js';
 import { run } from './run.js';
+import { removeTree } from './overlay.js';
 import { writeFileAtomic } from './state.js';
 import { noProgress, type Progress } from './types.js';
 
@@ -75,6 +76,8 @@ export interface ArchiveInfo {
   downloaded: number;
 }
 
+const listsMaxAgeMs = 3_600_000;
+
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 async function exists(path: string): Promise<boolean> {
@@ -91,15 +94,46 @@ export async function ensureArchiveIndex(): Promise<void> {
   }
 }
 
-async function indexArchive(dir: string): Promise<{ packages: number; bytes: number }> {
-  const { stdout } = await run(['sh', '-c', `cd '${dir}' && dpkg-scanpackages -m pool /dev/null 2>/dev/null`]);
-  await writeFileAtomic(join(dir, 'Packages'), stdout);
-  await writeFileAtomic(join(dir, 'Packages.gz'), gzipSync(stdout));
-  let bytes = 0;
-  for (const name of await readdir(join(dir, 'pool'))) {
-    if (name.endsWith('.deb')) bytes += (await stat(join(dir, 'pool', name))).size;
+/** Splits a Packages file into its stanzas, keyed by their Filename field. */
+export function stanzasByFilename(packages: string): Map<string, string> {
+  const stanzas = new Map<string, string>();
+  for (const stanza of packages.split(/\n\s*\n/)) {
+    const filename = /^Filename: (.+)$/m.exec(stanza)?.[1];
+    if (filename) stanzas.set(filename.trim(), stanza.trim());
   }
-  return { packages: (stdout.match(/^Package: /gm) ?? []).length, bytes };
+  return stanzas;
+}
+
+/**
+ * Brings Packages in line with the pool, scanning only .debs it does not list yet (dpkg-scanpackages reads
+ * every file it is given, which takes long for hundreds of packages on a busy host).
+ */
+export async function indexArchive(dir: string, progress: Progress): Promise<{ packages: number; bytes: number }> {
+  const indexed = stanzasByFilename(await readFile(join(dir, 'Packages'), 'utf8').catch(() => ''));
+  const debs = (await readdir(join(dir, 'pool'))).filter((name) => name.endsWith('.deb')).sort();
+  const inPool = new Set(debs.map((name) => `pool/${name}`));
+  const added = debs.filter((name) => !indexed.has(`pool/${name}`));
+  const removed = [...indexed.keys()].filter((filename) => !inPool.has(filename));
+  if (added.length > 0 || removed.length > 0 || !(await exists(join(dir, 'Packages.gz')))) {
+    progress({ step: 'archive', detail: `indexing ${added.length} new packages` });
+    for (const filename of removed) indexed.delete(filename);
+    if (added.length > 0) {
+      const scan = join(dir, `.scan-${process.pid}`);
+      await removeTree(scan);
+      await mkdir(join(scan, 'pool'), { recursive: true });
+      try {
+        for (const name of added) await link(join(dir, 'pool', name), join(scan, 'pool', name));
+        const { stdout } = await run(['sh', '-c', `cd '${scan}' && dpkg-scanpackages -m pool /dev/null 2>/dev/null`]);
+        for (const [filename, stanza] of stanzasByFilename(stdout)) indexed.set(filename, stanza);
+      } finally {
+        await removeTree(scan);
+      }
+    }
+    const text = [...indexed.keys()].sort().map((filename) => `${indexed.get(filename)}\n`).join('\n');
+    await writeFileAtomic(join(dir, 'Packages'), text);
+    await writeFileAtomic(join(dir, 'Packages.gz'), gzipSync(text));
+  }
+  return countIndexed(dir);
 }
 
 export async function prepareArchive(progress: Progress = noProgress, extra: readonly ArchivePackageSet[] = []): Promise<ArchiveInfo> {
@@ -121,11 +155,15 @@ export async function prepareArchive(progress: Progress = noProgress, extra: rea
     const sets = [...archivePackageSets, ...extra];
     const pending = sets.filter((set) => manifest.fetched[set.concern] !== setFingerprint(set, image.key, sourcesList));
     let downloaded = 0;
+    const failures: string[] = [];
     if (pending.length > 0) {
       for (const sub of ['lists/partial', 'cache', 'state', 'status', 'sources.list.d']) await mkdir(join(aptDir, sub), { recursive: true });
       await writeFileAtomic(join(aptDir, 'sources.list'), sourcesList);
       // a copy, so apt's locks and any state it writes land beside it and never in the image
-      await copyFile(join(image.dir, 'var/lib/dpkg/status'), join(aptDir, 'status/status'));
+      const status = await readFile(join(image.dir, 'var/lib/dpkg/status'));
+      const copied = await readFile(join(aptDir, 'status/status')).catch(() => undefined);
+      // rewritten only when it changed, so apt keeps its binary cache
+      if (!copied || !copied.equals(status)) await writeFileAtomic(join(aptDir, 'status/status'), status);
       const apt = [
         'apt-get', '-q',
         '-o', `Dir::Etc::SourceList=${join(aptDir, 'sources.list')}`,
@@ -138,59 +176,87 @@ export async function prepareArchive(progress: Progress = noProgress, extra: rea
         '-o', 'APT::Install-Recommends=false',
         '-o', 'Acquire::Languages=none',
       ];
-      progress({ step: 'archive', detail: `updating package lists from the host's Debian ${imageRecipe.suite} sources` });
-      await run([...apt, 'update']);
+      // lists younger than an hour for the same sources are reused; a failed download (a file gone from the
+      // mirror) refreshes them once
+      const marker = join(aptDir, 'lists-updated');
+      const sourcesHash = createHash('sha256').update(sourcesList).digest('hex');
+      let updated = false;
+      const update = async () => {
+        progress({ step: 'archive', detail: `updating package lists from the host's Debian ${imageRecipe.suite} sources` });
+        await run([...apt, 'update']);
+        await writeFileAtomic(marker, sourcesHash);
+        updated = true;
+      };
+      const fresh = await readFile(marker, 'utf8').then(
+        async (hash) => hash === sourcesHash && Date.now() - (await stat(marker)).mtimeMs < listsMaxAgeMs,
+        () => false,
+      );
+      if (!fresh) await update();
+      const runFresh = async (argv: string[], options: Parameters<typeof run>[1] = {}) => {
+        const first = await run(argv, { ...options, allowFailure: true });
+        if (first.exitCode === 0 || updated) return first;
+        await update();
+        return run(argv, { ...options, allowFailure: true });
+      };
       for (const [index, set] of pending.entries()) {
-        const install = [...apt, 'install', '-y', '--download-only', ...set.packages];
-        const listing = await run([...install, '--print-uris', '-qq'], { allowFailure: true });
-        if (listing.exitCode !== 0) {
-          throw new Error(
-            `archive: cannot resolve "${set.concern}" (${set.packages.join(' ')}) against Debian ${imageRecipe.suite}: ` +
-              `${(listing.stderr || listing.stdout).trim().split('\n').slice(-5).join(' / ')}; fix its entry in localmodel/machines/archive-packages.ts`,
-          );
-        }
-        const wanted = parsePrintUris(listing.stdout);
-        let seeded = 0;
-        let toFetch = 0;
-        for (const entry of wanted) {
-          const target = join(pool, entry.file);
-          if (await exists(target)) continue;
-          const seedDir = hostAptCache();
-          const cached = seedDir ? join(seedDir, entry.file) : '';
-          const cachedSize = seedDir ? await stat(cached).then((s) => s.size, () => -1) : -1;
-          if (cachedSize === entry.size) {
-            // apt verifies the hash of files already in its archives dir, so a stale copy is fetched again
-            await link(cached, target).catch(() => copyFile(cached, target));
-            seeded++;
-          } else {
-            toFetch += entry.size;
+        try {
+          const install = [...apt, 'install', '-y', '--download-only', ...set.packages];
+          const listing = await run([...install, '--print-uris', '-qq'], { allowFailure: true });
+          if (listing.exitCode !== 0) {
+            throw new Error(
+              `archive: cannot resolve "${set.concern}" (${set.packages.join(' ')}) against Debian ${imageRecipe.suite}: ` +
+                `${(listing.stderr || listing.stdout).trim().split('\n').slice(-5).join(' / ')}; fix its entry in localmodel/machines/archive-packages.ts`,
+            );
           }
-        }
-        const label = `[${index + 1}/${pending.length}] ${set.concern}`;
-        progress({
-          step: 'archive', done: index, total: pending.length,
-          detail: `${label}: ${wanted.length} new packages, ${seeded} from the host's apt cache, ${mb(toFetch)} to download`,
-        });
-        let got = 0;
-        await run(install, {
-          onLine: (line) => {
-            if (line.startsWith('Get:')) {
-              got++;
-              progress({ step: 'archive', done: index, total: pending.length, detail: `${label}: fetched ${got} (${line.split(' ').slice(-3).join(' ')})` });
+          const wanted = parsePrintUris(listing.stdout);
+          let seeded = 0;
+          let toFetch = 0;
+          for (const entry of wanted) {
+            const target = join(pool, entry.file);
+            if (await exists(target)) continue;
+            const seedDir = hostAptCache();
+            const cached = seedDir ? join(seedDir, entry.file) : '';
+            const cachedSize = seedDir ? await stat(cached).then((s) => s.size, () => -1) : -1;
+            if (cachedSize === entry.size) {
+              // apt verifies the hash of files already in its archives dir, so a stale copy is fetched again
+              await link(cached, target).catch(() => copyFile(cached, target));
+              seeded++;
+            } else {
+              toFetch += entry.size;
             }
-          },
-        });
-        downloaded += got;
-        manifest.fetched[set.concern] = setFingerprint(set, image.key, sourcesList);
-        await writeFileAtomic(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+          }
+          const label = `[${index + 1}/${pending.length}] ${set.concern}`;
+          progress({
+            step: 'archive', done: index, total: pending.length,
+            detail: `${label}: ${wanted.length} new packages, ${seeded} from the host's apt cache, ${mb(toFetch)} to download`,
+          });
+          let got = 0;
+          const fetched = await runFresh(install, {
+            onLine: (line) => {
+              if (line.startsWith('Get:')) {
+                got++;
+                progress({ step: 'archive', done: index, total: pending.length, detail: `${label}: fetched ${got} (${line.split(' ').slice(-3).join(' ')})` });
+              }
+            },
+          });
+          if (fetched.exitCode !== 0) {
+            throw new Error(`archive: downloading "${set.concern}" failed: ${`${fetched.stderr}\n${fetched.stdout}`.trim().split('\n').slice(-5).join(' / ')}; check the host's network and mirror, then retry`);
+          }
+          downloaded += got;
+          manifest.fetched[set.concern] = setFingerprint(set, image.key, sourcesList);
+          await writeFileAtomic(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+        } catch (error) {
+          // the other sets are still fetched and indexed; this one is retried by the next call
+          failures.push((error as Error).message);
+        }
       }
     }
-    const stale = !(await exists(join(dir, 'Packages.gz'))) || pending.length > 0;
-    const counted = stale ? await indexArchive(dir) : await countIndexed(dir);
+    const counted = pending.length > 0 || !(await exists(join(dir, 'Packages.gz'))) ? await indexArchive(dir, progress) : await countIndexed(dir);
     progress({
       step: 'archive', done: pending.length, total: pending.length,
       detail: `${dir}: ${counted.packages} packages, ${mb(counted.bytes)}${pending.length ? `, ${downloaded} downloaded now` : ' (cached)'}`,
     });
+    if (failures.length > 0) throw new Error(failures.join('\n'));
     return { dir, ...counted, downloaded };
   } finally {
     await release();

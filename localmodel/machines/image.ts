@@ -4,12 +4,13 @@
  * happens in a temporary directory renamed into place at the end: an interrupted build leaves no image.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rm, stat, symlink, writeFile, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, stat, symlink, writeFile, unlink } from 'node:fs/promises';
+import { removeTree } from './overlay.js';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { mirrorForSuite, readHostAptSources } from './apt-sources.js';
 import { cacheRoot, archiveMountPoint, hostsMountPoint } from './paths.js';
-import { isAlive } from './processes.js';
+import { isAlive, recordProcess } from './processes.js';
 import { run } from './run.js';
 import { rename } from 'node:fs/promises';
 import { noProgress, type Progress } from './types.js';
@@ -55,19 +56,13 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Removes temporary build directories whose builder process is gone (an interrupted earlier build). */
-async function removeAbandonedBuilds(): Promise<void> {
+export async function removeAbandonedBuilds(): Promise<void> {
   for (const name of await readdir(cacheRoot()).catch(() => [] as string[])) {
     const match = /^image-[0-9a-f]+\.tmp-(\d+)-(\d+)$/.exec(name);
     if (!match) continue;
     if (await isAlive({ pid: Number(match[1]), startTime: match[2] ?? '' })) continue;
-    await rm(join(cacheRoot(), name), { recursive: true, force: true });
+    await removeTree(join(cacheRoot(), name));
   }
-}
-
-async function ownStartTime(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const text = await readFile(`/proc/${process.pid}/stat`, 'utf8');
-  return text.slice(text.lastIndexOf(')') + 2).split(' ')[19] ?? '0';
 }
 
 async function applyRecipeFiles(root: string, recipe: ImageRecipe): Promise<void> {
@@ -117,25 +112,34 @@ export async function prepareImage(progress: Progress = noProgress, recipe: Imag
     if (await exists(dir)) return { dir, key, built: false };
     await removeAbandonedBuilds();
     const mirror = mirrorForSuite(await readHostAptSources(), recipe.suite);
-    const temp = join(cacheRoot(), `image-${key}.tmp-${process.pid}-${await ownStartTime()}`);
-    await rm(temp, { recursive: true, force: true });
+    const temp = join(cacheRoot(), `image-${key}.tmp-${process.pid}-${(await recordProcess(process.pid)).startTime}`);
+    await removeTree(temp);
     progress({ step: 'image', detail: `debootstrap ${recipe.variant} ${recipe.suite} (+${recipe.include.length} packages) into ${temp}` });
-    let retrieved = 0;
-    let configured = 0;
-    const argv = [
-      'debootstrap', `--variant=${recipe.variant}`, '--components=main', `--include=${recipe.include.join(',')}`,
-      ...(mirror.keyring ? [`--keyring=${mirror.keyring}`] : []),
-      recipe.suite, temp, mirror.uri,
-    ];
-    await run(argv, {
-      onLine: (line) => {
-        if (line.startsWith('I: Retrieving ')) retrieved++;
-        if (line.startsWith('I: Configuring ')) configured++;
-        if (/^[IWE]: /.test(line)) progress({ step: 'image', detail: `${line} (retrieved ${retrieved}, configured ${configured})` });
-      },
-    });
-    await applyRecipeFiles(temp, recipe);
-    await writeFile(join(temp, '.localmodel-image.json'), `${JSON.stringify({ key, recipe }, null, 2)}\n`);
+    try {
+      let retrieved = 0;
+      let configured = 0;
+      const argv = [
+        'debootstrap', `--variant=${recipe.variant}`, '--components=main', `--include=${recipe.include.join(',')}`,
+        ...(mirror.keyring ? [`--keyring=${mirror.keyring}`] : []),
+        recipe.suite, temp, mirror.uri,
+      ];
+      await run(argv, {
+        onLine: (line) => {
+          if (line.startsWith('I: Retrieving ')) retrieved++;
+          if (line.startsWith('I: Configuring ')) configured++;
+          if (/^[IWE]: /.test(line)) progress({ step: 'image', detail: `${line} (retrieved ${retrieved}, configured ${configured})` });
+        },
+      });
+      await applyRecipeFiles(temp, recipe);
+      await writeFile(join(temp, '.localmodel-image.json'), `${JSON.stringify({ key, recipe }, null, 2)}\n`);
+    } catch (error) {
+      // keep debootstrap's own log for the message, then leave no half image behind
+      const failedLog = join(cacheRoot(), `image-${key}.failed.log`);
+      await copyFile(join(temp, 'debootstrap/debootstrap.log'), failedLog).catch(() => undefined);
+      await removeTree(temp);
+      throw new Error(`building the machine image failed (no image was left behind; debootstrap's log, if any: ${failedLog}); ` +
+        `check that the host reaches its Debian mirror, then retry:\n${(error as Error).message}`);
+    }
     await rename(temp, dir);
     progress({ step: 'image', detail: `built ${dir}` });
     return { dir, key, built: true };

@@ -1,6 +1,6 @@
 /** Machine lifecycle: start (create or power on), exec/spawn inside, power off/on/reset, destroy. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { ensureArchiveIndex } from './archive.js';
@@ -10,10 +10,10 @@ import { renderHostsFile } from './hosts-file.js';
 import { prepareImage } from './image.js';
 import { allocateHostNumber, machineAddress, modelSubnet, validateDomain, validateHostname, validateMachineId, validateModelName } from './naming.js';
 import { ensureSwitch, plugMachine, unplugMachine } from './network.js';
-import { mountOverlay, overlayDirs, unmountOverlay } from './overlay.js';
+import { mountOverlay, overlayDirs, removeTree, unmountOverlay } from './overlay.js';
 import { machineDir, modelHostsDir } from './paths.js';
 import { isAlive } from './processes.js';
-import { ensureModelState, readModelState, updateModelState, writeFileAtomic, type MachineRecord, type ModelState } from './state.js';
+import { ensureModelState, readModelState, updateModelState, withModelLock, writeFileAtomic, type MachineRecord, type ModelState } from './state.js';
 import { noProgress, type ExecOptions, type ExecResult, type Machine, type MachineRef, type MachineSpec, type Progress, type SpawnOptions } from './types.js';
 
 export interface StoredMachine extends MachineRecord {
@@ -140,7 +140,7 @@ export async function powerOn(ref: MachineRef, progress: Progress = noProgress):
   await writeIdentity(dirs.root, record);
   await mkdir(modelHostsDir(ref.model), { recursive: true });
   if (!(await exists(join(modelHostsDir(ref.model), 'hosts')))) await writeModelHosts(state);
-  await ensureSwitch(ref.model, state.subnetIndex);
+  await withModelLock(ref.model, () => ensureSwitch(ref.model, state.subnetIndex));
   const netnsPath = await plugMachine(ref.model, ref.id, state.subnetIndex, record.hostNumber);
   progress({ step: 'machine', detail: `${label}: booting systemd (${record.hostname}.${record.domain}, ${machineAddress(modelSubnet(state.subnetIndex), record.hostNumber)})` });
   const booted = await bootContainer({ model: ref.model, id: ref.id, hostname: record.hostname, rootDir: dirs.root, netnsPath, binds: record.binds });
@@ -177,7 +177,7 @@ export async function reset(ref: MachineRef, progress: Progress = noProgress): P
 /** Clean poweroff (SIGTERM to nspawn) bounded by a short timeout, then everything of the machine is removed. */
 export async function destroyMachine(ref: MachineRef, options: { timeoutMs?: number } = {}): Promise<void> {
   await powerOff(ref, { graceful: true, timeoutMs: options.timeoutMs ?? 10_000 });
-  await rm(machineDir(ref.model, ref.id), { recursive: true, force: true });
+  await removeTree(machineDir(ref.model, ref.id));
   await updateModelState(ref.model, async (state) => {
     delete state.machines[ref.id];
     await writeModelHosts(state);

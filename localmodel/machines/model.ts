@@ -9,7 +9,7 @@ import { isMounted, unmountOverlay } from './overlay.js';
 import { machineDir } from './paths.js';
 import { isAlive, recordProcess, signalRecordedGroup, waitForExit } from './processes.js';
 import { run } from './run.js';
-import { ensureModelState, listModelNames, readModelState, removeModelState, updateModelState } from './state.js';
+import { ensureModelState, withModelLock, listModelNames, readModelState, removeModelState, updateModelState } from './state.js';
 import type { ModelProcess, SpawnOptions } from './types.js';
 
 export interface ModelNetwork {
@@ -21,7 +21,7 @@ export interface ModelNetwork {
 
 export async function createModelNetwork(model: string): Promise<ModelNetwork> {
   const state = await ensureModelState(model);
-  await ensureSwitch(model, state.subnetIndex);
+  await withModelLock(model, () => ensureSwitch(model, state.subnetIndex));
   const subnet = modelSubnet(state.subnetIndex);
   return { model, cidr: subnet.cidr, gateway: subnet.gateway, netns: switchNetnsName(model) };
 }

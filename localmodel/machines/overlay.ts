@@ -42,3 +42,21 @@ export async function unmountOverlay(root: string): Promise<void> {
   // something on the host still uses the tree (a shell's cwd): detach it now, the kernel frees it later
   if (result.exitCode !== 0) await run(['umount', '--lazy', root]);
 }
+
+/** Mount points at or below `dir`, deepest first (the order to unmount them in). */
+export function mountsUnder(mountPoints: readonly string[], dir: string): string[] {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  return mountPoints.filter((point) => point === dir || point.startsWith(prefix)).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Removes a tree that may still have file systems mounted in it (debootstrap's /proc and /sys after an
+ * interrupted build, a machine's overlay): unmount them first, and never cross into another file system.
+ */
+export async function removeTree(dir: string): Promise<void> {
+  for (const point of mountsUnder(parseMountPoints(await readFile('/proc/mounts', 'utf8')), dir)) {
+    const result = await run(['umount', point], { allowFailure: true });
+    if (result.exitCode !== 0) await run(['umount', '--lazy', point]);
+  }
+  await run(['rm', '-rf', '--one-file-system', '--', dir]);
+}

@@ -6,6 +6,7 @@
 import { mkdir, readFile, readdir, rename, writeFile, open, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { removeTree } from './overlay.js';
 import { allocateModelIndex, defaultDomain, validateModelName } from './naming.js';
 import { machinesHome, modelDir, modelStateFile } from './paths.js';
 import type { ProcessRecord } from './processes.js';
@@ -138,9 +139,15 @@ export async function updateModelState<T>(model: string, change: (state: ModelSt
   });
 }
 
+/** Runs `action` holding the model's lock, for changes outside the state file that must not race (the switch). */
+export async function withModelLock<T>(model: string, action: () => Promise<T>): Promise<T> {
+  await ensureModelState(model);
+  return withLock(modelDir(model), action);
+}
+
 export async function removeModelState(model: string): Promise<void> {
   validateModelName(model);
-  await rm(modelDir(model), { recursive: true, force: true });
+  await removeTree(modelDir(model));
   await rm(`${modelDir(model)}.lock`, { recursive: true, force: true });
 }
 

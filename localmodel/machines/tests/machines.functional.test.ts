@@ -90,6 +90,20 @@ describe('machines of a local model', () => {
     expect((await execInMachine(alpha, ['jq', '-n', '1+1'])).stdout.trim()).toBe('2');
   });
 
+  it('grows the archive incrementally and names a package set it cannot resolve', async () => {
+    const extra = { concern: 'machines functional test: incremental', packages: ['hello'] };
+    const bogus = { concern: 'machines functional test: bogus', packages: ['no-such-package-for-localmodel'] };
+    await expect(prepareArchive(log, [extra, bogus])).rejects.toThrow(/cannot resolve "machines functional test: bogus" \(no-such-package-for-localmodel\)/);
+    const again = await prepareArchive(log, [extra]);
+    expect(again.downloaded).toBe(0);
+    expect(await readFile(join(again.dir, 'Packages'), 'utf8')).toMatch(/^Package: hello$/m);
+    const install = await execInMachine(beta, ['sh', '-c', 'apt-get update -q && apt-get install -y -q hello && hello'], {
+      env: { DEBIAN_FRONTEND: 'noninteractive' }, timeoutMs: 300_000,
+    });
+    expect(install.exitCode, install.stdout + install.stderr).toBe(0);
+    expect(install.stdout).toContain('Hello, world!');
+  });
+
   it('execs with exit codes, separate streams, env, cwd, stdin and a timeout that kills the command tree', async () => {
     const result = await execInMachine(beta, ['sh', '-c', 'echo out; echo err >&2; echo "$GREETING"; pwd; cat; exit 3'], {
       env: { GREETING: 'hi there' }, cwd: '/etc', input: 'from stdin\n',
