@@ -145,7 +145,10 @@ export function serveControl(agent: Agent, socketPath: string, onExit: (destroy:
       if (!handler) return reply(404, { ok: false, error: `unknown request "${verb}"` });
       try {
         const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
-        reply(200, { ok: true, result: await handler(agent, body) });
+        const result = await handler(agent, body);
+        // Persist before answering, so that a CLI call made right after sees the change on disk.
+        agent.persist();
+        reply(200, { ok: true, result });
       } catch (error) {
         reply(200, { ok: false, error: (error as Error).message });
       }

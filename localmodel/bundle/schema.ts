@@ -72,7 +72,7 @@ function documentSchema(overlay: boolean): object {
   };
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validateBase = ajv.compile(documentSchema(false));
 const validateOverlay = ajv.compile(documentSchema(true));
 

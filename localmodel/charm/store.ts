@@ -1,9 +1,11 @@
 /** Model-local copies of charms: a directory is copied, a .charm (zip) is unpacked with Debian's unzip. */
-import { cpSync, mkdirSync, rmSync, statSync, renameSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, statSync, renameSync, realpathSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
-export function storeCharm(source: string, charmsDir: string, app: string, revision: number): string {
+export function storeCharm(given: string, charmsDir: string, app: string, revision: number): string {
+  // A symlinked charm path must be copied as the tree it points to, never as the link.
+  const source = realpathSync(given);
   const dest = join(charmsDir, `${app}-r${revision}`);
   const tmp = `${dest}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });

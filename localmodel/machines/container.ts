@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, rm, stat } from 'node:fs/promises';
-import { archiveDir, archiveMountPoint, hostsMountPoint, machineLogFile, modelHostsDir } from './paths.js';
+import { archiveDir, archiveMountPoint, machineLogFile } from './paths.js';
 import { descendants, innermostPid, isAlive, recordProcess, signalRecorded, sleep, waitForExit, type ProcessRecord } from './processes.js';
 import { execViaNsenter, spawnHost } from './exec.js';
 import { isMounted } from './overlay.js';
@@ -40,7 +40,6 @@ export function nspawnArgv(request: BootRequest): string[] {
     `--network-namespace-path=${request.netnsPath}`,
     '--console=passive', '--resolv-conf=off', '--timezone=off', '--link-journal=no',
     `--bind-ro=${archiveDir()}:${archiveMountPoint}`,
-    `--bind-ro=${modelHostsDir(request.model)}:${hostsMountPoint}`,
     ...binds,
   ];
 }

@@ -9,7 +9,8 @@ import { removeTree } from './overlay.js';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { mirrorForSuite, readHostAptSources } from './apt-sources.js';
-import { cacheRoot, archiveMountPoint, hostsMountPoint } from './paths.js';
+import { cacheRoot, archiveMountPoint } from './paths.js';
+import { defaultHostsFile } from './hosts-file.js';
 import { isAlive, recordProcess } from './processes.js';
 import { run } from './run.js';
 import { rename } from 'node:fs/promises';
@@ -34,11 +35,13 @@ export const imageRecipe = {
     'etc/systemd/journald.conf.d/localmodel.conf': '[Journal]\nStorage=volatile\nRuntimeMaxUse=32M\n',
     'etc/hostname': 'localhost\n',
     'etc/machine-id': '',
+    // the model adds a managed block listing its machines
+    'etc/hosts': defaultHostsFile,
   } as Record<string, string>,
-  symlinks: { 'etc/hosts': `${hostsMountPoint}/hosts` } as Record<string, string>,
+  symlinks: {} as Record<string, string>,
   // timers that would take apt's lock under a charm's feet, and units that have nothing to do in a container
   mask: ['apt-daily.timer', 'apt-daily-upgrade.timer', 'apt-daily.service', 'apt-daily-upgrade.service', 'e2scrub_all.timer', 'fstrim.timer', 'getty@tty1.service'],
-  revision: 1,
+  revision: 2,
 };
 
 export type ImageRecipe = typeof imageRecipe;
@@ -77,7 +80,6 @@ async function applyRecipeFiles(root: string, recipe: ImageRecipe): Promise<void
     await unlink(target).catch(() => undefined);
     await symlink(destination, target);
   }
-  await mkdir(join(root, hostsMountPoint.slice(1)), { recursive: true });
   await mkdir(join(root, archiveMountPoint.slice(1)), { recursive: true });
   for (const unit of recipe.mask) {
     const target = join(root, 'etc/systemd/system', unit);

@@ -1,17 +1,17 @@
 /** Machine lifecycle: start (create or power on), exec/spawn inside, power off/on/reset, destroy. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { ensureArchiveIndex } from './archive.js';
 import { bootContainer, removeContainerLeftovers, stopContainer, waitForSystem } from './container.js';
 import { execViaNsenter, nsenterArgv, spawnHost } from './exec.js';
-import { renderHostsFile } from './hosts-file.js';
+import { mergeHostsFile, renderHostsBlock } from './hosts-file.js';
 import { prepareImage } from './image.js';
 import { allocateHostNumber, machineAddress, modelSubnet, validateDomain, validateHostname, validateMachineId, validateModelName } from './naming.js';
 import { ensureSwitch, plugMachine, unplugMachine } from './network.js';
-import { mountOverlay, overlayDirs, removeTree, unmountOverlay } from './overlay.js';
-import { machineDir, modelHostsDir } from './paths.js';
+import { isMounted, mountOverlay, overlayDirs, removeTree, unmountOverlay } from './overlay.js';
+import { machineDir } from './paths.js';
 import { isAlive } from './processes.js';
 import { ensureModelState, readModelState, updateModelState, withModelLock, writeFileAtomic, type MachineRecord, type ModelState } from './state.js';
 import { noProgress, type ExecOptions, type ExecResult, type Machine, type MachineRef, type MachineSpec, type Progress, type SpawnOptions } from './types.js';
@@ -47,7 +47,10 @@ async function recordOf(ref: MachineRef): Promise<{ state: ModelState; record: S
   return { state, record };
 }
 
-/** Rewrites the model's /etc/hosts (shared by all its machines through a read-only bind of its directory). */
+/**
+ * Brings the managed block of /etc/hosts up to date in every machine whose root is mounted (a machine that is
+ * off gets it when it is powered on). Call with the state read under the model's lock.
+ */
 export async function writeModelHosts(state: ModelState): Promise<void> {
   const subnet = modelSubnet(state.subnetIndex);
   const entries = Object.values(state.machines).map((record) => ({
@@ -55,7 +58,16 @@ export async function writeModelHosts(state: ModelState): Promise<void> {
     fqdn: `${record.hostname}.${record.domain}`,
     hostname: record.hostname,
   }));
-  await writeFileAtomic(join(modelHostsDir(state.model), 'hosts'), renderHostsFile(subnet.gateway, state.domain, entries));
+  const block = renderHostsBlock(subnet.gateway, state.domain, entries);
+  for (const record of Object.values(state.machines)) {
+    const root = join(machineDir(state.model, record.id), 'root');
+    if (!(await isMounted(root))) continue;
+    const file = join(root, 'etc/hosts');
+    const current = await readFile(file, 'utf8').catch(() => '');
+    const next = mergeHostsFile(current, block);
+    // the temporary file sits beside the target, so the rename stays inside the overlay
+    if (next !== current) await writeFileAtomic(file, next);
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -138,8 +150,7 @@ export async function powerOn(ref: MachineRef, progress: Progress = noProgress):
   const dirs = overlayDirs(dir, record.image);
   await mountOverlay(dirs);
   await writeIdentity(dirs.root, record);
-  await mkdir(modelHostsDir(ref.model), { recursive: true });
-  if (!(await exists(join(modelHostsDir(ref.model), 'hosts')))) await writeModelHosts(state);
+  await updateModelState(ref.model, (fresh) => writeModelHosts(fresh));
   await withModelLock(ref.model, () => ensureSwitch(ref.model, state.subnetIndex));
   const netnsPath = await plugMachine(ref.model, ref.id, state.subnetIndex, record.hostNumber);
   progress({ step: 'machine', detail: `${label}: booting systemd (${record.hostname}.${record.domain}, ${machineAddress(modelSubnet(state.subnetIndex), record.hostNumber)})` });

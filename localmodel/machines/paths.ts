@@ -21,11 +21,6 @@ export function modelStateFile(model: string): string {
   return join(modelDir(model), 'model.json');
 }
 
-/** Bind-mounted read-only into every machine at /etc/localmodel; /etc/hosts there links into it. */
-export function modelHostsDir(model: string): string {
-  return join(modelDir(model), 'hosts');
-}
-
 export function machineDir(model: string, id: string): string {
   return join(modelDir(model), 'machines', id);
 }
@@ -35,4 +30,3 @@ export function machineLogFile(model: string, id: string): string {
 }
 
 export const archiveMountPoint = '/srv/localmodel-archive';
-export const hostsMountPoint = '/etc/localmodel';
