@@ -18,6 +18,7 @@ export const archivePackageSets: readonly ArchivePackageSet[] = [
   { concern: 'masakari monitors', packages: ['masakari-host-monitor', 'masakari-instance-monitor', 'masakari-process-monitor'] },
   { concern: 'pacemaker cluster', packages: ['corosync', 'pacemaker', 'pacemaker-cli-utils', 'crmsh', 'resource-agents', 'cluster-glue'] },
   { concern: 'pacemaker remote (conflicts with pacemaker)', packages: ['pacemaker-remote', 'pacemaker-cli-utils', 'resource-agents'] },
+  { concern: 'masakari-monitors charm: one apt transaction with pacemaker-remote (Debian units need sudo for privsep)', packages: ['masakari-host-monitor', 'masakari-instance-monitor', 'sudo', 'pacemaker-remote'] },
   { concern: 'load balancer', packages: ['haproxy'] },
   { concern: 'api under uwsgi', packages: ['uwsgi', 'uwsgi-plugin-python3'] },
   { concern: 'api under apache2', packages: ['apache2', 'libapache2-mod-wsgi-py3'] },
