@@ -1,0 +1,166 @@
+/**
+ * Host failure as the upstream masakari test makes it, on the local model: an HA_Enabled instance on compute A;
+ * pacemaker_remote loses its restart, nova-compute stops, pacemaker-remoted is killed with -9. Then: A is fenced
+ * (MAAS emulator powers its machine off), a hostmonitor on another compute notifies masakari, masakari-engine
+ * disables A's nova service and evacuates. Each step's time comes from the component that did it (power log,
+ * masakari's notification record, the Nova emulator's events), on the one clock the machines share.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { listMachines, powerOn } from '../../../localmodel/machines/index.js';
+import { defineTests, type SuiteContext } from '../runner/context.js';
+import { blockUntil, leaderOf, runAction, waitForApplicationStates } from '../runner/model.js';
+import { crmMon } from './crm.js';
+import { novaControl, ok, openstack } from './openstack.js';
+import { computeHosts, setNovaService } from './setup.js';
+
+interface Host {
+  unit: string;
+  host: string;
+  machine: string;
+}
+
+async function hosts(ctx: SuiteContext): Promise<Host[]> {
+  return (ctx.facts['hosts'] as Host[] | undefined) ?? computeHosts(ctx);
+}
+
+/** Masakari's timestamps are UTC without a zone. */
+function utc(text: string | undefined): number | null {
+  if (!text) return null;
+  const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
+  return Number.isNaN(t) ? null : t;
+}
+
+export async function bootInstance(ctx: SuiteContext, name: string, host: string): Promise<string> {
+  const created = await novaControl(ctx, 'POST', '/servers', { name, host, metadata: { HA_Enabled: 'True' } });
+  if (created.status !== 201) throw new Error(`could not create instance on ${host}: ${JSON.stringify(created.body)}`);
+  return created.body.server.id as string;
+}
+
+/** The upstream test's failure: no restart for pacemaker_remote, nova-compute stopped, remoted killed -9. */
+export async function failHost(ctx: SuiteContext, h: Host): Promise<number> {
+  const command = [
+    'mkdir -p /run/systemd/system/pacemaker_remote.service.d',
+    "printf '[Service]\\nRestart=no\\n' > /run/systemd/system/pacemaker_remote.service.d/zaza-no-restart.conf",
+    'systemctl daemon-reload',
+    'systemctl stop nova-compute',
+    'date +%s%3N',
+    'pkill -9 -f /usr/sbin/pacemaker-remoted',
+    'true',
+  ].join(' && ');
+  const r = await ctx.cli.exec(ctx.model, h.unit, command);
+  const killedAt = Number(r.stdout.trim().split('\n').pop());
+  if (r.code !== 0 || !Number.isFinite(killedAt)) throw new Error(`failure simulation on ${h.unit} failed (exit ${r.code}): ${r.stderr.slice(0, 300)}`);
+  return killedAt;
+}
+
+export interface FailoverTimeline {
+  kill: number;
+  fenced: number | null;
+  notified: number | null;
+  serviceDisabled: number | null;
+  evacuationRequested: number | null;
+  evacuated: number | null;
+}
+
+async function timeline(ctx: SuiteContext, h: Host, serverId: string, kill: number): Promise<FailoverTimeline> {
+  const maas = ctx.facts['maas'] as { powerLog: string } | undefined;
+  let fenced: number | null = null;
+  if (maas && existsSync(maas.powerLog)) {
+    const lines = readFileSync(maas.powerLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { action: string; hostname: string; done: number });
+    fenced = lines.find((l) => l.action === 'off' && h.host.startsWith(l.hostname.split('.')[0]!) && l.done >= kill)?.done ?? null;
+  }
+  const notifications = await ok(openstack(ctx, 'instance-ha', 'GET', '/notifications?sort_key=created_at&sort_dir=asc&limit=100'), 'list notifications');
+  const mine = ((notifications.notifications ?? []) as any[]).filter((n) => n.type === 'COMPUTE_HOST' && (utc(n.created_at) ?? 0) >= kill - 1000);
+  const notified = utc(mine[0]?.created_at);
+  const events = ((await novaControl(ctx, 'GET', '/events')).body?.events ?? []) as { at: number; kind: string; subject: string }[];
+  const after = events.filter((e) => e.at >= kill);
+  return {
+    kill, fenced, notified,
+    serviceDisabled: after.find((e) => e.kind === 'service.disabled' && e.subject === h.host)?.at ?? null,
+    evacuationRequested: after.find((e) => e.kind === 'server.evacuate.requested' && e.subject === serverId)?.at ?? null,
+    evacuated: after.find((e) => e.kind === 'server.evacuate.done' && e.subject === serverId)?.at ?? null,
+  };
+}
+
+function describeTimeline(t: FailoverTimeline): string {
+  const rel = (v: number | null) => (v === null ? 'n/a' : `+${((v - t.kill) / 1000).toFixed(1)} s`);
+  return `kill 0 s → fenced ${rel(t.fenced)} → notified ${rel(t.notified)} → nova service disabled ${rel(t.serviceDisabled)} → evacuation requested ${rel(t.evacuationRequested)} → evacuated ${rel(t.evacuated)}`;
+}
+
+/** Fails `victim`, waits for the instance to move, checks fencing came first; returns where it went. */
+export async function failAndAwaitEvacuation(ctx: SuiteContext, victim: Host, label: string): Promise<{ server: any; timeline: FailoverTimeline }> {
+  const serverId = await bootInstance(ctx, `zaza-test-instance-${label}`, victim.host);
+  ctx.log(`instance ${serverId} (HA_Enabled) on ${victim.host}; failing ${victim.unit}`);
+  const kill = await failHost(ctx, victim);
+  ctx.timings.push({ step: `${label}.kill`, at: kill });
+  const server = await blockUntil(`instance ${serverId} evacuated from ${victim.host}`, async () => {
+    const s = (await ok(openstack(ctx, 'compute', 'GET', `/servers/${serverId}`, undefined, '2.53'), 'show server')).server;
+    return s['OS-EXT-SRV-ATTR:host'] !== victim.host && s.status === 'ACTIVE' ? s : undefined;
+  }, 600_000, 2_000);
+  const t = await timeline(ctx, victim, serverId, kill);
+  for (const [step, at] of Object.entries(t)) if (at !== null && step !== 'kill') ctx.timings.push({ step: `${label}.${step}`, at: at as number });
+  ctx.facts[`failover.${label}`] = t;
+  ctx.log(`${label}: ${describeTimeline(t)}; now on ${server['OS-EXT-SRV-ATTR:host']}`);
+  if (ctx.facts['maas']) {
+    assert.ok(t.fenced !== null, `${victim.host} was powered off through MAAS`);
+    assert.ok(t.evacuationRequested !== null && t.fenced! <= t.evacuationRequested, `fencing (${t.fenced}) came before the evacuation (${t.evacuationRequested})`);
+  }
+  return { server, timeline: t };
+}
+
+/** Power back on (if fenced), wait until it is a RemoteOnline node again, re-enable nova, clear maintenance. */
+export async function recoverHost(ctx: SuiteContext, h: Host): Promise<void> {
+  const short = h.host.split('.')[0]!;
+  const machine = (await listMachines(ctx.model)).find((m) => m.hostname === short || m.fqdn === h.host);
+  if (machine && !machine.running) {
+    ctx.log(`powering ${h.host} back on`);
+    await powerOn(machine);
+  } else {
+    await ctx.cli.exec(ctx.model, h.unit, 'rm -f /run/systemd/system/pacemaker_remote.service.d/zaza-no-restart.conf && systemctl daemon-reload && systemctl start pacemaker_remote nova-compute');
+  }
+  await blockUntil(`${h.host} RemoteOnline`, async () => {
+    const { nodes } = await crmMon(ctx);
+    return nodes.some((n) => n.type === 'remote' && n.name.split('.')[0] === short && n.online) ? true : undefined;
+  }, 600_000, 3_000);
+  await setNovaService(ctx, h.host, true);
+  const leader = leaderOf(await ctx.cli.status(ctx.model), 'masakari').name;
+  await runAction(ctx.cli, ctx.model, leader, 'set-maintenance', { host: h.host, state: 'off' });
+  await waitForApplicationStates(ctx.cli, ctx.model, ctx.config.targetDeployStatus, 900_000, ctx.log);
+}
+
+export const HostFailureTest = defineTests('HostFailureTest', {
+  tests: {
+    async test_100_host_failure_fences_then_evacuates(ctx) {
+      const [a] = await hosts(ctx);
+      const { server } = await failAndAwaitEvacuation(ctx, a!, 'failover');
+      assert.notEqual(server['OS-EXT-SRV-ATTR:host'], a!.host);
+      assert.equal(server['OS-EXT-STS:vm_state'], 'active');
+    },
+    async test_200_recovered_host_rejoins(ctx) {
+      const [a] = await hosts(ctx);
+      await recoverHost(ctx, a!);
+      const { nodes } = await crmMon(ctx);
+      assert.ok(nodes.filter((n) => n.type === 'remote').every((n) => n.online), 'every remote online again');
+      const seg = await runAction(ctx.cli, ctx.model, leaderOf(await ctx.cli.status(ctx.model), 'masakari').name, 'list-hosts', { segment: 'seg0' });
+      const listed = JSON.parse(String(seg.results['hosts'])) as { name: string; on_maintenance: boolean }[];
+      assert.equal(listed.find((x) => x.name === a!.host)?.on_maintenance, false, 'maintenance cleared through the charm action');
+    },
+  },
+});
+
+export const ReservedHostTest = defineTests('ReservedHostTest', {
+  tests: {
+    async test_300_instance_lands_on_the_reserved_host(ctx) {
+      const [, b, c] = await hosts(ctx);
+      const { server } = await failAndAwaitEvacuation(ctx, b!, 'reserved');
+      assert.equal(server['OS-EXT-SRV-ATTR:host'], c!.host, 'reserved_host recovery used the reserved host');
+      const services = await ok(openstack(ctx, 'compute', 'GET', `/os-services?host=${encodeURIComponent(c!.host)}&binary=nova-compute`, undefined, '2.53'), 'services');
+      assert.equal(services.services[0].status, 'enabled', 'masakari enabled the reserved host');
+    },
+    async test_310_recover_failed_host(ctx) {
+      const [, b] = await hosts(ctx);
+      await recoverHost(ctx, b!);
+    },
+  },
+});

@@ -1,0 +1,127 @@
+/**
+ * before_deploy and configure steps of tests.yaml: addresses for the bundle templates, MAAS fencing for the
+ * deployed model (the MAAS emulator in the model's network, really powering machines off), and masakari
+ * segments through the charm's actions, as zaza-openstack-tests' create_segments does.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createModelNetwork, runInModelNetwork } from '../../../localmodel/machines/index.js';
+import { repoRoot } from '../build-standins.js';
+import type { SuiteContext } from '../runner/context.js';
+import { appUnits, blockUntil, leaderOf, runAction, waitForApplicationStates } from '../runner/model.js';
+import { novaControl, ok, openstack } from './openstack.js';
+
+export const MAAS_PORT = 5240;
+
+/** TEST_VIP00 for the local model: a free address at the top of the model's own subnet. */
+export async function allocateAddresses(ctx: SuiteContext): Promise<void> {
+  if (ctx.cli.backend !== 'juju-local') {
+    if (!ctx.vars['TEST_VIP00']) throw new Error('with --backend juju set TEST_VIP00 to a free address on the units\' network');
+    return;
+  }
+  const network = await createModelNetwork(ctx.model);
+  const prefix = network.cidr.split('/')[0]!.split('.').slice(0, 3).join('.');
+  ctx.vars['TEST_VIP00'] ??= `${prefix}.250`;
+  ctx.vars['TEST_GATEWAY'] = network.gateway;
+  ctx.log(`model network ${network.cidr}; VIP ${ctx.vars['TEST_VIP00']}`);
+}
+
+/** Host names of the compute units (their FQDNs: what nova, pacemaker and masakari call them). */
+export async function computeHosts(ctx: SuiteContext): Promise<{ unit: string; host: string; machine: string }[]> {
+  const status = await ctx.cli.status(ctx.model);
+  return appUnits(status, 'nova-compute').map((u) => {
+    const m = status.machines?.[u.machine ?? ''];
+    if (!m?.fqdn && !m?.hostname) throw new Error(`no host name for ${u.name}'s machine ${u.machine}`);
+    return { unit: u.name, host: m.fqdn ?? m.hostname!, machine: u.machine! };
+  });
+}
+
+/**
+ * Adds fencing to the running model as an operator would: MAAS (the emulator, on the model's switch address)
+ * knows the compute machines; hacluster gets maas_url + key, pacemaker-remote enable-stonith.
+ */
+export async function enableMaasFencing(ctx: SuiteContext): Promise<void> {
+  if (ctx.cli.backend !== 'juju-local') {
+    ctx.log('real controller: fencing comes from bundles/stonith-maas-overlay.yaml; nothing to do');
+    return;
+  }
+  const hosts = await computeHosts(ctx);
+  const network = await createModelNetwork(ctx.model);
+  const dir = join('/var/tmp', `zaza-maas-${ctx.model}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const key = { consumerKey: randomBytes(9).toString('hex'), tokenKey: randomBytes(9).toString('hex'), tokenSecret: randomBytes(16).toString('hex') };
+  const powerLog = join(dir, 'power.log');
+  const config = {
+    host: network.gateway, port: MAAS_PORT, apiKeys: [key],
+    machines: hosts.map((h) => ({ hostname: h.host.split('.')[0], domain: h.host.split('.').slice(1).join('.') || 'maas' })),
+    powerCommand: [process.execPath, '--import', join(repoRoot, 'tools/ts-register.mjs'), join(repoRoot, 'tests/zaza/functest/power.ts'), ctx.model, powerLog],
+  };
+  writeFileSync(join(dir, 'maas.json'), JSON.stringify(config), { mode: 0o600 });
+  const { pid } = await runInModelNetwork(ctx.model, [process.execPath, '--import', join(repoRoot, 'tools/ts-register.mjs'), join(repoRoot, 'tests/zaza/emulators/maas/main.ts'), join(dir, 'maas.json')], { logFile: join(dir, 'maas.log'), cwd: repoRoot, detached: true });
+  ctx.facts['maas'] = { pid, dir, powerLog, url: `http://${network.gateway}:${MAAS_PORT}/MAAS` };
+  ctx.log(`MAAS emulator (pid ${pid}) at http://${network.gateway}:${MAAS_PORT}/MAAS knows ${hosts.map((h) => h.host).join(', ')}`);
+  const probeUnit = leaderOf(await ctx.cli.status(ctx.model), 'masakari').name;
+  await blockUntil('MAAS emulator answering inside the model', async () => {
+    const r = await ctx.cli.exec(ctx.model, probeUnit, `node -e "fetch('http://${network.gateway}:${MAAS_PORT}/MAAS/api/2.0/version/').then(r => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))"`);
+    return r.code === 0 ? true : undefined;
+  }, 60_000);
+  await ctx.cli.config(ctx.model, 'hacluster', { maas_url: `http://${network.gateway}:${MAAS_PORT}/MAAS`, maas_credentials: `${key.consumerKey}:${key.tokenKey}:${key.tokenSecret}` });
+  await ctx.cli.config(ctx.model, 'pacemaker-remote', { 'enable-stonith': 'true' });
+  ctx.mark('fencing.configured');
+  await waitForApplicationStates(ctx.cli, ctx.model, ctx.config.targetDeployStatus, 900_000, ctx.log);
+  ctx.log('fencing through MAAS is configured and the model settled');
+}
+
+async function masakariAction(ctx: SuiteContext, action: string, params: Record<string, string> = {}) {
+  return runAction(ctx.cli, ctx.model, leaderOf(await ctx.cli.status(ctx.model), 'masakari').name, action, params);
+}
+
+function parseList(value: unknown): any[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string') {
+    try { return JSON.parse(value) as any[]; } catch { return []; }
+  }
+  return [];
+}
+
+/** The segment names the charm's list-segments action reports. */
+export async function segmentNames(ctx: SuiteContext): Promise<string[]> {
+  const r = await masakariAction(ctx, 'list-segments');
+  return parseList(r.results['segments']).map((s) => String(s.name ?? s));
+}
+
+/** Disables a compute service through the Nova API (an operator reserving a host). */
+export async function setNovaService(ctx: SuiteContext, host: string, enabled: boolean, reason = 'reserved for masakari'): Promise<void> {
+  const list = await ok(openstack(ctx, 'compute', 'GET', `/os-services?host=${encodeURIComponent(host)}&binary=nova-compute`, undefined, '2.53'), 'list services');
+  const id = list.services[0]?.id;
+  if (!id) throw new Error(`nova has no compute service for ${host}`);
+  await ok(openstack(ctx, 'compute', 'PUT', `/os-services/${id}`, enabled ? { status: 'enabled' } : { status: 'disabled', disabled_reason: reason }, '2.53'), 'update service');
+}
+
+/**
+ * seg0 (auto) holds the first compute host; seg-rh (reserved_host) holds the second and, reserved, the third,
+ * whose nova service is disabled as reserved hosts are. Idempotent: existing segments are kept.
+ */
+export async function createSegments(ctx: SuiteContext): Promise<void> {
+  const hosts = await computeHosts(ctx);
+  if (hosts.length < 3) throw new Error(`createSegments needs 3 nova-compute units, found ${hosts.length}`);
+  await blockUntil('every compute host known to nova', async () => {
+    const s = await novaControl(ctx, 'GET', '/state');
+    const known = new Set(((s.body?.services ?? []) as { host: string }[]).map((x) => x.host));
+    return hosts.every((h) => known.has(h.host)) ? true : undefined;
+  }, 120_000, 2_000);
+  const existing = await segmentNames(ctx);
+  if (!existing.includes('seg0')) {
+    await masakariAction(ctx, 'create-segment', { name: 'seg0', 'recovery-method': 'auto' });
+    await masakariAction(ctx, 'add-host', { segment: 'seg0', host: hosts[0]!.host });
+  }
+  if (!existing.includes('seg-rh')) {
+    await masakariAction(ctx, 'create-segment', { name: 'seg-rh', 'recovery-method': 'reserved_host' });
+    await masakariAction(ctx, 'add-host', { segment: 'seg-rh', host: hosts[1]!.host });
+    await masakariAction(ctx, 'add-host', { segment: 'seg-rh', host: hosts[2]!.host, reserved: 'true' });
+  }
+  await setNovaService(ctx, hosts[2]!.host, false);
+  ctx.facts['hosts'] = hosts;
+  ctx.log(`segments: seg0 = ${hosts[0]!.host}; seg-rh = ${hosts[1]!.host} + reserved ${hosts[2]!.host}`);
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { parseTestsYaml, bundleFromArg, TestsYamlError } from '../tests-yaml.js';
+import { renderTemplate, environmentVars } from '../overlays.js';
+import { pendingAgainst, unitsOf, leaderOf } from '../model.js';
+import { generateModelName, summary } from '../suite.js';
+import { parseCrmMon } from '../../functest/crm.js';
+import { resolveDotted, runTestClass, defineTests, type SuiteContext } from '../context.js';
+
+const zaza = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const repo = resolve(zaza, '../..');
+
+describe('tests.yaml', () => {
+  it('reads the suite in zaza\'s schema and composes bundles from the repository files', () => {
+    const t = parseTestsYaml(join(zaza, 'tests.yaml'));
+    expect(t.charmName).toBe('masakari');
+    expect(t.smoke).toEqual([{ alias: 'default_alias', name: 'local-masakari', base: join(repo, 'bundles/local/openstack-base.yaml'), overlays: [join(repo, 'bundles/masakari-overlay.yaml')] }]);
+    expect(t.tests[0]).toBe('functest.deploy.DeployTest');
+    expect(t.targetDeployStatus['masakari']).toEqual({ 'workload-status': 'active', 'workload-status-message-prefix': 'Unit is ready' });
+    expect(bundleFromArg('blue:local-masakari', t)).toMatchObject({ alias: 'blue', base: join(repo, 'bundles/local/openstack-base.yaml') });
+  });
+
+  it('names the bad key', () => {
+    const f = join(zaza, 'x.yaml');
+    expect(() => parseTestsYaml(f, 'tests: [a.B]\ngate_bundle: [x]\n')).toThrow(/additional properties 'gate_bundle'/);
+    expect(() => parseTestsYaml(f, 'tests: [notdotted]\n')).toThrow(TestsYamlError);
+    expect(() => parseTestsYaml(f, 'tests: [a.B]\ntarget_deploy_status: {x: {workload-status: happy}}\n')).toThrow(/workload-status/);
+  });
+
+  it('resolves every dotted name of the suite to a TypeScript export', async () => {
+    const t = parseTestsYaml(join(zaza, 'tests.yaml'));
+    for (const f of [...t.beforeDeploy, ...t.configure]) expect(typeof (await resolveDotted(zaza, f, 'function'))).toBe('function');
+    for (const c of t.tests) expect(Object.keys((await resolveDotted<{ tests: object }>(zaza, c, 'test class')).tests).length).toBeGreaterThan(0);
+    await expect(resolveDotted(zaza, 'functest.setup.nothing', 'function')).rejects.toThrow(/has no export 'nothing'/);
+  });
+});
+
+describe('overlay templates', () => {
+  it('renders {{ VAR }} like Jinja and refuses missing variables by name', () => {
+    expect(renderTemplate('t', 'vip: {{ TEST_VIP00 }}\nx: {{TEST_X}}', { TEST_VIP00: '10.247.1.250', TEST_X: 'a&b' })).toBe('vip: 10.247.1.250\nx: a&b');
+    expect(() => renderTemplate('t.j2', 'vip: {{ TEST_VIP00 }}', {})).toThrow(/t.j2 needs TEST_VIP00/);
+    expect(environmentVars({ TEST_A: '1', HOME: '/root', OS_B: '2' })).toEqual({ TEST_A: '1', OS_B: '2' });
+  });
+});
+
+const status = {
+  applications: {
+    masakari: { units: {
+      'masakari/0': { 'workload-status': { current: 'active', message: 'Unit is ready' }, 'juju-status': { current: 'idle' }, leader: true, machine: '1',
+        subordinates: { 'hacluster/0': { 'workload-status': { current: 'waiting', message: 'Waiting for peers' }, 'juju-status': { current: 'executing' } } } },
+    } },
+    hacluster: { 'subordinate-to': ['masakari'] },
+    keystone: { units: { 'keystone/0': { 'workload-status': { current: 'error', message: 'hook failed: "install"' }, 'juju-status': { current: 'error' } } } },
+  },
+};
+
+describe('model helpers', () => {
+  it('flattens subordinates and judges the model as zaza does', () => {
+    expect(unitsOf(status).map((u) => `${u.name}<${u.principal ?? ''}`)).toEqual(['hacluster/0<masakari/0', 'keystone/0<', 'masakari/0<']);
+    expect(leaderOf(status, 'masakari').name).toBe('masakari/0');
+    const r = pendingAgainst(status, {});
+    expect(r.errors).toEqual(['keystone/0: hook failed: "install"']);
+    expect(r.waiting).toEqual(['hacluster/0: executing/waiting "Waiting for peers"']);
+    expect(pendingAgainst(status, { hacluster: { 'workload-status': 'waiting', 'workload-status-message-prefix': 'Waiting' } }).waiting).toEqual(['hacluster/0: executing/waiting "Waiting for peers"']);
+  });
+
+  it('names models like zaza: zaza-<12 hex>', () => {
+    expect(generateModelName()).toMatch(/^zaza-[0-9a-f]{12}$/);
+    expect(generateModelName()).not.toBe(generateModelName());
+  });
+
+  it('parses crm_mon XML: members, remotes, clone instances and where resources run', () => {
+    const xml = `<pacemaker-result api-version="2.22" request="crm_mon --output-as=xml"><nodes>
+      <node name="m1" id="1" online="true" standby="false" unclean="false" type="member"/>
+      <node name="cmp1.x" id="cmp1.x" online="false" unclean="true" type="remote"/></nodes>
+      <resources><clone id="cl_res_masakari_haproxy" multi_state="false"><resource id="res_masakari_haproxy" resource_agent="lsb:haproxy" role="Started"><node name="m1" id="1"/></resource>
+      <resource id="res_masakari_haproxy" resource_agent="lsb:haproxy" role="Stopped"/></clone>
+      <group id="grp_masakari_vips"><resource id="res_vip" resource_agent="ocf:heartbeat:IPaddr2" role="Started"><node name="m1" id="1"/></resource></group>
+      <resource id="cmp1.x" resource_agent="ocf:pacemaker:remote" role="Started"><node name="m1" id="1"/></resource></resources></pacemaker-result>`;
+    const { nodes, resources } = parseCrmMon(xml);
+    expect(nodes).toEqual([{ name: 'm1', online: true, type: 'member', unclean: false }, { name: 'cmp1.x', online: false, type: 'remote', unclean: true }]);
+    expect(resources.filter((r) => r.clone === 'cl_res_masakari_haproxy' && r.role === 'Started')).toHaveLength(1);
+    expect(resources.find((r) => r.id === 'res_vip')).toMatchObject({ nodes: ['m1'], clone: null });
+  });
+});
+
+describe('test classes', () => {
+  it('runs tests in name order with setUp/tearDown and reports failures without stopping', async () => {
+    const order: string[] = [];
+    const lines: string[] = [];
+    const ctx = { log: (l: string) => lines.push(l) } as unknown as SuiteContext;
+    const cls = defineTests('T', {
+      setUp: async () => { order.push('setUp'); },
+      tearDown: async () => { order.push('tearDown'); },
+      tests: { test_b: async () => { order.push('b'); throw new Error('boom'); }, test_a: async () => { order.push('a'); } },
+    });
+    const outcomes = await runTestClass(cls, ctx);
+    expect(order).toEqual(['setUp', 'a', 'tearDown', 'setUp', 'b', 'tearDown']);
+    expect(outcomes.map((o) => [o.test, o.ok])).toEqual([['T.test_a', true], ['T.test_b', false]]);
+    expect(summary([{ model: 'zaza-0123456789ab', bundle: 'b', ok: false, deploySeconds: 12, outcomes, timings: [], kept: false }], 20)).toContain('FAILED T.test_b: Error: boom');
+  });
+});
