@@ -112,6 +112,14 @@ describe.skipIf(process.getuid?.() !== 0)('masakari-hostmonitor on a pacemaker-r
     expect(log).not.toMatch(/doesn't have quorum|Neither pacemaker nor pacemaker-remote/);
     expect(log).not.toContain(PASSWORD);
 
+    // Another hook changes nothing on the machine: same monitor process, no service action.
+    const monitorPid = lab.daemonPid(host.daemon(HOST_MONITOR)!);
+    host.clearRecords();
+    await harness.runHook('update-status');
+    await harness.runHook('config-changed');
+    expect(host.serviceActions).toEqual([]);
+    expect(lab.daemonPid(host.daemon(HOST_MONITOR)!)).toBe(monitorPid);
+
     const victim = remotes[1]!;
     const t0 = Date.now();
     await lab.stopDaemon(victim.host.daemon('pacemaker_remote')!, 'SIGKILL');
