@@ -16,7 +16,8 @@ import { RabbitMQRequires } from '../../../interfaces/rabbitmq/requires.js';
 import {
   AddressError, API_PORT, BACKEND_PORT, endpointUrls, ENDPOINT_TYPES, haResources, SERVICE, unitAddress,
 } from './addresses.js';
-import { bindingAddresses, collectBindings, detectPlatform, portsClosed, readDeletedDecision, servicesDown } from './facts.js';
+import { bindingAddresses, collectBindings, detectPlatform, portsClosed, servicesDown, workaroundDecision } from './facts.js';
+import { PACKAGED_MANAGE, WRAPPED_MANAGE } from './debian-workarounds.js';
 import { desiredState } from './files.js';
 import { AMQP_USER, AMQP_VHOST, CONF_PATH, DATABASE, DB_USER } from './masakari-conf.js';
 import { configCheck, configRules, parseVips } from './options.js';
@@ -124,8 +125,8 @@ charm.when('masakari.installed', 'config.valid').do('converge', async (ctx) => {
   const credentials = identity.credentials();
   if (!dbInfo || !access || !credentials) return;
 
-  const decision = await readDeletedDecision(ctx.host, ctx.kv);
-  if (decision.changedMessage) await ctx.log(decision.changedMessage, decision.needed ? 'WARNING' : 'INFO');
+  const decision = await workaroundDecision(ctx.host, ctx.kv);
+  if (decision.changedMessage) await ctx.log(decision.changedMessage, 'WARNING');
 
   let statsPassword = ctx.kv.get<string>(KV.statsPassword);
   if (!statsPassword) {
@@ -136,7 +137,7 @@ charm.when('masakari.installed', 'config.valid').do('converge', async (ctx) => {
   const backends = [self, ...cluster.peers().map((p) => ({ unit: p.unit, address: p.privateAddress }))];
   const desired = await desiredState({
     platform, config: ctx.config, db: dbInfo, amqp: access, keystone: credentials, backends,
-    workers: apiWorkers(ctx.config, availableParallelism()), statsPassword, readDeletedWorkaround: decision.needed,
+    workers: apiWorkers(ctx.config, availableParallelism()), statsPassword, workarounds: decision.workarounds,
   }, (t, c) => ctx.render(t, c));
 
   const writes: { path: string; changed: boolean }[] = [];
@@ -146,7 +147,7 @@ charm.when('masakari.installed', 'config.valid').do('converge', async (ctx) => {
   for (const path of desired.removals) removalServices[path] = desired.restartMap[path] ?? [];
   ctx.flags.set('masakari.configured');
 
-  await syncDatabase(ctx);
+  await syncDatabase(ctx, decision.workarounds.taskflowAlembic ? WRAPPED_MANAGE : PACKAGED_MANAGE);
   await applyServices(ctx, platform, planRestarts(writes, { ...desired.restartMap, ...removalServices }));
   if (!(await ctx.tools.openedPorts()).some((p) => p.startsWith(`${API_PORT}/`))) await ctx.tools.openPort(API_PORT);
 });
@@ -161,11 +162,11 @@ export async function dbReady(ctx: MasakariCtx): Promise<boolean> {
 }
 
 /** The leader migrates the schema once per package version; the others wait for its leader data. */
-async function syncDatabase(ctx: MasakariCtx): Promise<void> {
+async function syncDatabase(ctx: MasakariCtx, manage: string): Promise<void> {
   if (!ctx.isLeader || (await dbReady(ctx))) return;
   const version = await schemaVersion(ctx);
   await ctx.tools.statusSet('maintenance', `Synchronising the database schema (masakari ${version})`);
-  const result = await ctx.host.run(['masakari-manage', '--config-file', CONF_PATH, 'db', 'sync'], { timeoutMs: 600_000 });
+  const result = await ctx.host.run([manage, '--config-file', CONF_PATH, 'db', 'sync'], { timeoutMs: 600_000 });
   if (result.exitCode !== 0) {
     ctx.kv.set(KV.dbSyncError, `Database schema sync failed (masakari-manage exit ${result.exitCode}); see /var/log/masakari/masakari-manage.log, then run any hook again (e.g. juju config to the same value)`);
     await ctx.log(`masakari-manage db sync failed with exit ${result.exitCode}`, 'ERROR');

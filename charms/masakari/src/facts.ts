@@ -7,7 +7,9 @@ import type { Host } from '../../../reactive/host/host.js';
 import type { KeyValueStore } from '../../../reactive/kv.js';
 import type { Bindings, UnitAddress } from './addresses.js';
 import { detectOs, platformFor, type Platform } from './platform.js';
-import { knownAffected, parseProbe, PROBE_SCRIPT, versionKey, WATCHED_PACKAGES } from './read-deleted-workaround.js';
+import {
+  describe, knownAffected, NONE, parseProbe, PROBE_SCRIPT, versionKey, WATCHED_PACKAGES, WORKAROUND_DIR, type Workarounds,
+} from './debian-workarounds.js';
 import { listeningPorts } from './status.js';
 
 export async function bindingAddresses(tools: HookTools, binding: string): Promise<UnitAddress[]> {
@@ -38,38 +40,41 @@ export async function detectPlatform(host: Host): Promise<Platform | null> {
 }
 
 export interface WorkaroundDecision {
-  readonly needed: boolean;
+  readonly workarounds: Workarounds;
   readonly versions: string;
   /** Set when this hook re-evaluated the decision (first time, or the package versions changed). */
   readonly changedMessage?: string;
 }
 
-const KV_KEY = 'masakari.read-deleted';
+const KV_KEY = 'masakari.debian-workarounds';
 
 /**
- * Whether the read_deleted workaround is needed. The probe runs masakari's own code and is re-run only when
- * dpkg-query reports different versions of the watched packages; its answer is kept in the unit's kv.
+ * Which Debian package workarounds are needed (debian-workarounds.ts). The probe runs masakari's own code and is
+ * re-run only when dpkg-query reports different versions of the watched packages; its answer is kept in kv.
  */
-export async function readDeletedDecision(host: Host, kv: KeyValueStore): Promise<WorkaroundDecision> {
+export async function workaroundDecision(host: Host, kv: KeyValueStore): Promise<WorkaroundDecision> {
   const versions: Record<string, string | null> = {};
   for (const p of WATCHED_PACKAGES) versions[p] = await host.packageVersion(p);
   const key = versionKey(versions);
-  const saved = kv.get<{ versions: string; needed: boolean }>(KV_KEY);
-  if (saved && saved.versions === key) return { needed: saved.needed, versions: key };
-  let needed = false;
-  let how = 'not installed';
-  if (versions['python3-masakari'] && versions['python3-oslo.messaging']) {
+  const saved = kv.get<{ versions: string; readDeleted: boolean; taskflowAlembic: boolean }>(KV_KEY);
+  const savedWorkarounds: Workarounds | null = saved ? { readDeleted: saved.readDeleted, taskflowAlembic: saved.taskflowAlembic } : null;
+  if (saved && savedWorkarounds && saved.versions === key) return { workarounds: savedWorkarounds, versions: key };
+  let workarounds = NONE;
+  let how = 'masakari not installed';
+  if (versions['python3-masakari']) {
     const result = await host.run(['/usr/bin/python3', '-c', PROBE_SCRIPT], { timeoutMs: 60_000 });
     const probe = result.exitCode === 0 ? parseProbe(result.stdout) : null;
-    // A probe that cannot run decides nothing: fall back to the list of versions known to be affected.
-    needed = probe ?? knownAffected(versions);
-    how = probe === null ? `probe failed (exit ${result.exitCode}); known-affected list says ${needed ? 'affected' : 'unaffected'}` : `probe says ${probe ? 'affected' : 'unaffected'}`;
+    // A probe that cannot run decides nothing by itself: fall back to the versions known to be affected.
+    workarounds = probe ?? knownAffected(versions);
+    how = probe ? 'probe' : `probe failed (exit ${result.exitCode}), known-affected versions`;
   }
-  kv.set(KV_KEY, { versions: key, needed });
-  const action = needed
-    ? 'the API and engine start through the charm wrappers in /usr/local/lib/masakari-charm (RequestContext.from_dict defaults read_deleted to "no")'
-    : saved?.needed ? 'the workaround is removed and the packaged entry points are used again' : 'no workaround needed';
-  return { needed, versions: key, changedMessage: `masakari read_deleted bug check for ${key}: ${how}; ${action}` };
+  kv.set(KV_KEY, { versions: key, readDeleted: workarounds.readDeleted, taskflowAlembic: workarounds.taskflowAlembic });
+  const before = savedWorkarounds ? describe(savedWorkarounds) : 'none';
+  return {
+    workarounds,
+    versions: key,
+    changedMessage: `Debian package bug check for ${key} (${how}): workarounds ${describe(workarounds)} (was ${before}); see ${WORKAROUND_DIR}`,
+  };
 }
 
 export async function servicesDown(host: Host, services: readonly string[]): Promise<string[]> {

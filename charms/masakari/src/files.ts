@@ -15,8 +15,9 @@ import {
 import { decodePem, tlsEnabled } from './options.js';
 import { apiServiceFiles, type Platform } from './platform.js';
 import {
-  PACKAGED_WSGI, WORKAROUND_ID, WRAPPED_ENGINE, WRAPPED_ENGINE_SOURCE, WRAPPED_WSGI, WRAPPED_WSGI_SOURCE,
-} from './read-deleted-workaround.js';
+  PACKAGED_WSGI, WRAPPED_ENGINE, WRAPPED_ENGINE_SOURCE, WRAPPED_MANAGE, WRAPPED_MANAGE_SOURCE, WRAPPED_WSGI,
+  WRAPPED_WSGI_SOURCE, type Workarounds,
+} from './debian-workarounds.js';
 
 export const HAPROXY_CFG = '/etc/haproxy/haproxy.cfg';
 export const HAPROXY_PEM = '/etc/haproxy/masakari.pem';
@@ -40,8 +41,8 @@ export interface FileInputs {
   readonly backends: readonly Backend[];
   readonly workers: number;
   readonly statsPassword: string;
-  /** The Debian read_deleted workaround is needed (see read-deleted-workaround.ts). */
-  readonly readDeletedWorkaround: boolean;
+  /** Debian package bugs to work around (see debian-workarounds.ts). */
+  readonly workarounds: Workarounds;
 }
 
 export interface DesiredState {
@@ -85,17 +86,23 @@ export async function desiredState(i: FileInputs, render: Render): Promise<Desir
   add(CONF_PATH, await render('masakari.conf', masakariConfContext(i)), SECRET('masakari'), [engine, api]);
   add(API_PASTE_PATH, await render('api-paste.ini', {}), SECRET('masakari'), [api]);
 
-  const wsgiScript = i.readDeletedWorkaround ? WRAPPED_WSGI : PACKAGED_WSGI;
+  const executable = { owner: 'root', group: 'root', mode: 0o755 };
+  const wsgiScript = i.workarounds.readDeleted ? WRAPPED_WSGI : PACKAGED_WSGI;
   for (const f of apiServiceFiles(i.platform, { workers: i.workers, wsgiScript, confPath: CONF_PATH })) {
     add(f.path, await render(f.template, f.context), PUBLIC, [api]);
   }
-  if (i.readDeletedWorkaround) {
-    add(WRAPPED_WSGI, WRAPPED_WSGI_SOURCE, { owner: 'root', group: 'root', mode: 0o755 }, [api]);
-    add(WRAPPED_ENGINE, WRAPPED_ENGINE_SOURCE, { owner: 'root', group: 'root', mode: 0o755 }, [engine]);
+  if (i.workarounds.readDeleted) {
+    add(WRAPPED_WSGI, WRAPPED_WSGI_SOURCE, executable, [api]);
+    add(WRAPPED_ENGINE, WRAPPED_ENGINE_SOURCE, executable, [engine]);
   } else {
     removals.push(WRAPPED_WSGI, WRAPPED_ENGINE);
+    restartMap[WRAPPED_WSGI] = [api];
+    restartMap[WRAPPED_ENGINE] = [engine];
   }
-  add(ENGINE_DEFAULT, await render('masakari-engine.default', i.readDeletedWorkaround ? { daemon: WRAPPED_ENGINE, workaround: WORKAROUND_ID } : { daemon: null, workaround: null }), PUBLIC, [engine]);
+  // masakari-manage is run by the charm (db sync), never by a service: nothing to restart.
+  if (i.workarounds.taskflowAlembic) add(WRAPPED_MANAGE, WRAPPED_MANAGE_SOURCE, executable, []);
+  else removals.push(WRAPPED_MANAGE);
+  add(ENGINE_DEFAULT, await render('masakari-engine.default', i.workarounds.readDeleted ? { daemon: WRAPPED_ENGINE, workaround: 'read_deleted' } : { daemon: null, workaround: null }), PUBLIC, [engine]);
 
   let tlsPem: string | null = null;
   if (tlsEnabled(i.config)) {

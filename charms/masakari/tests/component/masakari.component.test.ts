@@ -1,0 +1,174 @@
+/**
+ * The charm's rendered configuration driving the real masakari-api (uwsgi, through Debian's init script and the
+ * charm's /etc/default file) and masakari-engine from Debian 12, behind the rendered haproxy, against real
+ * MariaDB, RabbitMQ and Keystone; Nova is the project's emulator. Segment and host are created through the
+ * operator actions' code path; a host-down notification is picked up by the engine and recovered.
+ */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NovaEmulator } from '../../../../tests/zaza/emulators/nova/server.js';
+import { connectAsService, type Connection } from '../../src/api/connect.js';
+import { OpenStackApiError } from '../../src/api/keystone-token.js';
+import { ActionParamError, runOperatorAction, validateParams, type OperatorAction } from '../../src/operator-actions.js';
+import { KEYSTONE_DATA } from '../fixtures.js';
+import { onUnit, prepareLayout, removeCreatedHostDirs, renderUnit, type Layout, type RenderedUnit } from './deployment.js';
+import { addCatalogEntry, registerService, startKeystone, type Keystone } from './keystone.js';
+import { grantDatabase, startMariaDb, type MariaDb } from './mariadb.js';
+import { createNetns, deleteNetns, type Netns } from './netns.js';
+import { httpAnswers, run, sleep, startDaemon, stopDaemon, tail, waitFor, type Daemon } from './processes.js';
+import { grantVhost, startRabbitMq, type RabbitMq } from './rabbitmq.js';
+
+const UNIT = 'masakari/0';
+const DB_PASSWORD = 'Ct7dbPw2x9';
+const RABBIT_PASSWORD = 'Ct7rbPw4k1';
+const SERVICE_PASSWORD = 'Ct7svcPw8m';
+
+const transcript: string[] = [];
+const started = Date.now();
+function note(line: string): void {
+  const entry = `[+${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`;
+  transcript.push(entry);
+  console.log(entry);
+}
+
+describe('masakari-api and masakari-engine from Debian with the charm-rendered configuration', () => {
+  let root: string;
+  let ns: Netns;
+  let layout: Layout;
+  let mariadb: MariaDb | undefined;
+  let rabbit: RabbitMq | undefined;
+  let keystone: Keystone | undefined;
+  let nova: NovaEmulator | undefined;
+  let novaUrl: string;
+  const daemons: Daemon[] = [];
+  let unit: RenderedUnit;
+  let connection: Connection;
+  let heartbeat: NodeJS.Timeout | undefined;
+
+  const action = async (name: OperatorAction, params: Record<string, unknown>) =>
+    runOperatorAction(name, validateParams(name, params), connection.client);
+
+  beforeAll(async () => {
+    root = mkdtempSync(join('/var/tmp', 'masakari-ct-'));
+    chmodSync(root, 0o755); // the daemons' own users must reach their directories
+    ns = await createNetns(String(process.pid % 10000));
+    note(`network namespace ${ns.name}: daemons on ${ns.nsAddress}, test process on ${ns.hostAddress}`);
+    mariadb = await startMariaDb(ns, join(root, 'mariadb'));
+    note('MariaDB ready');
+    rabbit = await startRabbitMq(ns, join(root, 'rabbitmq'));
+    note('RabbitMQ ready');
+    keystone = await startKeystone(ns, join(root, 'keystone'), mariadb);
+    note('Keystone ready (db_sync, fernet, bootstrap, uwsgi on 5000 and 35357)');
+
+    nova = new NovaEmulator({ auth: { kind: 'keystone', url: `${keystone.url}/v3` }, actionDelayMs: 500 });
+    novaUrl = (await nova.listen(0, ns.hostAddress)).url;
+    const control = (path: string, body?: unknown) => fetch(`${novaUrl}/emulator${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+    await control('/computes', { host: 'cmp1.maas' });
+    await control('/computes', { host: 'cmp2.maas' });
+    heartbeat = setInterval(() => void control('/computes/cmp2.maas/heartbeat').catch(() => undefined), 5000);
+    await control('/servers', { name: 'ct-vm1', host: 'cmp1.maas' });
+    note(`Nova emulator at ${novaUrl} with computes cmp1.maas, cmp2.maas and instance ct-vm1 on cmp1.maas`);
+
+    // What mysql-router, rabbitmq-server and keystone would have done for the relations.
+    await grantDatabase(mariadb, 'masakari', 'masakari', DB_PASSWORD);
+    await grantVhost(rabbit, 'masakari', 'masakari', RABBIT_PASSWORD);
+    const apiUrl = `http://${ns.nsAddress}:15868/v1/%(tenant_id)s`;
+    const account = await registerService(keystone, { username: 'masakari', password: SERVICE_PASSWORD, service: 'masakari', type: 'instance-ha', urls: { public: apiUrl, internal: apiUrl, admin: apiUrl } });
+    await addCatalogEntry(keystone, 'nova', 'compute', { public: `${novaUrl}/v2.1`, internal: `${novaUrl}/v2.1`, admin: `${novaUrl}/v2.1` });
+
+    layout = prepareLayout(root);
+    unit = await renderUnit(layout, UNIT, ns.nsAddress, {
+      sharedDb: { db_host: ns.nsAddress, db_port: '3306', password: DB_PASSWORD, allowed_units: 'masakari/0 masakari/1 masakari/2', 'private-address': ns.nsAddress },
+      amqp: { 'rabbitmq-server/0': { hostname: ns.nsAddress, 'private-address': ns.nsAddress, password: RABBIT_PASSWORD } },
+      identity: {
+        ...KEYSTONE_DATA, auth_host: ns.nsAddress, service_host: ns.nsAddress, internal_host: ns.nsAddress, 'private-address': ns.nsAddress,
+        service_password: SERVICE_PASSWORD, service_tenant_id: account.projectId, service_domain_id: account.domainId, service_user_id: account.userId,
+      },
+    }, { 'evacuation-delay': 3, 'evacuate-all-instances': true, region: 'RegionOne', debug: true, 'use-internal-endpoints': false });
+    note(`rendered ${unit.state.files.length} files; ${unit.decision.changedMessage ?? unit.decision.versions}`);
+
+    const manage = unit.decision.workarounds.taskflowAlembic ? '/usr/local/lib/masakari-charm/masakari-manage' : 'masakari-manage';
+    await run(onUnit(ns, layout, [manage, '--config-file', '/etc/masakari/masakari.conf', 'db', 'sync']), { timeoutMs: 180_000 });
+    note('masakari-manage db sync done');
+    daemons.push(startDaemon('masakari-api', onUnit(ns, layout, ['runuser', '-u', 'masakari', '--', '/etc/init.d/masakari-api', 'systemd-start']), join(root, 'masakari-api.out')));
+    daemons.push(startDaemon('masakari-engine', onUnit(ns, layout, ['runuser', '-u', 'masakari', '--', '/etc/init.d/masakari-engine', 'systemd-start']), join(root, 'masakari-engine.out')));
+    // The rendered maxconn 20000 needs ~40000 file descriptors, which systemd grants and this test machine's hard
+    // limit (20000) does not: -n lowers maxconn for the test run only.
+    daemons.push(startDaemon('haproxy', onUnit(ns, layout, ['haproxy', '-db', '-n', '4096', '-f', '/etc/haproxy/haproxy.cfg']), join(root, 'haproxy.out')));
+    const ms = await waitFor('masakari-api behind haproxy', () => httpAnswers(`http://${ns.nsAddress}:15868/`), 90_000, daemons[0]);
+    note(`masakari-api answers through haproxy on 15868 (${ms} ms after start)`);
+    connection = await connectAsService(unit.credentials, { region: 'RegionOne', useInternalEndpoints: false, localApi: `http://${ns.nsAddress}:15858/v1` });
+    note(`action client: keystone token for masakari@services, API ${connection.endpoint} (from the ${connection.via})`);
+  }, 600_000);
+
+  afterAll(async () => {
+    if (heartbeat) clearInterval(heartbeat);
+    for (const d of daemons.reverse()) await stopDaemon(d);
+    await keystone?.stop();
+    await rabbit?.stop();
+    await mariadb?.stop();
+    await nova?.close();
+    if (ns) await deleteNetns(ns);
+    if (layout) removeCreatedHostDirs(layout);
+    const out = join(tmpdir(), 'masakari-component-transcript.txt');
+    writeFileSync(out, `${transcript.join('\n')}\n`);
+    console.log(`transcript written to ${out}`);
+    if (root && process.env.MASAKARI_CT_KEEP !== '1') rmSync(root, { recursive: true, force: true });
+  }, 120_000);
+
+  it('uses the packaged uwsgi service with the charm files, and the read_deleted workaround exactly where needed', async () => {
+    expect(unit.state.files.map((f) => f.path)).toEqual(expect.arrayContaining([
+      '/etc/masakari/masakari.conf', '/etc/masakari/masakari-api-uwsgi.ini', '/etc/default/masakari-api', '/etc/haproxy/haproxy.cfg',
+    ]));
+    expect(unit.decision.workarounds.readDeleted).toBe(unit.decision.versions.includes('python3-oslo.messaging=14.0.3-0+deb12u1'));
+    expect(unit.decision.workarounds.taskflowAlembic).toBe(unit.decision.versions.includes('python3-taskflow=5.0.0-3'));
+    const unauthenticated = await fetch(`http://${ns.nsAddress}:15868/v1/segments`);
+    expect(unauthenticated.status).toBe(401);
+  });
+
+  it('creates a segment and adds a host through the action code path', async () => {
+    const segment = await action('create-segment', { name: 'ct-segment', 'recovery-method': 'auto', 'service-type': 'COMPUTE' });
+    note(`create-segment → ${JSON.stringify(segment)}`);
+    expect(segment).toMatchObject({ segment: { name: 'ct-segment', 'recovery-method': 'auto', 'service-type': 'COMPUTE' } });
+    const host = await action('add-host', { segment: 'ct-segment', host: 'cmp1.maas' });
+    note(`add-host → ${JSON.stringify(host)}`);
+    expect(host).toMatchObject({ host: { name: 'cmp1.maas', segment: 'ct-segment', reserved: false, 'on-maintenance': false } });
+    const hosts = await action('list-hosts', { segment: 'ct-segment' });
+    note(`list-hosts → ${JSON.stringify(hosts)}`);
+    expect(hosts.count).toBe(1);
+  });
+
+  it('refuses bad parameters before calling anything, and passes masakari/nova refusals on', async () => {
+    expect(() => validateParams('create-segment', { name: 'x', 'recovery-method': 'sometimes' })).toThrow(ActionParamError);
+    await expect(action('add-host', { segment: 'ct-segment', host: 'nothere.maas' })).rejects.toThrow(OpenStackApiError);
+    await expect(action('add-host', { segment: 'ct-segment', host: 'nothere.maas' })).rejects.toThrow(/HTTP 400/);
+    await expect(action('list-hosts', { segment: 'no-such-segment' })).rejects.toThrow(/no segment named or with UUID "no-such-segment" \(segments: ct-segment\)/);
+  });
+
+  it('posts a host-down notification that the engine picks up and recovers', async () => {
+    await fetch(`${novaUrl}/emulator/computes/cmp1.maas/down`, { method: 'POST' });
+    const posted = await connection.client.createHostDownNotification('cmp1.maas', new Date());
+    note(`notification ${posted.notification_uuid} posted for cmp1.maas: status ${posted.status}`);
+    let status = posted.status;
+    const seen = [status];
+    await waitFor('notification finished', async () => {
+      status = (await connection.client.getNotification(posted.notification_uuid)).status;
+      if (seen[seen.length - 1] !== status) { seen.push(status); note(`notification status → ${status}`); }
+      return status === 'finished' || status === 'error' || status === 'failed';
+    }, 120_000, daemons[1]).catch((e: Error) => {
+      throw new Error(`${e.message}\nengine log:\n${tail(join(layout.mounts['/var/log/masakari']!, 'masakari-engine.log'), 40)}`);
+    });
+    const listed = await action('list-notifications', { limit: 5 });
+    note(`list-notifications → ${String(listed.notifications)}`);
+    expect(status).toBe('finished');
+    const novaCalls = nova!.requests.filter((r) => !r.path.startsWith('/emulator')).map((r) => `${r.method} ${r.path} → ${r.status}`);
+    note(`nova calls by masakari: ${novaCalls.join('; ')}`);
+    const vm = (await (await fetch(`${novaUrl}/emulator/state`)).json()) as { servers: { name: string; host: string; vmState: string }[] };
+    const moved = vm.servers.find((s) => s.name === 'ct-vm1');
+    note(`ct-vm1 is now on ${moved?.host} (${moved?.vmState})`);
+    expect(moved?.host).toBe('cmp2.maas');
+    await sleep(0);
+  });
+});
