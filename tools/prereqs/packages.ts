@@ -12,4 +12,5 @@ export const hostPackages: readonly PackageSet[] = [
   { concern: 'local model machines (image, archive, namespaces, nspawn)', packages: ['debootstrap', 'systemd-container', 'dpkg-dev', 'iproute2', 'util-linux', 'debian-archive-keyring'] },
   { concern: 'hacluster-ext: crm_verify/crm_simulate, stonith plugin tests, namespace cluster lab', packages: ['pacemaker', 'pacemaker-cli-utils', 'corosync', 'cluster-glue', 'resource-agents', 'iproute2', 'util-linux'] },
   { concern: 'pacemaker-remote / masakari-monitors: remote lab (pacemaker-remoted is unpacked to /opt by the tests), hostmonitor', packages: ['pacemaker', 'pacemaker-cli-utils', 'corosync', 'resource-agents', 'masakari-host-monitor', 'masakari-instance-monitor', 'sudo', 'iproute2', 'util-linux'] },
+  { concern: 'masakari: component test (real masakari-api/engine, MariaDB, RabbitMQ, Keystone, haproxy in a netns)', packages: ['masakari-api', 'masakari-engine', 'python3-tooz', 'python3-pymysql', 'uwsgi-plugin-python3', 'haproxy', 'mariadb-server', 'mariadb-client', 'rabbitmq-server', 'keystone', 'iproute2', 'util-linux'] },
 ];
