@@ -123,6 +123,23 @@ export class HostCommandError extends Error {
   }
 }
 
+/** What to do about a failed command, when its output makes it obvious. */
+export function failureHint(argv: readonly string[], stderr: string): string | undefined {
+  const program = (argv[0] ?? '').slice((argv[0] ?? '').lastIndexOf('/') + 1);
+  if (program === 'systemctl') {
+    if (/not been booted with systemd|Failed to connect to bus/i.test(stderr)) {
+      return 'systemd is not running on this machine (PID 1 is not systemd): services cannot be managed here';
+    }
+    const unit = /Unit (\S+?)(?:\.service)? (?:not found|could not be found)/i.exec(stderr)?.[1];
+    if (unit) return `there is no unit '${unit}': install the package that ships it before managing the service`;
+    if (/Job for \S+ failed/.test(stderr)) return `see why with: journalctl -u ${argv.at(-1) ?? ''} -n 50`;
+  }
+  if (/permission denied|Operation not permitted/i.test(stderr) && process.getuid?.() !== 0) {
+    return 'this needs root; hooks run as root under Juju';
+  }
+  return undefined;
+}
+
 /** Hint for a program that could not be found. */
 export function missingProgramHint(program: string): string {
   const pkg = packageForProgram(program);

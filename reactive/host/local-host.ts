@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import type { CommandResult, FileOptions, Host, RunOptions, ServiceAction } from './host.js';
 import { Apt } from './apt.js';
 import { ensureDirectoryOwned, removeFileDurably, writeFileAtomic, type Ownership } from './atomic-file.js';
-import { HostCommandError, missingProgramHint } from './errors.js';
+import { failureHint, HostCommandError, missingProgramHint } from './errors.js';
 
 export interface LocalHostOptions {
   /** Extra environment for every command (tests put fake programs first on PATH this way). */
@@ -209,7 +209,10 @@ export class LocalHost implements Host {
   async check(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const result = await this.run(argv, options);
     if (result.exitCode !== 0) {
-      throw new HostCommandError({ argv, secretArgs: options.secretArgs, exitCode: result.exitCode, stderr: result.stderr, stdout: result.stdout });
+      throw new HostCommandError({
+        argv, secretArgs: options.secretArgs, exitCode: result.exitCode, stderr: result.stderr, stdout: result.stdout,
+        hint: failureHint(argv, result.stderr),
+      });
     }
     return result;
   }

@@ -225,7 +225,7 @@ describe('LocalHost services (systemctl replaced by a recording script)', () => 
     expect(await host.serviceIsActive('good')).toBe(true);
     expect(await host.serviceIsActive('bad')).toBe(false);
     expect(await host.serviceIsEnabled('good')).toBe(true);
-    await expect(host.service('restart', 'broken')).rejects.toThrow(/systemctl restart broken exited with code 1\nstderr:\n {2}Job for broken.service failed/);
+    await expect(host.service('restart', 'broken')).rejects.toThrow(/systemctl restart broken exited with code 1\nstderr:\n {2}Job for broken.service failed.\nfix: see why with: journalctl -u broken -n 50/);
     expect((await fs.readFile(calls, 'utf8')).trim().split('\n')).toEqual([
       'enable good', 'restart good', 'reload good', 'is-active --quiet good', 'is-active --quiet bad', 'is-enabled --quiet good', 'restart broken',
     ]);
@@ -233,6 +233,14 @@ describe('LocalHost services (systemctl replaced by a recording script)', () => 
 });
 
 describe('HostCommandError', () => {
+  it('says what to do when systemd is not running or the unit does not exist', async () => {
+    const host = hostWith(fakeBin({
+      systemctl: 'case "$2" in nosd) echo "System has not been booted with systemd as init system (PID 1). Can\'t operate." >&2;; *) echo "Failed to start $2.service: Unit $2.service not found." >&2;; esac; exit 1',
+    }));
+    await expect(host.service('start', 'nosd')).rejects.toThrow(/fix: systemd is not running on this machine/);
+    await expect(host.service('start', 'masakari-api')).rejects.toThrow(/fix: there is no unit 'masakari-api': install the package that ships it/);
+  });
+
   it('shows the stdout tail when a failing program printed nothing on stderr, secrets redacted', async () => {
     const host = new LocalHost({ log: () => {} });
     const error = (await host.check(['sh', '-c', 'echo "ERROR: bad value $0"; exit 1', 'pw-value-1'], { secretArgs: [3] }).catch((e: unknown) => e)) as HostCommandError;
