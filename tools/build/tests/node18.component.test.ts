@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAll } from '../main.js';
@@ -34,6 +34,39 @@ describe.runIf(isRoot)('bundles on Debian 12 node 18', () => {
     expect(node18.version).toMatch(/^v18\./);
     expect(report).toMatchObject({ node: node18.version.slice(1), sh: 'from-sh', yaml: 'a:\n  - 1\n  - 2', dispatchPath: join(charm, 'hooks/update-status') });
     expect(execFileSync(join(charm, 'bin/tiny-tool'), ['a', 'b'], { encoding: 'utf8', env: { PATH: `${node18.binDir}:/usr/bin:/bin` } })).toBe('tool says a,b\n');
+  });
+
+  it('the framework runs whole hooks on node 18: the bench idle charm through install, config-changed, start, update-status', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'node18-idle-'));
+    try {
+      const built = await buildAll({ projectRoot: PROJECT_ROOT, charmsDir: join(PROJECT_ROOT, 'tools/bench/fixtures'), only: ['idle-charm'], outDir: join(work, 'build'), log: () => {} });
+      expect(built.failed).toEqual(new Map());
+      // Hook tools that answer at once and log their argv, like the bench's.
+      const tools = join(work, 'tools');
+      const calls = join(work, 'calls');
+      mkdirSync(tools);
+      const answers: Record<string, string> = {
+        'is-leader': 'true', 'config-get': '{"debug":false,"region":"RegionOne","worker-multiplier":null}', 'leader-get': '{}',
+        'relation-ids': '[]', 'relation-list': '[]', 'status-set': '', 'juju-log': '', 'status-get': '{"status":"unknown","message":""}',
+      };
+      for (const [tool, answer] of Object.entries(answers)) {
+        writeFileSync(join(tools, tool), `#!/bin/sh\necho "${tool} $*" >> ${calls}\n${answer ? `echo '${answer}'\n` : ''}`);
+        chmodSync(join(tools, tool), 0o755);
+      }
+      const charmDir = join(work, 'build/idle-charm');
+      for (const hook of ['install', 'config-changed', 'start', 'update-status']) {
+        const result = spawnSync(join(charmDir, 'dispatch'), [], {
+          cwd: charmDir, encoding: 'utf8',
+          env: { PATH: `${tools}:${node18.binDir}:/usr/bin:/bin`, JUJU_UNIT_NAME: 'idle-charm/0', JUJU_CHARM_DIR: charmDir, JUJU_MODEL_NAME: 'node18', JUJU_DISPATCH_PATH: `hooks/${hook}`, JUJU_HOOK_NAME: hook },
+        });
+        expect(result.stderr, hook).toBe('');
+        expect(result.status, hook).toBe(0);
+      }
+      const log = readFileSync(calls, 'utf8');
+      expect(log).toContain("status-set blocked 'shared-db' missing, 'amqp' missing, 'identity-service' missing");
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it("every charm of this project that builds parses under node 18 (syntax target)", async () => {
