@@ -61,7 +61,8 @@ charm.hook('{install,upgrade-charm}').do('install-packages', async (ctx) => {
     await ctx.log('unsupported operating system: /etc/os-release names neither Ubuntu nor Debian', 'ERROR');
     return;
   }
-  await ctx.tools.statusSet('maintenance', 'Installing packages');
+  // Progress goes to the log, not the status: the framework sets the status once per change, and a direct
+  // status-set here would be left standing when the assessed status has not changed since the last hook.
   await ctx.log(`installing ${platform.packages.join(' ')} (${platform.os})`);
   await ctx.host.aptInstall(platform.packages);
   await ctx.host.ensureUser('masakari', { group: 'masakari', home: '/var/lib/masakari', shell: '/usr/sbin/nologin', system: true });
@@ -165,7 +166,7 @@ export async function dbReady(ctx: MasakariCtx): Promise<boolean> {
 async function syncDatabase(ctx: MasakariCtx, manage: string): Promise<void> {
   if (!ctx.isLeader || (await dbReady(ctx))) return;
   const version = await schemaVersion(ctx);
-  await ctx.tools.statusSet('maintenance', `Synchronising the database schema (masakari ${version})`);
+  await ctx.log(`synchronising the database schema for masakari ${version}`);
   const result = await ctx.host.run([manage, '--config-file', CONF_PATH, 'db', 'sync'], { timeoutMs: 600_000 });
   if (result.exitCode !== 0) {
     ctx.kv.set(KV.dbSyncError, `Database schema sync failed (masakari-manage exit ${result.exitCode}); see /var/log/masakari/masakari-manage.log, then run any hook again (e.g. juju config to the same value)`);

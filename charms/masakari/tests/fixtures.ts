@@ -42,8 +42,11 @@ export interface UnitOptions {
   readonly os?: string;
   readonly masakariVersion?: string;
   readonly omVersion?: string;
-  /** What the read_deleted probe prints. */
-  readonly probe?: 'affected' | 'unaffected';
+  readonly taskflowVersion?: string;
+  /** What the Debian bug probe finds. */
+  readonly probe?: { readDeleted: boolean; taskflowAlembic: boolean };
+  /** Exit code of masakari-manage db sync (mutable: tests flip it). */
+  readonly sync?: { exitCode: number };
 }
 
 export async function masakariHarness(o: UnitOptions = {}) {
@@ -52,13 +55,20 @@ export async function masakariHarness(o: UnitOptions = {}) {
   for (const binding of ['', 'public', 'internal', 'admin', 'cluster', 'shared-db', 'amqp']) {
     harness.setNetwork(binding, o.address ?? '10.5.0.11', '10.5.0.0/16', 'eth0');
   }
-  host.setAvailableVersion('python3-masakari', o.masakariVersion ?? '14.0.2-2');
-  host.setAvailableVersion('python3-oslo.messaging', o.omVersion ?? '14.0.3-0+deb12u1');
+  // Dependencies of masakari-api that apt would pull in with it.
+  host.setPackageVersion('python3-masakari', o.masakariVersion ?? '14.0.2-2');
+  host.setPackageVersion('python3-oslo.messaging', o.omVersion ?? '14.0.3-0+deb12u1');
+  host.setPackageVersion('python3-taskflow', o.taskflowVersion ?? '5.0.0-3');
   await host.seedFile('/etc/os-release', o.os ?? DEBIAN_OS_RELEASE);
-  host.onCommand(['/usr/bin/python3', '-c'], () => ({ exitCode: 0, stdout: `${o.probe ?? 'affected'}\n`, stderr: '' }));
-  host.onCommand(['masakari-manage'], () => ({ exitCode: 0, stdout: '', stderr: '' }));
+  const probe = o.probe ?? { readDeleted: true, taskflowAlembic: true };
+  const state = (affected: boolean) => (affected ? 'affected' : 'unaffected');
+  host.onCommand(['/usr/bin/python3', '-c'], () => ({
+    exitCode: 0, stdout: `read_deleted ${state(probe.readDeleted)}\ntaskflow_alembic ${state(probe.taskflowAlembic)}\n`, stderr: '',
+  }));
+  const sync = o.sync ?? { exitCode: 0 };
+  host.onCommand((argv) => argv.includes('db') && argv.includes('sync'), () => ({ exitCode: sync.exitCode, stdout: '', stderr: sync.exitCode ? 'OperationalError' : '' }));
   harness.model.isLeader = o.leader ?? true;
-  return { harness, host };
+  return { harness, host, probe, sync };
 }
 
 /** Adds the three required relations as the stock charms fill them; returns their ids. */

@@ -1,0 +1,183 @@
+/** Every relation step of one masakari unit and the status after it, with data shaped as the stock charms send it. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { HACLUSTER_CLUSTERED, KEYSTONE_DATA, masakariHarness, rabbitData, relateAll, routerData } from './fixtures.js';
+import { parseIni } from './ini.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => { while (cleanups.length) cleanups.pop()!(); });
+
+async function unit(options: Parameters<typeof masakariHarness>[0] = {}) {
+  const made = await masakariHarness(options);
+  cleanups.push(() => made.harness.cleanup());
+  await made.harness.beginWithInitialHooks();
+  return made;
+}
+
+describe('masakari relations, step by step', () => {
+  it('installs the Debian packages and asks for the three relations', async () => {
+    const { harness, host } = await unit();
+    expect([...host.installedPackages.keys()]).toEqual(expect.arrayContaining(['masakari-api', 'masakari-engine', 'haproxy', 'python3-tooz', 'python3-pymysql', 'uwsgi-plugin-python3']));
+    expect(harness.status).toEqual({ status: 'blocked', message: "'shared-db' missing, 'amqp' missing, 'identity-service' missing" });
+    expect(host.file('/etc/masakari/masakari.conf')).toBeNull();
+  });
+
+  it('amqp: requests user and vhost as plain strings; incomplete until rabbit answers', async () => {
+    const { harness } = await unit();
+    const amqp = await harness.addRelation('amqp', 'rabbitmq-server', { units: { 'rabbitmq-server/0': {} } });
+    expect(harness.relationData(amqp)).toMatchObject({ username: 'masakari', vhost: 'masakari', 'private-address': '10.5.0.11' });
+    expect(harness.status.message).toBe("'shared-db' missing, 'identity-service' missing, 'amqp' incomplete");
+    await harness.updateRelationData(amqp, 'rabbitmq-server/0', rabbitData(9));
+    expect(harness.isFlagSet('endpoint.amqp.available')).toBe(true);
+    expect(harness.status.message).toBe("'shared-db' missing, 'identity-service' missing");
+  });
+
+  it('shared-db: requests the database from the binding address; ready only once this unit is in allowed_units', async () => {
+    const { harness } = await unit();
+    const db = await harness.addRelation('shared-db', 'mysql-router', { units: { 'mysql-router/0': {} } });
+    expect(harness.relationData(db)).toMatchObject({ database: 'masakari', username: 'masakari', hostname: '10.5.0.11' });
+    await harness.updateRelationData(db, 'mysql-router/0', routerData('masakari/1 masakari/2'));
+    expect(harness.isFlagSet('endpoint.shared-db.available')).toBe(false);
+    expect(harness.status.message).toContain("'shared-db' incomplete");
+    await harness.updateRelationData(db, 'mysql-router/0', routerData('masakari/0 masakari/1 masakari/2'));
+    expect(harness.isFlagSet('endpoint.shared-db.available')).toBe(true);
+    expect(harness.status.message).toBe("'amqp' missing, 'identity-service' missing");
+  });
+
+  it('identity-service: registers masakari on 15868 with the tenant placeholder', async () => {
+    const { harness } = await unit();
+    const ks = await harness.addRelation('identity-service', 'keystone', { units: { 'keystone/0': {} } });
+    expect(harness.relationData(ks)).toEqual({
+      service: 'masakari', region: 'RegionOne',
+      public_url: 'http://10.5.0.11:15868/v1/%(tenant_id)s',
+      internal_url: 'http://10.5.0.11:15868/v1/%(tenant_id)s',
+      admin_url: 'http://10.5.0.11:15868/v1/%(tenant_id)s',
+    });
+    await harness.updateConfig({ region: 'RegionTwo', 'os-public-hostname': 'masakari.example.com' });
+    expect(harness.relationData(ks)).toMatchObject({ region: 'RegionTwo', public_url: 'http://masakari.example.com:15868/v1/%(tenant_id)s' });
+    await harness.updateRelationData(ks, 'keystone/0', KEYSTONE_DATA);
+    expect(harness.isFlagSet('endpoint.identity-service.available')).toBe(true);
+  });
+
+  it('with all three the leader syncs the schema once, starts the services and is ready', async () => {
+    const { harness, host } = await unit();
+    await relateAll(harness);
+    const syncs = host.commands.filter((c) => c.argv.includes('db') && c.argv.includes('sync'));
+    expect(syncs).toHaveLength(1);
+    // Through the charm's wrapper: the probe (fixtures) reports python3-taskflow without its migrations.
+    expect(syncs[0]!.argv).toEqual(['/usr/local/lib/masakari-charm/masakari-manage', '--config-file', '/etc/masakari/masakari.conf', 'db', 'sync']);
+    expect(harness.model.leaderData).toMatchObject({ 'db-sync-done': 'True', 'db-synced-version': '14.0.2-2' });
+    expect([...host.activeServices]).toEqual(expect.arrayContaining(['masakari-engine', 'masakari-api', 'haproxy']));
+    expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
+    await harness.runHook('config-changed');
+    await harness.runHook('update-status');
+    expect(host.commands.filter((c) => c.argv.includes('sync'))).toHaveLength(1);
+  });
+
+  it('a non-leader waits for the leader to sync, with API and engine stopped, then starts them', async () => {
+    const { harness, host } = await unit({ unit: 'masakari/1', leader: false, address: '10.5.0.12' });
+    await relateAll(harness);
+    expect(host.commands.some((c) => c.argv.includes('sync'))).toBe(false);
+    expect(harness.status).toEqual({ status: 'waiting', message: 'Waiting for the leader to synchronise the database schema' });
+    expect(host.activeServices.has('masakari-api')).toBe(false);
+    expect(host.activeServices.has('masakari-engine')).toBe(false);
+    await harness.setLeaderData({ 'db-sync-done': 'True', 'db-synced-version': '14.0.2-2' });
+    expect(host.activeServices.has('masakari-api')).toBe(true);
+    expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
+  });
+
+  it('a failed schema sync blocks with what to do, and the next hook retries', async () => {
+    const sync = { exitCode: 1 };
+    const { harness } = await unit({ sync });
+    await relateAll(harness);
+    expect(harness.status.status).toBe('blocked');
+    expect(harness.status.message).toMatch(/^Database schema sync failed \(masakari-manage exit 1\); see \/var\/log\/masakari/);
+    expect(harness.model.leaderData['db-synced-version']).toBeUndefined();
+    sync.exitCode = 0;
+    await harness.runHook('config-changed');
+    expect(harness.status.message).toBe('Unit is ready');
+  });
+
+  it('cluster: publishes its addresses and puts every peer behind haproxy', async () => {
+    const { harness, host } = await unit();
+    await relateAll(harness);
+    const peers = [...harness.model.relations.values()].find((r) => r.endpoint === 'cluster')!.id;
+    expect(harness.relationData(peers)).toMatchObject({ 'public-address': '10.5.0.11', 'internal-address': '10.5.0.11', 'admin-address': '10.5.0.11' });
+    host.clearRecords();
+    await harness.addRelationUnit(peers, 'masakari/1', { 'private-address': '10.5.0.12', 'public-address': '10.5.0.12' });
+    await harness.addRelationUnit(peers, 'masakari/2', { 'private-address': '10.5.0.13' });
+    const cfg = host.file('/etc/haproxy/haproxy.cfg')!;
+    expect(cfg.split('\n').filter((l) => l.trim().startsWith('server '))).toEqual([
+      '    server masakari-0 10.5.0.11:15858 check inter 2000 rise 2 fall 3',
+      '    server masakari-1 10.5.0.12:15858 check inter 2000 rise 2 fall 3',
+      '    server masakari-2 10.5.0.13:15858 check inter 2000 rise 2 fall 3',
+    ]);
+    expect(host.serviceActions.filter((a) => a.action === 'restart').map((a) => a.name)).toEqual(['haproxy', 'haproxy']);
+    await harness.removeRelationUnit(peers, 'masakari/2');
+    expect(host.file('/etc/haproxy/haproxy.cfg')).not.toContain('masakari-2');
+  });
+
+  it('amqp: a rabbit unit joining or leaving changes transport_url and restarts API and engine only', async () => {
+    const { harness, host } = await unit();
+    const { amqp } = await relateAll(harness, 2);
+    expect(parseIni(host.file('/etc/masakari/masakari.conf')!).DEFAULT!.transport_url).toBe('rabbit://masakari:Rb7tQ2nW8zLp@10.5.0.9:5672,masakari:Rb7tQ2nW8zLp@10.5.0.10:5672/masakari');
+    host.clearRecords();
+    await harness.addRelationUnit(amqp, 'rabbitmq-server/2', rabbitData(11));
+    expect(parseIni(host.file('/etc/masakari/masakari.conf')!).DEFAULT!.transport_url).toContain('@10.5.0.11:5672/masakari');
+    expect(host.serviceActions.filter((a) => a.action === 'restart').map((a) => a.name)).toEqual(['masakari-engine', 'masakari-api']);
+    host.clearRecords();
+    await harness.removeRelationUnit(amqp, 'rabbitmq-server/0');
+    expect(parseIni(host.file('/etc/masakari/masakari.conf')!).DEFAULT!.transport_url).toBe('rabbit://masakari:Rb7tQ2nW8zLp@10.5.0.10:5672,masakari:Rb7tQ2nW8zLp@10.5.0.11:5672/masakari');
+  });
+
+  it('ha: vip without hacluster blocks; the resources go out; ready once hacluster says clustered', async () => {
+    const { harness } = await unit();
+    await relateAll(harness);
+    await harness.updateConfig({ vip: '10.5.100.1' });
+    expect(harness.status).toEqual({ status: 'blocked', message: "'ha' missing: vip is set, relate masakari to hacluster" });
+    const ks = [...harness.model.relations.values()].find((r) => r.endpoint === 'identity-service')!.id;
+    expect(harness.relationData(ks).public_url).toBe('http://10.5.100.1:15868/v1/%(tenant_id)s');
+    const ha = await harness.addRelation('ha', 'hacluster', { units: { 'hacluster/0': { 'private-address': '10.5.0.11' } } });
+    const sent = harness.relationData(ha);
+    expect(sent).toEqual({
+      corosync_bindiface: 'eth0',
+      corosync_mcastport: '4440',
+      json_clones: '{"cl_res_masakari_haproxy": "res_masakari_haproxy"}',
+      json_delete_resources: '["res_masakari_eth0_vip"]',
+      json_groups: '{"grp_masakari_vips": "res_masakari_242d562_vip"}',
+      json_init_services: '["haproxy"]',
+      json_resource_params: '{"res_masakari_242d562_vip": "  params ip=\\"10.5.100.1\\"  meta migration-threshold=\\"INFINITY\\" failure-timeout=\\"5s\\"  op monitor timeout=\\"20s\\" interval=\\"10s\\" depth=\\"0\\"", "res_masakari_haproxy": "  meta migration-threshold=\\"INFINITY\\" failure-timeout=\\"5s\\"  op monitor interval=\\"5s\\""}',
+      json_resources: '{"res_masakari_242d562_vip": "ocf:heartbeat:IPaddr2", "res_masakari_haproxy": "lsb:haproxy"}',
+    });
+    expect(harness.status).toEqual({ status: 'waiting', message: "'ha' incomplete: waiting for hacluster to report clustered" });
+    await harness.updateRelationData(ha, 'hacluster/0', HACLUSTER_CLUSTERED);
+    expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
+    // A VIP outside the unit's networks falls back to vip_iface/vip_cidr; the old one is deleted from pacemaker.
+    await harness.updateConfig({ vip: '192.168.50.5', vip_iface: 'ens4', vip_cidr: 25 });
+    const next = harness.relationData(ha);
+    expect(JSON.parse(next.json_resources!)).toEqual({ res_masakari_ens4_vip: 'ocf:heartbeat:IPaddr2', res_masakari_haproxy: 'lsb:haproxy' });
+    expect(JSON.parse(next.json_resource_params!).res_masakari_ens4_vip).toContain('params ip="192.168.50.5" nic="ens4" cidr_netmask="25"');
+    expect(JSON.parse(next.json_delete_resources!)).toEqual(['res_masakari_242d562_vip']);
+    expect(next.corosync_bindiface).toBe('ens4');
+  });
+
+  it('losing a required relation reports it missing again', async () => {
+    const { harness } = await unit();
+    const { db } = await relateAll(harness);
+    await harness.removeRelation(db);
+    expect(harness.status).toEqual({ status: 'blocked', message: "'shared-db' missing" });
+  });
+
+  it('reports services that are down and ports that are closed', async () => {
+    const { harness, host } = await unit();
+    await relateAll(harness);
+    host.setServiceActive('masakari-engine', false);
+    await harness.runHook('update-status');
+    expect(harness.status).toEqual({ status: 'blocked', message: 'Services not running that should be: masakari-engine' });
+    await harness.runHook('config-changed');
+    expect(harness.status.message).toBe('Unit is ready');
+    // /proc/net/tcp with only 15858 (0x3DF2) listening: haproxy's 15868 is not.
+    await host.seedFile('/proc/net/tcp', '  sl  local_address rem_address   st\n   0: 00000000:3DF2 00000000:0000 0A 0\n');
+    await harness.runHook('update-status');
+    expect(harness.status).toEqual({ status: 'blocked', message: 'Ports which should be open, but are not: 15868' });
+  });
+});
