@@ -133,6 +133,14 @@ describe('bad charm sources are named, not half-built', () => {
     ['badjson', { 'metadata.yaml': 'name: badjson\n', 'src/main.ts': '', 'build.json': '{"entry": []}' }, /build.json: unknown key\(s\) entry; accepted: entries, include/],
     ['badimport', { 'metadata.yaml': 'name: badimport\n', 'src/main.ts': "import './nope.js';\n" }, /bundling .*src\/main.ts failed:\n.*src\/main.ts:1:7: Could not resolve ".\/nope.js"/],
     ['badyaml', { 'metadata.yaml': 'name: [\n', 'src/main.ts': '' }, /metadata.yaml: not valid YAML/],
+    ['hookout', { 'metadata.yaml': 'name: hookout\n', 'src/main.ts': '', 'build.json': '{"entries": [{"source": "src/main.ts", "output": "hooks/x"}]}' },
+      /entries\[0\]\.output must be a relative path in the built charm, outside hooks\/ and actions\//],
+    ['nosource', { 'metadata.yaml': 'name: nosource\n', 'src/main.ts': '', 'build.json': '{"entries": [{"source": "src/none.ts", "output": "bin/x"}]}' },
+      /entries\[0\]\.source must name an existing file/],
+    ['badinclude', { 'metadata.yaml': 'name: badinclude\n', 'src/main.ts': '', 'build.json': '{"include": ["../etc"]}' },
+      /"include" must be a list of relative paths inside the charm folder/],
+    ['badaction', { 'metadata.yaml': 'name: badaction\n', 'src/main.ts': '', 'actions.yaml': 'Do_It: {}\n' },
+      /actions.yaml: action name 'Do_It' must be lowercase letters, digits and single hyphens/],
   ])('%s', async (name, files, message) => {
     const root = brokenCharm(name, files);
     const result = await buildAll({ projectRoot: PROJECT_ROOT, charmsDir: join(root, 'charms'), outDir: join(root, 'build'), log: () => {} });
