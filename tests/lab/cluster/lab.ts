@@ -306,8 +306,11 @@ export class ClusterLab {
   async fencingHistory(member = this.members[0] as string): Promise<FenceEvent[]> {
     const r = await this.exec(member, ['stonith_admin', '--history', '*', '--verbose', '--output-as=xml']);
     if (r.exitCode !== 0) return [];
-    const doc = xml.parse(r.stdout) as { 'pacemaker-result'?: { fence_history?: { fence_event?: Record<string, string>[] } } };
-    return (doc['pacemaker-result']?.fence_history?.fence_event ?? []).map((e) => ({
+    // <pacemaker-result><list name="fencing history"><fence_event .../></list></pacemaker-result>
+    const doc = xml.parse(r.stdout) as { 'pacemaker-result'?: { list?: { fence_event?: Record<string, string>[] } | { fence_event?: Record<string, string>[] }[] } };
+    const lists = doc['pacemaker-result']?.list;
+    const events = (Array.isArray(lists) ? lists : lists ? [lists] : []).flatMap((l) => l.fence_event ?? []);
+    return events.map((e) => ({
       target: e.target ?? '', action: e.action ?? '', status: e.status ?? '', delegate: e.delegate ?? '', completed: e.completed ?? '',
     }));
   }

@@ -1,0 +1,121 @@
+/**
+ * The charm's own CIB code configures a real three-member corosync/pacemaker cluster with two pacemaker-remote
+ * nodes (tests/lab/cluster); killing pacemaker-remoted on one remote gets it fenced through the external/maas
+ * plugin and the MAAS emulator, whose power driver really powers the remote node off and on again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { ClusterLab } from '../../../tests/lab/cluster/lab.js';
+import { LabNodeHost } from '../../../tests/lab/cluster/node-host.js';
+import { apiKeyText, startMaasEmulator, type MaasEmulator } from '../../../tests/zaza/emulators/maas/server.js';
+import { syncCibSecrets } from '../src/cib/apply.js';
+import { configureCluster, KNOWN_SECRETS } from '../src/cib/configure.js';
+import { DEFAULT_CIB_CONFIG, desiredCib, type CibInput } from '../src/cib/desired.js';
+import { parsePrincipal } from '../src/cib/principal.js';
+import { installPlugin } from './support/plugin-install.js';
+
+const MEMBERS = ['api1', 'api2', 'api3'];
+const REMOTES = ['cmp1', 'cmp2'];
+const KEY = { consumerKey: 'labConsumer', tokenKey: 'labToken', tokenSecret: 'labSecretValue123' };
+const progress = (line: string): void => console.log(line);
+
+const lab = new ClusterLab({ prefix: 'hacl', subnet: '10.79.0', members: MEMBERS, remotes: REMOTES, baseDir: '/var/tmp/hacl-lab', hostAddress: true, log: progress });
+let maas: MaasEmulator;
+let uninstall = (): void => undefined;
+
+/** A principal like masakari's, with agents that run here: a real VIP on the lab network and a Dummy clone. */
+const PRINCIPAL = parsePrincipal({
+  json_resources: JSON.stringify({ res_lab_vip: 'ocf:heartbeat:IPaddr2', res_lab_api: 'ocf:pacemaker:Dummy' }),
+  json_resource_params: JSON.stringify({
+    res_lab_vip: 'params ip="10.79.0.100" cidr_netmask="24" nic="eth0" meta migration-threshold="INFINITY" failure-timeout="5s" op monitor timeout="20s" interval="10s" depth="0"',
+    res_lab_api: 'op monitor interval="5s"',
+  }),
+  json_groups: JSON.stringify({ grp_lab_vips: 'res_lab_vip' }),
+  json_clones: JSON.stringify({ cl_res_lab_api: 'res_lab_api' }),
+});
+
+function input(): CibInput {
+  return {
+    members: MEMBERS.map((name) => ({ name, address: lab.address(name) })),
+    remotes: REMOTES.map((r) => ({ name: `${r}.lab`, address: lab.address(r), stonithHostname: `${r}.lab`, enableResources: false })),
+    principal: PRINCIPAL.resources,
+    config: {
+      ...DEFAULT_CIB_CONFIG, maas: { url: maas.url, apiKey: apiKeyText(KEY) }, stonithPowerTimeout: 20,
+      remoteMonitorInterval: '5s', remoteMonitorTimeout: '15s', remoteReconnectInterval: '15s',
+    },
+  };
+}
+
+beforeAll(async () => {
+  expect(PRINCIPAL.errors).toEqual([]);
+  uninstall = await installPlugin();
+  await lab.create();
+  maas = await startMaasEmulator({
+    host: lab.hostAddress, apiKeys: [KEY], machines: REMOTES.map((hostname) => ({ hostname, domain: 'lab' })),
+    // Power really acts on the lab: off kills the remote node, on boots it and starts pacemaker-remoted again.
+    powerDriver: async (m, action) => (action === 'off' ? lab.powerOff(m.hostname) : lab.powerOn(m.hostname)),
+  });
+  await lab.start();
+});
+
+afterAll(async () => {
+  await maas?.stop();
+  await lab.destroy();
+  uninstall();
+});
+
+describe('live cluster configured by the charm code', () => {
+  it('applies the CIB once, remotes come online, members host everything', async () => {
+    // Every member keeps its own copy of the secrets (non-leaders write them in their own hooks).
+    for (const m of ['api2', 'api3']) await syncCibSecrets(new LabNodeHost(lab, m), desiredCib(input()).secrets, KNOWN_SECRETS);
+    const leader = new LabNodeHost(lab, 'api1');
+    const first = await configureCluster(leader, input());
+    expect(first.wrote).toBe(true);
+    expect(leader.invocations.map((a) => a.slice(0, 2).join(' '))).toEqual(['cibadmin --query', 'cibadmin --replace']);
+    const second = new LabNodeHost(lab, 'api1');
+    expect((await configureCluster(second, input())).wrote).toBe(false);
+    expect(second.invocations).toEqual([['cibadmin', '--query']]);
+
+    const secret = readFileSync(lab.nodePath('api2', '/var/lib/pacemaker/lrm/secrets/st-maas/apikey'), 'utf8');
+    expect(secret.trim()).toBe(apiKeyText(KEY));
+    const live = await lab.exec('api1', ['cibadmin', '--query']);
+    expect(live.stdout).not.toContain(KEY.tokenSecret);
+    expect((await lab.exec('api1', ['crm_verify', '-L', '-V'])).exitCode).toBe(0);
+
+    const settled = await lab.waitFor('remotes online, st-maas started, cluster idle', async () => {
+      const s = await lab.status();
+      return s.onlineRemotes.length === 2 && !s.busy && s.started.has('st-maas') && s.started.get('res_lab_api')?.length === 3 ? s : null;
+    }, 90_000, 500);
+    progress(`[test] settled: ${JSON.stringify(Object.fromEntries(settled.started))}`);
+    for (const [rsc, nodes] of settled.started) for (const n of nodes) expect(MEMBERS, `${rsc} on ${n}`).toContain(n);
+    expect(new Set(settled.started.get('res_lab_api'))).toEqual(new Set(MEMBERS));
+    expect(settled.started.get('cmp1.lab')?.[0]).toBe(first.desired.remotePlacement['cmp1.lab']);
+  });
+
+  it('a remote whose pacemaker-remoted dies is fenced through external/maas and the emulator', async () => {
+    // Let the cluster stay idle for a few polls before injecting the failure (lab README, traps).
+    for (let i = 0; i < 4; i++) {
+      const s = await lab.status();
+      expect(s.onlineRemotes).toHaveLength(2);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const before = (await lab.fencingHistory()).length;
+    const started = Date.now();
+    await lab.killRemote('cmp1');
+    const event = await lab.waitFor('cmp1.lab fenced', async () => {
+      const h = await lab.fencingHistory();
+      return h.length > before ? h.find((e) => e.target === 'cmp1.lab' && e.status === 'success') : null;
+    }, 120_000, 100);
+    const seconds = (Date.now() - started) / 1000;
+    progress(`[test] cmp1.lab fenced (${event.action}) by ${event.delegate} ${seconds.toFixed(2)} s after pacemaker-remoted was killed`);
+    expect(event.action).toBe('reboot');
+    const ops = maas.requests.filter((q) => q.systemId === maas.machine('cmp1')?.systemId).map((q) => q.op);
+    expect(ops).toContain('power_off');
+    expect(ops).toContain('power_on');
+    expect(maas.requests.some((q) => q.systemId === maas.machine('cmp2')?.systemId && q.op === 'power_off')).toBe(false);
+
+    await lab.waitFor('cmp1.lab back online after the reset', async () => (await lab.status()).onlineRemotes.includes('cmp1.lab'), 90_000, 500);
+    const again = new LabNodeHost(lab, 'api1');
+    expect((await configureCluster(again, input())).wrote).toBe(false);
+  });
+});
