@@ -12,7 +12,8 @@ import { defineTests, type SuiteContext } from '../runner/context.js';
 import { blockUntil, leaderOf, runAction, waitForApplicationStates } from '../runner/model.js';
 import { crmMon } from './crm.js';
 import { novaControl, ok, openstack } from './openstack.js';
-import { computeHosts, setNovaService } from './setup.js';
+import { computeHosts, maasDir, setNovaService } from './setup.js';
+import { join } from 'node:path';
 
 interface Host {
   unit: string;
@@ -22,6 +23,14 @@ interface Host {
 
 async function hosts(ctx: SuiteContext): Promise<Host[]> {
   return (ctx.facts['hosts'] as Host[] | undefined) ?? computeHosts(ctx);
+}
+
+/** Where enableMaasFencing left the MAAS emulator's power log (also found by a later functest-test run). */
+function maasFacts(ctx: SuiteContext): { powerLog: string } | undefined {
+  const known = ctx.facts['maas'] as { powerLog: string } | undefined;
+  if (known) return known;
+  const powerLog = join(maasDir(ctx.model), 'power.log');
+  return existsSync(maasDir(ctx.model)) ? { powerLog } : undefined;
 }
 
 /** Masakari's timestamps are UTC without a zone. */
@@ -64,7 +73,7 @@ export interface FailoverTimeline {
 }
 
 async function timeline(ctx: SuiteContext, h: Host, serverId: string, kill: number): Promise<FailoverTimeline> {
-  const maas = ctx.facts['maas'] as { powerLog: string } | undefined;
+  const maas = maasFacts(ctx);
   let fenced: number | null = null;
   if (maas && existsSync(maas.powerLog)) {
     const lines = readFileSync(maas.powerLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { action: string; hostname: string; done: number });
@@ -102,7 +111,7 @@ export async function failAndAwaitEvacuation(ctx: SuiteContext, victim: Host, la
   for (const [step, at] of Object.entries(t)) if (at !== null && step !== 'kill') ctx.timings.push({ step: `${label}.${step}`, at: at as number });
   ctx.facts[`failover.${label}`] = t;
   ctx.log(`${label}: ${describeTimeline(t)}; now on ${server['OS-EXT-SRV-ATTR:host']}`);
-  if (ctx.facts['maas']) {
+  if (maasFacts(ctx)) {
     assert.ok(t.fenced !== null, `${victim.host} was powered off through MAAS`);
     assert.ok(t.evacuationRequested !== null && t.fenced! <= t.evacuationRequested, `fencing (${t.fenced}) came before the evacuation (${t.evacuationRequested})`);
   }

@@ -4,15 +4,20 @@
  * segments through the charm's actions, as zaza-openstack-tests' create_segments does.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createModelNetwork, runInModelNetwork } from '../../../localmodel/machines/index.js';
+import { createModelNetwork, runInModelNetwork, stopModelProcess } from '../../../localmodel/machines/index.js';
 import { repoRoot } from '../build-standins.js';
 import type { SuiteContext } from '../runner/context.js';
 import { appUnits, blockUntil, leaderOf, runAction, waitForApplicationStates } from '../runner/model.js';
 import { novaControl, ok, openstack } from './openstack.js';
 
 export const MAAS_PORT = 5240;
+
+/** The MAAS emulator's files for a model: config, log and the power log the failover test reads. */
+export function maasDir(model: string): string {
+  return join('/var/tmp', `zaza-maas-${model}`);
+}
 
 /** TEST_VIP00 for the local model: a free address at the top of the model's own subnet. */
 export async function allocateAddresses(ctx: SuiteContext): Promise<void> {
@@ -48,7 +53,7 @@ export async function enableMaasFencing(ctx: SuiteContext): Promise<void> {
   }
   const hosts = await computeHosts(ctx);
   const network = await createModelNetwork(ctx.model);
-  const dir = join('/var/tmp', `zaza-maas-${ctx.model}`);
+  const dir = maasDir(ctx.model);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const key = { consumerKey: randomBytes(9).toString('hex'), tokenKey: randomBytes(9).toString('hex'), tokenSecret: randomBytes(16).toString('hex') };
   const powerLog = join(dir, 'power.log');
@@ -60,6 +65,10 @@ export async function enableMaasFencing(ctx: SuiteContext): Promise<void> {
   writeFileSync(join(dir, 'maas.json'), JSON.stringify(config), { mode: 0o600 });
   const { pid } = await runInModelNetwork(ctx.model, [process.execPath, '--import', join(repoRoot, 'tools/ts-register.mjs'), join(repoRoot, 'tests/zaza/emulators/maas/main.ts'), join(dir, 'maas.json')], { logFile: join(dir, 'maas.log'), cwd: repoRoot, detached: true });
   ctx.facts['maas'] = { pid, dir, powerLog, url: `http://${network.gateway}:${MAAS_PORT}/MAAS` };
+  ctx.cleanups.push(async () => {
+    await stopModelProcess(ctx.model, pid).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
   ctx.log(`MAAS emulator (pid ${pid}) at http://${network.gateway}:${MAAS_PORT}/MAAS knows ${hosts.map((h) => h.host).join(', ')}`);
   const probeUnit = leaderOf(await ctx.cli.status(ctx.model), 'masakari').name;
   await blockUntil('MAAS emulator answering inside the model', async () => {

@@ -23,6 +23,8 @@ export interface SuiteContext {
   /** Named times in ms since the epoch; the suite prints them at the end. */
   mark(step: string): void;
   timings: { step: string; at: number }[];
+  /** Run (in reverse order) before the model is destroyed: stop helpers started for it, remove their files. */
+  cleanups: (() => Promise<void>)[];
 }
 
 export type StepFunction = (ctx: SuiteContext) => Promise<void>;

@@ -57,7 +57,7 @@ async function runOne(opts: SuiteOptions, bundle: BundleSpec, isLast: boolean): 
   const cli = JujuCli.create(opts.backend, opts.repoRoot, (l) => log(l));
   const ctx: SuiteContext = {
     model, alias: bundle.alias, cli, config: opts.config, vars: { ...environmentVars(), MODEL_NAME: model }, facts: {}, log,
-    timings: [], mark: (step) => ctx.timings.push({ step, at: Date.now() }),
+    timings: [], cleanups: [], mark: (step) => ctx.timings.push({ step, at: Date.now() }),
   };
   const report: ModelReport = { model, bundle: bundle.name, ok: false, deploySeconds: null, outcomes: [], timings: ctx.timings, kept: false };
   const work = mkdtempSync(join(tmpdir(), `${model}-`));
@@ -111,6 +111,7 @@ async function runOne(opts: SuiteOptions, bundle: BundleSpec, isLast: boolean): 
       report.kept = true;
       if (created) log(`keeping model ${model} (destroy it with: ${opts.backend} destroy-model ${model}${opts.backend === 'juju' ? ' --no-prompt' : ' -y'})`);
     } else {
+      for (const cleanup of [...ctx.cleanups].reverse()) await cleanup().catch((e: Error) => log(`cleanup failed: ${e.message}`));
       log('destroying model');
       await cli.destroyModel(model).catch((e: Error) => log(`destroy failed: ${e.message}`));
     }
