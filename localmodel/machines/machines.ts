@@ -13,7 +13,7 @@ import { ensureSwitch, plugMachine, unplugMachine } from './network.js';
 import { isMounted, mountOverlay, overlayDirs, removeTree, unmountOverlay } from './overlay.js';
 import { machineDir } from './paths.js';
 import { isAlive } from './processes.js';
-import { ensureModelState, readModelState, updateModelState, withModelLock, writeFileAtomic, type MachineRecord, type ModelState } from './state.js';
+import { ensureModelState, readModelState, updateModelState, withMachineLock, withModelLock, writeFileAtomic, type MachineRecord, type ModelState } from './state.js';
 import { noProgress, type ExecOptions, type ExecResult, type Machine, type MachineRef, type MachineSpec, type Progress, type SpawnOptions } from './types.js';
 
 export interface StoredMachine extends MachineRecord {
@@ -136,6 +136,12 @@ export async function startMachine(spec: MachineSpec, progress: Progress = noPro
 }
 
 export async function powerOn(ref: MachineRef, progress: Progress = noProgress): Promise<Machine> {
+  validateModelName(ref.model);
+  validateMachineId(ref.id);
+  return withMachineLock(ref.model, ref.id, () => powerOnLocked(ref, progress));
+}
+
+async function powerOnLocked(ref: MachineRef, progress: Progress): Promise<Machine> {
   const started = Date.now();
   const { state, record } = await recordOf(ref);
   if (await isAlive(record.init)) return toMachine(state, record, true);
@@ -166,6 +172,12 @@ export async function powerOn(ref: MachineRef, progress: Progress = noProgress):
 }
 
 export async function powerOff(ref: MachineRef, options: { graceful?: boolean; timeoutMs?: number } = {}): Promise<void> {
+  validateModelName(ref.model);
+  validateMachineId(ref.id);
+  await withMachineLock(ref.model, ref.id, () => powerOffLocked(ref, options));
+}
+
+async function powerOffLocked(ref: MachineRef, options: { graceful?: boolean; timeoutMs?: number }): Promise<void> {
   const { record } = await recordOf(ref);
   await stopContainer(record.nspawn, record.init, options.graceful ?? false, options.timeoutMs);
   await unplugMachine(ref.model, ref.id, record.hostNumber);

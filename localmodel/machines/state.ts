@@ -4,7 +4,7 @@
  * can manage what an earlier one started.
  */
 import { mkdir, readFile, readdir, rename, writeFile, open, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { removeTree } from './overlay.js';
 import { allocateModelIndex, defaultDomain, validateModelName } from './naming.js';
@@ -143,6 +143,12 @@ export async function updateModelState<T>(model: string, change: (state: ModelSt
 export async function withModelLock<T>(model: string, action: () => Promise<T>): Promise<T> {
   await ensureModelState(model);
   return withLock(modelDir(model), action);
+}
+
+/** Serialises power operations on one machine (the agent and the MAAS emulator may both act on it). */
+export async function withMachineLock<T>(model: string, id: string, action: () => Promise<T>): Promise<T> {
+  // proper-lockfile tracks locks by their path, so each machine needs its own (the lock is <dir>.lock)
+  return withLock(join(modelDir(model), 'machines', id), action);
 }
 
 export async function removeModelState(model: string): Promise<void> {

@@ -1,22 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { renderHostsFile } from '../hosts-file.js';
+import { defaultHostsFile, hostsBlockBegin, hostsBlockEnd, mergeHostsFile, renderHostsBlock } from '../hosts-file.js';
 import { parseMountPoints } from '../overlay.js';
 import { parsePrintUris, setFingerprint } from '../archive.js';
 
 describe('/etc/hosts of a model', () => {
-  it('lists the switch and every machine, fqdn first, in address order', () => {
-    const text = renderHostsFile('10.247.1.254', 'm.localmodel', [
-      { address: '10.247.1.10', fqdn: 'c.m.localmodel', hostname: 'c' },
-      { address: '10.247.1.2', fqdn: 'b.m.localmodel', hostname: 'b' },
-    ]);
-    const lines = text.trimEnd().split('\n');
-    expect(lines[1]).toBe('127.0.0.1\tlocalhost');
-    expect(lines.slice(-3)).toEqual([
+  const block = renderHostsBlock('10.247.1.254', 'm.localmodel', [
+    { address: '10.247.1.10', fqdn: 'c.m.localmodel', hostname: 'c' },
+    { address: '10.247.1.2', fqdn: 'b.m.localmodel', hostname: 'b' },
+  ]);
+
+  it('lists the switch and every machine, fqdn first, in address order, between markers', () => {
+    expect(block.trimEnd().split('\n')).toEqual([
+      hostsBlockBegin,
       '10.247.1.254\tlocalmodel-gateway.m.localmodel localmodel-gateway',
       '10.247.1.2\tb.m.localmodel b',
       '10.247.1.10\tc.m.localmodel c',
+      hostsBlockEnd,
     ]);
-    expect(text.endsWith('\n')).toBe(true);
+  });
+
+  it('appends the block once, replaces it later, and keeps what charms wrote outside it', () => {
+    const first = mergeHostsFile(defaultHostsFile, block);
+    expect(first).toBe(`${defaultHostsFile}${block}`);
+    const edited = `${first}10.0.0.9\tcharm-added\n`;
+    const smaller = renderHostsBlock('10.247.1.254', 'm.localmodel', [{ address: '10.247.1.2', fqdn: 'b.m.localmodel', hostname: 'b' }]);
+    const second = mergeHostsFile(edited, smaller);
+    expect(second).toBe(`${defaultHostsFile}${smaller}10.0.0.9\tcharm-added\n`);
+    expect(mergeHostsFile(second, smaller)).toBe(second);
+    expect(mergeHostsFile('', smaller)).toBe(`${defaultHostsFile}${smaller}`);
+    expect(mergeHostsFile('127.0.0.1 localhost', smaller)).toBe(`127.0.0.1 localhost\n${smaller}`);
   });
 });
 

@@ -70,6 +70,21 @@ describe('machines of a local model', () => {
     expect(rootAddresses).not.toContain(alpha.cidr.replace(/0\/24$/, ''));
   });
 
+  it('runs another model beside it on its own subnet, unreachable from this one', async () => {
+    const other = `${model}-b`;
+    try {
+      const gamma = await startMachine({ model: other, id: '0', hostname: 'alpha' }, log);
+      expect(gamma.cidr).not.toBe(alpha.cidr);
+      expect(gamma.fqdn).toBe(`alpha.${other}.localmodel`);
+      expect((await execInMachine(gamma, ['hostname', '-f'])).stdout.trim()).toBe(gamma.fqdn);
+      expect(await ping(gamma, alpha.address)).not.toBe(0);
+      expect(await ping(alpha, gamma.address)).not.toBe(0);
+    } finally {
+      await destroyModel(other);
+    }
+    expect(await hostNetns()).not.toContain(`lm.${other}`);
+  });
+
   it('runs host processes in the model network where machines reach them', async () => {
     const server = await runInModelNetwork(model, [
       process.execPath, '-e', `require('http').createServer((q, s) => s.end('switch says hi')).listen(18931, '${alpha.gateway}')`,
@@ -161,11 +176,13 @@ describe('machines of a local model', () => {
     expect((await execInMachine(alpha, ['jq', '-n', '2+2'])).stdout.trim()).toBe('4');
   });
 
-  it('keeps /etc/hosts current as machines go', async () => {
+  it('keeps /etc/hosts current as machines go, and what a charm added there', async () => {
+    expect((await execInMachine(alpha, ['sh', '-c', 'echo "10.9.9.9 added-by-charm" >> /etc/hosts'])).exitCode).toBe(0);
     await destroyMachine(beta);
     const hosts = (await execInMachine(alpha, ['cat', '/etc/hosts'])).stdout;
     expect(hosts).toContain(alpha.fqdn);
     expect(hosts).not.toContain(beta.fqdn);
+    expect(hosts).toContain('10.9.9.9 added-by-charm');
     expect((await listMachines(model)).map((m) => m.id)).toEqual(['0']);
   });
 

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { descendants, innermostPid, isAlive, parseProcStat, recordProcess, waitForExit } from '../processes.js';
-import { ensureModelState, listModelNames, parseModelState, readModelState, removeModelState, updateModelState, writeFileAtomic } from '../state.js';
+import {
+  ensureModelState, listModelNames, parseModelState, readModelState, removeModelState, updateModelState, withMachineLock, writeFileAtomic,
+} from '../state.js';
 
 let home: string;
 beforeAll(async () => {
@@ -32,6 +34,19 @@ describe('model state', () => {
     const state = await readModelState('a');
     expect(Object.keys(state?.machines ?? {})).toHaveLength(12);
     expect(await readdir(join(home, 'a'))).toEqual(['model.json']);
+  });
+
+  it('serialises power operations per machine, not across machines', async () => {
+    const order: string[] = [];
+    const step = (id: string, ms: number) => withMachineLock('b', id, async () => {
+      order.push(`${id}+`);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      order.push(`${id}-`);
+    });
+    await Promise.all([step('0', 150), step('1', 10), step('0', 10)]);
+    expect(order.indexOf('1-')).toBeLessThan(order.indexOf('0-'));
+    const zero = order.filter((entry) => entry.startsWith('0'));
+    expect(zero).toEqual(['0+', '0-', '0+', '0-']);
   });
 
   it('rejects a damaged state file with a message naming it', async () => {
