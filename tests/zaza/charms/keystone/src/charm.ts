@@ -164,7 +164,7 @@ charm.when(READY, 'endpoint.identity-credentials.requested').do('hand-out-creden
 
 charm.assessStatus(async (ctx) => {
   if (!ctx.flags.isSet(INSTALLED)) return { status: 'maintenance', message: 'Installing keystone' };
-  if (!ctx.endpoint('shared-db').isJoined) return { status: 'blocked', message: 'Missing relation: shared-db' };
+  if (ctx.endpoint('shared-db').relations.length === 0) return { status: 'blocked', message: 'Missing relation: shared-db' };
   if (!ctx.flags.isSet(READY)) return { status: 'waiting', message: 'Waiting for the database' };
   const rejected = ctx.kv.get<string[]>('rejected-services') ?? [];
   if (rejected.length > 0) return { status: 'blocked', message: `Rejected identity-service request: ${rejected[0]}` };

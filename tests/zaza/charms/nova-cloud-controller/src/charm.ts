@@ -65,7 +65,7 @@ charm.when(RUNNING, 'endpoint.cloud-compute.joined').do('point-computes-at-nova'
 });
 
 charm.assessStatus(async (ctx) => {
-  if (!ctx.endpoint('identity-service').isJoined) return { status: 'blocked', message: 'Missing relation: identity-service' };
+  if (ctx.endpoint('identity-service').relations.length === 0) return { status: 'blocked', message: 'Missing relation: identity-service' };
   if (!ctx.flags.isSet(RUNNING)) return { status: 'waiting', message: 'Waiting for keystone' };
   if (!(await ctx.host.serviceIsActive(SERVICE))) return { status: 'blocked', message: 'nova-emulator is not running; see journalctl -u nova-emulator' };
   return { status: 'active', message: 'Unit is ready' };

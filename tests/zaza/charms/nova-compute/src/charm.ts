@@ -68,7 +68,7 @@ charm.hook('stop').do('forget-compute', async (ctx) => {
 });
 
 charm.assessStatus(async (ctx) => {
-  if (!ctx.endpoint('cloud-compute').isJoined) return { status: 'blocked', message: 'Missing relation: cloud-compute' };
+  if (ctx.endpoint('cloud-compute').relations.length === 0) return { status: 'blocked', message: 'Missing relation: cloud-compute' };
   if (!ctx.flags.isSet(CONFIGURED)) return { status: 'waiting', message: 'Waiting for nova-cloud-controller' };
   if (!(await ctx.host.serviceIsActive(SERVICE))) return { status: 'maintenance', message: 'nova-compute is stopped' };
   return { status: 'active', message: 'Unit is ready' };
