@@ -47,6 +47,8 @@ export class Agent implements ToolHost {
   private persistTimer: NodeJS.Timeout | undefined;
   private readonly children = new Set<number>();
   private prepared: Promise<void> | undefined;
+  /** Tool call durations (ms) since the last recorded hook, with JUJU_LOCAL_TIMINGS. */
+  private toolCalls: number[] = [];
 
   constructor(
     readonly model: string,
@@ -58,6 +60,7 @@ export class Agent implements ToolHost {
     this.tools = new HookToolServer(this);
     this.dlog = new DebugLog(this.paths.debugLog);
     this.runner = new Runner(this);
+    if (process.env.JUJU_LOCAL_TIMINGS) this.tools.onCall = (_tool, ms) => this.toolCalls.push(Math.round(ms * 1000) / 1000);
   }
 
   async start(): Promise<void> {
@@ -130,9 +133,17 @@ export class Agent implements ToolHost {
     writeFileAtomic(join(this.paths.dir, 'hook.pids'), [...this.children].join('\n'));
   }
 
-  recordTimings(hook: string, t: ProcessOutcome['timings']): void {
+  /** With JUJU_LOCAL_TIMINGS set, one line per hook: where the agent's time goes (ms). */
+  recordTimings(hook: string, t: ProcessOutcome['timings'], committed: number): void {
     if (!process.env.JUJU_LOCAL_TIMINGS) return;
-    const line = JSON.stringify({ hook, queueToSpawn: t.spawned - t.queued, spawnToStart: t.started - t.spawned, run: t.exited - t.started, total: t.exited - t.queued });
+    const line = JSON.stringify({
+      hook,
+      queueToSpawn: t.spawned - t.queued,
+      spawnToStart: t.started - t.spawned,
+      run: t.exited - t.started,
+      commit: committed - t.exited,
+      tools: this.toolCalls.splice(0),
+    });
     void appendFile(join(this.paths.dir, 'timings.jsonl'), `${line}\n`);
   }
 
@@ -230,7 +241,6 @@ export class Agent implements ToolHost {
         await this.wait(due);
         continue;
       }
-      const queued = performance.now();
       if (op.kind === 'deposed') {
         unit.uniter.leader = false;
         this.changed();
@@ -249,6 +259,8 @@ export class Agent implements ToolHost {
         return;
       }
       const release = await this.lockMachine(unit.machine);
+      // The agent's own time for a hook starts once it holds the machine lock (waiting for it is queueing).
+      const queued = performance.now();
       try {
         if (this.stopping || !this.state.units[name]) return;
         if (op.kind === 'action') await this.runner.runAction(op.actionId, queued);

@@ -147,7 +147,6 @@ export class Runner {
       } else {
         const env = this.environment(unit, ctx, charmInner, { hook });
         outcome = await this.spawnIn(unit, ctx, [exe], env, charmInner, queued, `unit.${unitName}.${hook.name}`);
-        this.agent.recordTimings(hook.name, outcome.timings);
         if (outcome.spawnError) failure = outcome.spawnError;
         else if (outcome.code === null && (outcome.signal === 'SIGTERM' || outcome.signal === 'SIGKILL')) {
           unit.agent = status('idle', '');
@@ -169,6 +168,7 @@ export class Runner {
     }
     commitContext(this.agent.state, ctx);
     applyCommit(this.agent.state, unitName, hook, this.agent.network(unitName));
+    if (outcome) this.agent.recordTimings(hook.name, outcome.timings, performance.now());
     current.agent = status('idle', '');
     if (!quiet || outcome) this.agent.dlog.write(entity, 'INFO', 'juju.worker.uniter.operation', `ran "${hook.name}" hook`);
     if (ctx.rebootRequested !== 'none') await this.agent.rebootMachine(current.machine);

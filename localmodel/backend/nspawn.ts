@@ -60,6 +60,7 @@ export class NspawnBackend implements MachineBackend {
       },
       relay(progress),
     );
+    this.roots.set(spec.id, m.rootDir);
     return { backendId: m.id, address: m.address, cidr: m.cidr, hostname: m.hostname, fqdn: m.fqdn, interfaceName: 'eth0' };
   }
 
@@ -67,10 +68,17 @@ export class NspawnBackend implements MachineBackend {
     return canonical;
   }
 
+  /** Machine roots are stable while a machine runs; a hook needs one per run, so keep them. */
+  private readonly roots = new Map<string, string>();
+
   async hostPath(machineId: string, inner: string): Promise<string> {
-    const m = await machines.getMachine(this.ref(machineId));
-    if (!m || !m.running) throw new Error(`machine ${machineId} is not running`);
-    return join(m.rootDir, inner);
+    let root = this.roots.get(machineId);
+    if (!root) {
+      const m = await machines.getMachine(this.ref(machineId));
+      if (!m || !m.running) throw new Error(`machine ${machineId} is not running`);
+      this.roots.set(machineId, (root = m.rootDir));
+    }
+    return join(root, inner);
   }
 
   async spawn(machineId: string, argv: string[], options: RunOptions): Promise<ChildProcess> {
@@ -87,6 +95,7 @@ export class NspawnBackend implements MachineBackend {
   }
 
   async destroy(machineId: string): Promise<void> {
+    this.roots.delete(machineId);
     await machines.destroyMachine(this.ref(machineId));
   }
 

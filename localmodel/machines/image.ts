@@ -12,6 +12,7 @@ import { mirrorForSuite, readHostAptSources } from './apt-sources.js';
 import { cacheRoot, archiveMountPoint } from './paths.js';
 import { defaultHostsFile } from './hosts-file.js';
 import { isAlive, recordProcess } from './processes.js';
+import { listModelNames, readModelState } from './state.js';
 import { run } from './run.js';
 import { rename } from 'node:fs/promises';
 import { noProgress, type Progress } from './types.js';
@@ -90,6 +91,28 @@ async function applyRecipeFiles(root: string, recipe: ImageRecipe): Promise<void
   await run(['sh', '-c', `rm -rf '${root}'/var/lib/apt/lists/* '${root}'/var/cache/apt/*.bin '${root}'/var/cache/apt/archives/*.deb '${root}'/usr/sbin/policy-rc.d`]);
 }
 
+/**
+ * Removes images of older recipes that no recorded machine was made from (a machine's overlay needs the very
+ * image it was created on). Returns the removed directories.
+ */
+export async function pruneImages(keep: string): Promise<string[]> {
+  const used = new Set<string>([keep]);
+  for (const model of await listModelNames()) {
+    const state = await readModelState(model).catch(() => undefined);
+    // an unreadable state might reference any image: keep them all
+    if (!state) return [];
+    for (const record of Object.values(state.machines) as { image?: string }[]) if (record.image) used.add(record.image);
+  }
+  const removed: string[] = [];
+  for (const name of await readdir(cacheRoot()).catch(() => [] as string[])) {
+    const dir = join(cacheRoot(), name);
+    if (!/^image-[0-9a-f]{16}$/.test(name) || used.has(dir)) continue;
+    await removeTree(dir);
+    removed.push(dir);
+  }
+  return removed;
+}
+
 export interface ImageInfo {
   dir: string;
   key: string;
@@ -144,6 +167,8 @@ export async function prepareImage(progress: Progress = noProgress, recipe: Imag
     }
     await rename(temp, dir);
     progress({ step: 'image', detail: `built ${dir}` });
+    const pruned = await pruneImages(dir);
+    if (pruned.length > 0) progress({ step: 'image', detail: `removed ${pruned.length} older image(s) no machine uses: ${pruned.join(', ')}` });
     return { dir, key, built: true };
   } finally {
     await release();

@@ -9,6 +9,7 @@ export interface PackageSet {
 
 export const hostPackages: readonly PackageSet[] = [
   { concern: 'charm build (zip listing in tests)', packages: ['unzip'] },
+  { concern: 'local model agent: hook-tool client (static C), .charm unpacking, cleanup checks in tests', packages: ['gcc', 'libc6-dev', 'unzip', 'iproute2', 'procps'] },
   { concern: 'local model machines (image, archive, namespaces, nspawn)', packages: ['debootstrap', 'systemd-container', 'dpkg-dev', 'iproute2', 'util-linux', 'debian-archive-keyring'] },
   { concern: 'hacluster-ext: crm_verify/crm_simulate, stonith plugin tests, namespace cluster lab', packages: ['pacemaker', 'pacemaker-cli-utils', 'corosync', 'cluster-glue', 'resource-agents', 'iproute2', 'util-linux'] },
   { concern: 'pacemaker-remote / masakari-monitors: remote lab (pacemaker-remoted is unpacked to /opt by the tests), hostmonitor', packages: ['pacemaker', 'pacemaker-cli-utils', 'corosync', 'resource-agents', 'masakari-host-monitor', 'masakari-instance-monitor', 'sudo', 'iproute2', 'util-linux'] },
