@@ -78,8 +78,9 @@ function readBuildJson(dir: string): { entries: ExtraEntry[]; include: string[] 
     if (typeof e?.source !== 'string' || !isPlainRelative(e.source) || !existsSync(join(dir, e.source))) {
       throw new Error(where(`entries[${index}].source must name an existing file relative to the charm folder`));
     }
-    if (typeof e.output !== 'string' || !isPlainRelative(e.output) || GENERATED.has(e.output.split('/')[0] ?? '') && !e.output.startsWith('dist/')) {
-      throw new Error(where(`entries[${index}].output must be a relative path in the built charm, outside hooks/ and actions/`));
+    const generated = GENERATED.has(e.output?.toString().split('/')[0] ?? '') && !e.output?.toString().startsWith('dist/');
+    if (typeof e.output !== 'string' || !isPlainRelative(e.output) || generated || e.output === MAIN_BUNDLE) {
+      throw new Error(where(`entries[${index}].output must be a relative path in the built charm, outside hooks/ and actions/ and not ${MAIN_BUNDLE}`));
     }
     if (e.executable !== undefined && typeof e.executable !== 'boolean') throw new Error(where(`entries[${index}].executable must be true or false`));
     return { source: e.source, output: e.output, executable: e.executable ?? false };
