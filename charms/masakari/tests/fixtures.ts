@@ -44,7 +44,7 @@ export interface UnitOptions {
   readonly omVersion?: string;
   readonly taskflowVersion?: string;
   /** What the Debian bug probe finds. */
-  readonly probe?: { readDeleted: boolean; taskflowAlembic: boolean };
+  readonly probe?: { readDeleted: boolean; taskflowAlembic: boolean; fails?: boolean };
   /** Exit code of masakari-manage db sync (mutable: tests flip it). */
   readonly sync?: { exitCode: number };
 }
@@ -60,9 +60,9 @@ export async function masakariHarness(o: UnitOptions = {}) {
   host.setPackageVersion('python3-oslo.messaging', o.omVersion ?? '14.0.3-0+deb12u1');
   host.setPackageVersion('python3-taskflow', o.taskflowVersion ?? '5.0.0-3');
   await host.seedFile('/etc/os-release', o.os ?? DEBIAN_OS_RELEASE);
-  const probe = o.probe ?? { readDeleted: true, taskflowAlembic: true };
+  const probe: { readDeleted: boolean; taskflowAlembic: boolean; fails?: boolean } = o.probe ?? { readDeleted: true, taskflowAlembic: true };
   const state = (affected: boolean) => (affected ? 'affected' : 'unaffected');
-  host.onCommand(['/usr/bin/python3', '-c'], () => ({
+  host.onCommand(['/usr/bin/python3', '-c'], () => probe.fails ? { exitCode: 1, stdout: '', stderr: 'ImportError' } : ({
     exitCode: 0, stdout: `read_deleted ${state(probe.readDeleted)}\ntaskflow_alembic ${state(probe.taskflowAlembic)}\n`, stderr: '',
   }));
   const sync = o.sync ?? { exitCode: 0 };
