@@ -111,10 +111,26 @@ async function serviceFacts(ctx: Context, wanted: readonly MonitorService[]): Pr
   return facts;
 }
 
+/**
+ * Until the charm has rendered a config, the packaged services (started by the package's postinst) run with a
+ * config that cannot work — on Debian the API's /etc/masakari/masakari.conf, restarting in a loop — so stop them.
+ */
+async function stopUnconfigured(ctx: Context): Promise<void> {
+  for (const name of SERVICES) {
+    if (ctx.kv.get<string>(`${STARTED_WITH}${name}`) === undefined && (await ctx.host.serviceIsActive(name))) {
+      await ctx.log(`stopping ${name}: the charm has not configured it yet`);
+      await ctx.host.service('stop', name);
+    }
+  }
+}
+
 /** Writes config and defaults files, then brings the services to the plan. Returns false when nothing could be. */
 async function converge(ctx: Context, forceRestart = false): Promise<boolean> {
   const desired = await desiredState(ctx);
-  if (!desired.ok) return false;
+  if (!desired.ok) {
+    await stopUnconfigured(ctx);
+    return false;
+  }
   const { account: acct, conf } = desired;
   await ctx.host.ensureDirectory(CONF_DIR, { owner: 'root', group: acct.group, mode: 0o750 });
   // Holds the service user's keystone password: readable by the services' group only.

@@ -61,6 +61,17 @@ describe('masakari-monitors charm', () => {
     expect(harness.status).toEqual({ status: 'blocked', message: "'identity-credentials' missing" });
   });
 
+  it('stops the services the package started until it has configured them', async () => {
+    await harness.beginWithInitialHooks();
+    host.setServiceActive(HOST_MONITOR, true).setServiceActive(INSTANCE_MONITOR, true); // postinst started them
+    host.clearRecords();
+    await harness.runHook('update-status');
+    expect(host.serviceActions).toEqual([{ action: 'stop', name: HOST_MONITOR }, { action: 'stop', name: INSTANCE_MONITOR }]);
+    host.clearRecords();
+    await harness.runHook('update-status');
+    expect(host.serviceActions).toEqual([]);
+  });
+
   it('asks keystone exactly as upstream does and waits for a complete answer', async () => {
     await harness.beginWithInitialHooks();
     const rid = await harness.addRelation('identity-credentials', 'keystone', { units: { 'keystone/0': {} } });
