@@ -234,6 +234,19 @@ export class Agent implements ToolHost {
         await this.wait(60_000);
         continue;
       }
+      if (unit.uniter.error && this.state.settings['automatically-retry-hooks']) {
+        // Juju's retry strategy: 5 s, doubling, at most 5 min.
+        const delay = Math.min(5_000 * 2 ** (unit.uniter.error.retries ?? 0), 300_000);
+        const due = Date.parse(unit.uniter.error.at) + delay;
+        if (Date.now() >= due) {
+          this.dlog.write(entityOfUnit(name), 'INFO', 'juju.worker.uniter', `retrying hook "${unit.uniter.error.hook.name}" (automatically-retry-hooks)`);
+          unit.uniter.error = null;
+          this.changed();
+          continue;
+        }
+        await this.wait(due - Date.now());
+        continue;
+      }
       const interval = this.updateStatusMs();
       const op = nextOp(this.state, name, { now: Date.now(), updateStatusMs: interval });
       if (!op) {

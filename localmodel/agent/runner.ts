@@ -160,7 +160,10 @@ export class Runner {
     const current = this.agent.state.units[unitName];
     if (!current) return 'ok';
     if (failure) {
-      current.uniter.error = { hook, at: now() };
+      const previous = current.uniter.lastFailure;
+      const retries = previous && previous.hook.name === hook.name ? (previous.retries ?? 0) + 1 : 0;
+      current.uniter.error = { hook, at: now(), retries };
+      current.uniter.lastFailure = current.uniter.error;
       current.agent = status('idle', '');
       this.agent.dlog.write(entity, 'ERROR', 'juju.worker.uniter.operation', `hook "${hook.name}" (via ${outcome ? 'hook dispatching script: dispatch' : 'explicit, bespoke hook script'}) failed: ${failure}`);
       this.agent.changed();
@@ -168,6 +171,7 @@ export class Runner {
     }
     commitContext(this.agent.state, ctx);
     applyCommit(this.agent.state, unitName, hook, this.agent.network(unitName));
+    current.uniter.lastFailure = null;
     if (outcome) this.agent.recordTimings(hook.name, outcome.timings, performance.now());
     current.agent = status('idle', '');
     if (!quiet || outcome) this.agent.dlog.write(entity, 'INFO', 'juju.worker.uniter.operation', `ran "${hook.name}" hook`);

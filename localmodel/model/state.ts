@@ -60,6 +60,8 @@ export interface RelationUnitState {
 export interface HookFailure {
   hook: HookSpec;
   at: string;
+  /** Automatic retries so far (model setting automatically-retry-hooks). */
+  retries?: number;
 }
 
 export interface UnitState {
@@ -87,6 +89,8 @@ export interface UnitState {
     stopped: boolean;
     relations: Record<string, RelationUnitState>;
     error: HookFailure | null;
+    /** The last failure, kept across automatic retries to back off. */
+    lastFailure?: HookFailure | null;
     lastUpdateStatus: number;
   };
 }

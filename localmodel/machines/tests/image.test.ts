@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imageDir, imageKey, imageRecipe, removeAbandonedBuilds } from '../image.js';
+import { imageDir, imageKey, imageRecipe, pruneImages, removeAbandonedBuilds } from '../image.js';
 import { mountsUnder } from '../overlay.js';
 import { recordProcess } from '../processes.js';
 
@@ -39,6 +39,28 @@ describe('image cache key', () => {
     await removeAbandonedBuilds();
     expect((await readdir(cache)).sort()).toEqual(['image-cccc', liveDir].sort());
     builder.kill('SIGKILL');
+  });
+});
+
+describe('pruning old images', () => {
+  it('removes only images that neither the current recipe nor any recorded machine uses', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'lm-home-'));
+    process.env.LOCALMODEL_MACHINES_HOME = home;
+    try {
+      const image = (hex: string) => join(cache, `image-${hex.repeat(16)}`);
+      for (const hex of ['1', '2', '3']) await mkdir(join(image(hex), 'etc'), { recursive: true });
+      await mkdir(join(home, 'm'), { recursive: true });
+      const machine = { id: '0', hostname: 'h', domain: 'm.localmodel', hostNumber: 1, binds: [], image: image('2') };
+      await writeFile(join(home, 'm', 'model.json'), JSON.stringify({ version: 1, model: 'm', subnetIndex: 0, machines: { 0: machine } }));
+      expect(await pruneImages(image('1'))).toEqual([image('3')]);
+      expect((await readdir(cache)).filter((n) => /^image-[0-9a-f]{16}$/.test(n)).sort()).toEqual([`image-${'1'.repeat(16)}`, `image-${'2'.repeat(16)}`]);
+
+      await writeFile(join(home, 'm', 'model.json'), '{ broken');
+      expect(await pruneImages(image('1'))).toEqual([]);
+    } finally {
+      delete process.env.LOCALMODEL_MACHINES_HOME;
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
 
