@@ -135,7 +135,7 @@ describe('operator actions', () => {
     expect(again.message).toBe('POST /segments: HTTP 409: Failover segment with name seg-a already exists.');
     const missing = await harness.runAction('list-hosts', { segment: 'seg-z' });
     expect(missing.message).toBe('no segment named or with UUID "seg-z" (segments: seg-a)');
-    expect(seen.every((line) => !line.includes(KEYSTONE_DATA.service_password))).toBe(true);
+    expect(seen.every((line) => !line.includes(KEYSTONE_DATA.service_password!))).toBe(true);
   });
 
   it('without a catalog entry use the unit\'s own API backend, and never show the password or token in failures', async () => {
@@ -146,7 +146,7 @@ describe('operator actions', () => {
     const out = await harness.runAction('list-segments');
     expect(out.failed).toBe(true);
     expect(out.message).toMatch(/^masakari API at http:\/\/127\.0\.0\.1:15858\/v1\/p1\/segments did not answer/);
-    expect(out.message).not.toContain(KEYSTONE_DATA.service_password);
+    expect(out.message).not.toContain(KEYSTONE_DATA.service_password!);
     expect(out.message).not.toContain('tok-1');
     await harness.updateRelationData(ks, 'keystone/0', { service_password: 'wrong-one' });
     const refused = await harness.runAction('list-segments');
