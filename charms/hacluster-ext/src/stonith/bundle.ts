@@ -7,7 +7,7 @@ import { chmod, mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const PLUGIN_PATH = '/usr/lib/stonith/plugins/external/maas';
+export { PLUGIN_PATH } from './paths.js';
 const ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'main.ts');
 
 /** Writes the bundle to `outFile` atomically (temporary file + rename), mode 0755. */

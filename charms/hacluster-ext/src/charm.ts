@@ -1,0 +1,208 @@
+/**
+ * hacluster-ext: every handler is convergent — it runs in every hook and changes nothing when the machine already
+ * matches. Desired state (corosync.conf, keys, the CIB) comes from pure functions; this file applies it.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { defineCharm, type Ctx } from '../../../reactive/charm.js';
+import type { JsonValue } from '../../../reactive/kv.js';
+import { HaclusterProvides } from '../../../interfaces/hacluster/provides.js';
+import { HanodePeers } from '../../../interfaces/hacluster/peers.js';
+import { JujuInfoRequires } from '../../../interfaces/juju-info/requires.js';
+import { PacemakerRemoteRequires } from '../../../interfaces/pacemaker-remote/requires.js';
+import { syncCibSecrets } from './cib/apply.js';
+import { configureCluster, InvalidCib, KNOWN_SECRETS } from './cib/configure.js';
+import { DEFAULT_CIB_CONFIG, ST_MAAS } from './cib/desired.js';
+import { parsePrincipal } from './cib/principal.js';
+import { renderConfiguration } from './cib/xml.js';
+import {
+  COROSYNC_AUTHKEY, COROSYNC_CONF, corosyncView, OVERRIDES, PACEMAKER_AUTHKEY, ringNodes, systemdOverride, UIDGID, UIDGID_CONTENT,
+  type RingMember,
+} from './corosync/ring.js';
+import { configCheck, configRules, decodeKey, settingsFrom } from './options.js';
+import { PLUGIN_PATH } from './stonith/paths.js';
+import { assess, type Facts } from './status.js';
+
+export const INSTALLED = 'hacluster.installed';
+export const PACKAGES = ['corosync', 'pacemaker', 'pacemaker-cli-utils', 'cluster-glue', 'resource-agents', 'crmsh'];
+export const FACTS = 'hacluster.facts';
+export const PAUSED = 'hacluster.paused';
+const RING_TOKEN = 'hacluster.corosync-update-token';
+
+export const charm = defineCharm({
+  name: 'hacluster-ext',
+  flags: [INSTALLED] as const,
+  endpoints: { ha: HaclusterProvides, hanode: HanodePeers, 'pacemaker-remote': PacemakerRemoteRequires, 'juju-info': JujuInfoRequires },
+  configRules,
+  configCheck,
+});
+
+export type Context = Ctx<typeof INSTALLED, {
+  ha: typeof HaclusterProvides; hanode: typeof HanodePeers; 'pacemaker-remote': typeof PacemakerRemoteRequires; 'juju-info': typeof JujuInfoRequires;
+}>;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+charm.whenNot(INSTALLED).do('install-packages', async (ctx) => {
+  await ctx.log(`installing ${PACKAGES.join(', ')}`);
+  await ctx.host.aptInstall(PACKAGES);
+  ctx.flags.set(INSTALLED);
+});
+
+charm.when(INSTALLED).do('install-stonith-plugin', async (ctx) => {
+  const plugin = await ctx.host.readFile(`${ctx.env.charmDir}/bin/external-maas`);
+  if (plugin === null) {
+    await ctx.log('bin/external-maas is missing from the charm; build it with npm run build', 'WARNING');
+    return;
+  }
+  if (await ctx.host.writeFile(PLUGIN_PATH, plugin, { owner: 'root', group: 'root', mode: 0o755 })) await ctx.log(`installed ${PLUGIN_PATH}`);
+});
+
+/** No published default key: the leader makes one of each once and shares them through leader data. */
+charm.when('leadership.is_leader').do('generate-cluster-keys', async (ctx) => {
+  const current = ctx.leader.data;
+  const missing: Record<string, string> = {};
+  for (const name of ['corosync-key', 'pacemaker-key']) if (!current[name]) missing[name] = randomBytes(256).toString('base64');
+  if (Object.keys(missing).length > 0) await ctx.leader.set(missing);
+});
+
+function keyFrom(configured: Buffer | null, leaderValue: string | undefined): Buffer | null {
+  if (configured) return configured;
+  if (!leaderValue) return null;
+  const decoded = decodeKey(leaderValue);
+  return decoded instanceof Buffer ? decoded : null;
+}
+
+async function ringAddress(ctx: Context): Promise<string> {
+  const info = await ctx.tools.networkGet('hanode');
+  return info.ingressAddresses[0] ?? info.bindAddresses.flatMap((b) => b.addresses)[0]?.value ?? (await ctx.tools.unitGet('private-address'));
+}
+
+/** Stop pacemaker, restart corosync, start pacemaker, then wait until this node is in the membership. */
+async function restartCluster(ctx: Context, hostname: string): Promise<boolean> {
+  await ctx.log('cluster files changed: restarting corosync and pacemaker');
+  await ctx.host.service('stop', 'pacemaker');
+  await ctx.host.service('restart', 'corosync');
+  await ctx.host.service('start', 'pacemaker');
+  return waitForMembership(ctx, hostname);
+}
+
+async function waitForMembership(ctx: Context, hostname: string, attempts = 12): Promise<boolean> {
+  for (let i = 0; i < attempts; i++) {
+    const r = await ctx.host.run(['crm_node', '-l'], { timeoutMs: 10_000 });
+    if (r.exitCode === 0 && r.stdout.split('\n').some((l) => l.split(/\s+/)[1] === hostname && /member/.test(l))) return true;
+    await ctx.log(`waiting for ${hostname} to join the cluster membership (${i + 1}/${attempts})`);
+    await sleep(5_000);
+  }
+  return false;
+}
+
+charm.when(INSTALLED, 'config.valid').do('converge-cluster', async (ctx) => {
+  const facts: Facts = { stage: 'keys' };
+  const settings = settingsFrom(ctx.config);
+  const leaderData = ctx.leader.data;
+  const corosyncKey = keyFrom(settings.corosyncKey, leaderData['corosync-key']);
+  const pacemakerKey = keyFrom(settings.pacemakerKey ?? settings.corosyncKey, leaderData['pacemaker-key']);
+  const hanode = ctx.endpoint('hanode');
+  const self: RingMember = { unit: ctx.env.unitName, hostname: await ctx.host.hostname(), address: await ringAddress(ctx) };
+  const publishSelf = (ready: boolean, memberReady: boolean): void => hanode.publishSelf({ address: self.address, hostname: self.hostname, ready, memberReady });
+  if (!corosyncKey || !pacemakerKey) {
+    publishSelf(false, false);
+    recordFacts(ctx, facts);
+    return;
+  }
+  ctx.endpoint('pacemaker-remote').offerKey(pacemakerKey.toString('base64'));
+
+  const peers = hanode.peers().filter((p) => p.ready);
+  const ring = ringNodes([self, ...peers]);
+  if (ring.nodes.length < settings.clusterCount || ring.problems.length > 0) {
+    publishSelf(true, false);
+    recordFacts(ctx, { stage: 'peers', have: ring.nodes.length, need: settings.clusterCount, problems: ring.problems });
+    return;
+  }
+
+  // Corosync and pacemaker files: restart only when one of them changed.
+  const conf = await ctx.render('corosync.conf', { ...corosyncView(ctx.env.unitName.split('/')[0] ?? 'hacluster', ring.nodes, settings) });
+  let changed = false;
+  changed = (await ctx.host.writeFile(COROSYNC_AUTHKEY, corosyncKey, { owner: 'root', group: 'root', mode: 0o400 })) || changed;
+  changed = (await ctx.host.writeFile(PACEMAKER_AUTHKEY, pacemakerKey, { owner: 'hacluster', group: 'haclient', mode: 0o440 })) || changed;
+  changed = (await ctx.host.writeFile(UIDGID, UIDGID_CONTENT, { mode: 0o644 })) || changed;
+  changed = (await ctx.host.writeFile(COROSYNC_CONF, conf, { owner: 'root', group: 'root', mode: 0o644 })) || changed;
+  let overrides = false;
+  for (const path of OVERRIDES) overrides = (await ctx.host.writeFile(path, systemdOverride(settings.startTimeout, settings.stopTimeout))) || overrides;
+  if (overrides) await ctx.host.run(['systemctl', 'daemon-reload']);
+  for (const service of ['corosync', 'pacemaker']) if (!(await ctx.host.serviceIsEnabled(service))) await ctx.host.service('enable', service);
+  let member = true;
+  if (changed || !(await ctx.host.serviceIsActive('pacemaker'))) member = await restartCluster(ctx, self.hostname);
+  if (!member) {
+    publishSelf(true, false);
+    recordFacts(ctx, { stage: 'pacemaker-down' });
+    return;
+  }
+
+  // A leader's update-ring asks every unit to reload its ring once per token.
+  const token = peers.map((p) => p.trigger).find((t) => t !== null) ?? null;
+  if (token !== null && token !== ctx.kv.get<string>(RING_TOKEN)) {
+    await ctx.host.run(['corosync-cfgtool', '-R']);
+    ctx.kv.set(RING_TOKEN, token);
+  }
+
+  // Every member keeps its own copy of the CIB secrets; the leader also writes the CIB.
+  const secrets = settings.cib.maas ? [{ resource: ST_MAAS, parameter: 'apikey', value: settings.cib.maas.apiKey }] : [];
+  await syncCibSecrets(ctx.host, secrets, KNOWN_SECRETS);
+  let clustered = Boolean(leaderData['cib-digest']);
+  if (ctx.isLeader) {
+    const principal = parsePrincipal(ctx.endpoint('ha').principalData() ?? {});
+    const announced = ctx.endpoint('pacemaker-remote').remotes();
+    const problems = [...principal.errors.map((e) => `${e.path}: ${e.message}`), ...announced.problems.map((p) => `pacemaker-remote ${p.unit}: ${p.reason}`)];
+    if (problems.length === 0) {
+      try {
+        const result = await configureCluster(ctx.host, {
+          members: ring.nodes.map((n) => ({ name: n.name, address: n.address })),
+          remotes: announced.remotes.map((r) => ({ name: r.remoteHostname, address: r.remoteIp, stonithHostname: r.stonithHostname, enableResources: r.enableResources })),
+          principal: principal.resources,
+          config: { ...DEFAULT_CIB_CONFIG, ...settings.cib },
+        });
+        if (result.wrote) await ctx.log(`cluster configuration updated (${result.changed.join(', ')})`);
+        const digest = createHash('sha256').update(renderConfiguration(result.desired.document)).digest('hex').slice(0, 16);
+        if (leaderData['cib-digest'] !== digest) await ctx.leader.set({ 'cib-digest': digest });
+        clustered = true;
+      } catch (error) {
+        if (!(error instanceof InvalidCib)) throw error;
+        problems.push(...error.desired.errors.map((e) => `${e.path}: ${e.message}`));
+      }
+    }
+    if (problems.length > 0) {
+      publishSelf(true, true);
+      recordFacts(ctx, { stage: 'cib-invalid', problems });
+      return;
+    }
+  }
+  for (const service of parseServices(ctx.endpoint('ha').principalData()?.json_init_services)) {
+    // Pacemaker starts and stops these now; the init system must not fight it at boot.
+    if (await ctx.host.serviceIsEnabled(service)) await ctx.host.service('disable', service);
+  }
+  ctx.endpoint('ha').setClustered(clustered);
+  publishSelf(true, true);
+  recordFacts(ctx, { stage: clustered ? 'clustered' : 'waiting-leader' });
+});
+
+function recordFacts(ctx: Context, facts: Facts): void {
+  ctx.kv.set(FACTS, facts as unknown as JsonValue);
+}
+
+function parseServices(text: string | undefined): string[] {
+  try {
+    const value = JSON.parse(text ?? '[]') as unknown;
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && /^[A-Za-z0-9@._-]+$/.test(v)) : [];
+  } catch {
+    return [];
+  }
+}
+
+charm.assessStatus((ctx) => assess({
+  installed: ctx.flags.isSet(INSTALLED),
+  paused: ctx.kv.get<boolean>(PAUSED) === true,
+  facts: (ctx.kv.get(FACTS) ?? null) as Facts | null,
+  maintenance: ctx.config['maintenance-mode'] === true,
+  isLeader: ctx.isLeader,
+}));

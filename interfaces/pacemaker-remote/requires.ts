@@ -1,0 +1,45 @@
+/**
+ * The cluster side of `pacemaker-remote`: read each remote unit's announcement (JSON, falling back to plain
+ * values — see protocol.ts) and offer the cluster's pacemaker key (plain base64) on every relation, on join and
+ * whenever it changes. Protocol: README.md.
+ */
+import { Endpoint } from '../../reactive/endpoint.js';
+import { decodeRemoteNodeInfo, PACEMAKER_KEY, type RemoteNodeInfo } from './protocol.js';
+
+export interface AnnouncedRemote extends RemoteNodeInfo {
+  readonly unit: string;
+}
+
+export interface RemoteProblem {
+  readonly unit: string;
+  readonly reason: string;
+}
+
+export class PacemakerRemoteRequires extends Endpoint {
+  static override readonly flagSuffixes = ['connected', 'available'] as const;
+
+  /** Remotes that announced themselves, sorted by host name; units whose data is unusable are listed apart. */
+  remotes(): { remotes: AnnouncedRemote[]; problems: RemoteProblem[] } {
+    const remotes: AnnouncedRemote[] = [];
+    const problems: RemoteProblem[] = [];
+    for (const unit of this.allJoinedUnits) {
+      const decoded = decodeRemoteNodeInfo(unit.receivedRaw);
+      if (decoded.ok) remotes.push({ unit: unit.name, ...decoded.value });
+      else if (Object.keys(unit.receivedRaw).some((k) => k !== 'private-address' && k !== 'ingress-address' && k !== 'egress-subnets')) {
+        problems.push({ unit: unit.name, reason: decoded.reason }); // a unit that has not published yet is not a problem
+      }
+    }
+    remotes.sort((a, b) => (a.remoteHostname < b.remoteHostname ? -1 : a.remoteHostname > b.remoteHostname ? 1 : 0));
+    return { remotes, problems };
+  }
+
+  /** Plain base64 of the cluster's pacemaker authkey on every relation (only changed values are sent). */
+  offerKey(base64Key: string): void {
+    for (const relation of this.relations) relation.toPublishRaw.setRaw(PACEMAKER_KEY, base64Key);
+  }
+
+  override manageFlags(): void {
+    this.toggleFlag('connected', this.isJoined);
+    this.toggleFlag('available', this.remotes().remotes.length > 0);
+  }
+}
