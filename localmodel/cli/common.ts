@@ -68,3 +68,13 @@ export function parseTimeout(text: string | boolean | undefined, fallbackMs: num
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's']!;
   return Number(m[1]) * unit;
 }
+
+/** `<app>/leader` names the application's leader unit, as in juju. */
+export function resolveUnit(state: ModelState, name: string): string {
+  const m = /^([a-z][a-z0-9-]*)\/leader$/.exec(name);
+  if (!m) return name;
+  const app = state.applications[m[1]!];
+  if (!app) throw new Error(`application "${m[1]}" not found`);
+  if (!app.leader) throw new Error(`application "${m[1]}" has no leader yet`);
+  return app.leader;
+}

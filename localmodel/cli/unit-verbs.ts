@@ -9,7 +9,7 @@ import { readState, modelPaths } from '../model/store.js';
 import { compareUnits, type ActionState } from '../model/state.js';
 import { createBackend } from '../backend/factory.js';
 import { call, agentPid } from './agent-client.js';
-import { keyValues, liveModel, modelName, parse, parseTimeout, UsageError, collect, type Io } from './common.js';
+import { keyValues, liveModel, modelName, parse, parseTimeout, resolveUnit, UsageError, collect, type Io } from './common.js';
 import { formatStatus } from './status.js';
 import { waitForModel } from './wait.js';
 
@@ -161,9 +161,10 @@ async function waitAction(model: string, id: string, timeoutMs: number): Promise
 
 export async function runVerb(args: string[], io: Io): Promise<number> {
   const parsed = parse(args, [{ names: ['wait'], kind: 'value' }, { names: ['background'], kind: 'bool' }, { names: ['format'], kind: 'value' }]);
-  const [unit, action, ...pairs] = parsed.positional;
-  if (!unit || !action) throw new UsageError('expected: juju-local run <unit> <action> [key=value ...]');
-  const { model } = await liveModel(parsed);
+  const [given, action, ...pairs] = parsed.positional;
+  if (!given || !action) throw new UsageError('expected: juju-local run <unit> <action> [key=value ...]');
+  const { model, state } = await liveModel(parsed);
+  const unit = resolveUnit(state, given);
   const id = await call<string>(model, 'run', { unit, action, params: actionParams(pairs) });
   if (parsed.flags.background) {
     io.out(`Scheduled operation ${id} with 1 task\n  - task ${id} on ${unit}\n\nCheck the task status with: juju-local show-task ${id}\n`);
@@ -204,8 +205,8 @@ export async function execVerb(args: string[], io: Io): Promise<number> {
   const command = [...(dash >= 0 ? [] : parsed.positional), ...(dash >= 0 ? args.slice(dash + 1) : [])].join(' ');
   if (!parsed.flags.unit) throw new UsageError('--unit is required: juju-local exec --unit <unit>[,<unit>] -- <command>');
   if (!command) throw new UsageError('no command specified');
-  const { model } = await liveModel(parsed);
-  const units = String(parsed.flags.unit).split(',');
+  const { model, state } = await liveModel(parsed);
+  const units = String(parsed.flags.unit).split(',').map((u) => resolveUnit(state, u));
   let worst = 0;
   const results: Record<string, unknown> = {};
   for (const unit of units) {
@@ -227,7 +228,8 @@ export async function sshVerb(args: string[], io: Io): Promise<number> {
   if (!target) throw new UsageError('expected a unit or machine: juju-local ssh <unit|machine> [command]');
   const model = modelName(parsed);
   const state = readState(model);
-  const machine = state.units[target]?.machine ?? (state.machines[target] ? target : undefined);
+  const unitName = state.machines[target] ? target : resolveUnit(state, target);
+  const machine = state.units[unitName]?.machine ?? (state.machines[target] ? target : undefined);
   if (!machine) throw new Error(`"${target}" is neither a unit nor a machine of model "${model}"`);
   const backend = createBackend(state.backend, model);
   const sh = await backend.shell(machine);
@@ -240,7 +242,7 @@ export async function sshVerb(args: string[], io: Io): Promise<number> {
 export async function resolvedVerb(args: string[], io: Io): Promise<number> {
   const parsed = parse(args, [{ names: ['no-retry'], kind: 'bool' }, { names: ['all'], kind: 'bool' }]);
   const { model, state } = await liveModel(parsed);
-  const units = parsed.flags.all ? Object.values(state.units).filter((u) => u.uniter.error).map((u) => u.name) : parsed.positional;
+  const units = parsed.flags.all ? Object.values(state.units).filter((u) => u.uniter.error).map((u) => u.name) : parsed.positional.map((u) => resolveUnit(state, u));
   if (units.length === 0) throw new UsageError('no unit specified');
   for (const unit of units) await call(model, 'resolved', { unit, retry: !parsed.flags['no-retry'] });
   void io;
@@ -263,7 +265,7 @@ export async function showUnitVerb(args: string[], io: Io): Promise<number> {
   const model = modelName(parsed);
   const state = readState(model);
   const doc: Record<string, unknown> = {};
-  for (const name of parsed.positional) {
+  for (const name of parsed.positional.map((n) => resolveUnit(state, n))) {
     const u = state.units[name];
     if (!u) throw new Error(`unit "${name}" not found`);
     const app = state.applications[u.application]!;
