@@ -12,10 +12,12 @@ import { parseOptions, type MonitorOptions } from './options.js';
 import {
   defaultsFile,
   HOST_MONITOR,
+  LIBVIRT_SOCKETS,
   packagesToInstall,
   serviceAccount,
   SERVICES,
   UNIT_DIRS,
+  wantedServices,
   type MonitorService,
   type ServiceAccount,
 } from './platform.js';
@@ -93,8 +95,9 @@ async function desiredState(ctx: Context): Promise<Desired> {
   return { ok: true, options, conf, account: svcAccount };
 }
 
-function wantedServices(options: MonitorOptions): MonitorService[] {
-  return SERVICES.filter((s) => (s === HOST_MONITOR ? options.enableHostMonitor : options.enableInstanceMonitor));
+async function libvirtRunning(ctx: Context): Promise<boolean> {
+  for (const socket of LIBVIRT_SOCKETS) if (await ctx.host.exists(socket)) return true;
+  return false;
 }
 
 async function serviceFacts(ctx: Context, wanted: readonly MonitorService[]): Promise<ServiceFacts[]> {
@@ -139,7 +142,7 @@ async function converge(ctx: Context, forceRestart = false): Promise<boolean> {
   for (const file of defaults) await ctx.host.writeFile(file.path, file.content, { owner: 'root', group: 'root', mode: 0o644 });
   const digest = createHash('sha256').update(conf).update(defaults.map((d) => d.content).join('')).digest('hex');
 
-  const wanted = wantedServices(desired.options);
+  const wanted = wantedServices(desired.options, await libvirtRunning(ctx));
   const paused = ctx.kv.get<boolean>(PAUSED) === true;
   const facts = (await serviceFacts(ctx, wanted)).map((f) => (forceRestart ? { ...f, startedWith: null } : f));
   for (const step of servicePlan(facts, digest, paused)) {
@@ -186,7 +189,8 @@ charm.assessStatus(async (ctx) => {
   const parsed = parseOptions(ctx.config);
   let renderProblem: string | null = null;
   const notRunning: MonitorService[] = [];
-  const wanted = parsed.ok ? wantedServices(parsed.options) : [];
+  const libvirt = await libvirtRunning(ctx);
+  const wanted = parsed.ok ? wantedServices(parsed.options, libvirt) : [];
   if (installed && !paused && credentialsComplete && parsed.ok) {
     const desired = await desiredState(ctx);
     if (!desired.ok) renderProblem = desired.problem;
@@ -200,5 +204,6 @@ charm.assessStatus(async (ctx) => {
     renderProblem,
     wanted,
     notRunning,
+    instanceMonitorWaitsForLibvirt: parsed.ok && parsed.options.enableInstanceMonitor && !libvirt,
   });
 });

@@ -52,6 +52,8 @@ export interface MonitorsStatusFacts {
   readonly renderProblem: string | null;
   readonly wanted: readonly MonitorService[];
   readonly notRunning: readonly MonitorService[];
+  /** The instance monitor is switched on but held back because libvirt does not run on this host. */
+  readonly instanceMonitorWaitsForLibvirt: boolean;
 }
 
 export interface UnitStatus {
@@ -69,6 +71,9 @@ export function assessMonitorsStatus(facts: MonitorsStatusFacts): UnitStatus {
   if (facts.renderProblem) return { status: 'blocked', message: facts.renderProblem };
   if (facts.notRunning.length > 0) {
     return { status: 'blocked', message: `Services not running that should be: ${facts.notRunning.join(', ')}` };
+  }
+  if (facts.instanceMonitorWaitsForLibvirt) {
+    return { status: 'active', message: 'Unit is ready (instance monitor waits for libvirt on this host)' };
   }
   if (facts.wanted.length === 0) {
     return { status: 'active', message: 'Unit is ready (host and instance monitors are switched off)' };

@@ -59,3 +59,18 @@ export function defaultsFile(service: MonitorService): { path: string; content: 
       `DAEMON_ARGS="--config-file=${CONF_PATH}"\n`,
   };
 }
+
+/**
+ * The instance monitor subscribes to libvirt's events through its read-only socket and exits at once when there is
+ * none (a host without libvirt yet: nova-compute not installed, or a non-libvirt hypervisor). It is run only while
+ * the socket exists; every hook looks again, so it starts once libvirt is there.
+ */
+export const LIBVIRT_SOCKETS = ['/run/libvirt/libvirt-sock-ro', '/var/run/libvirt/libvirt-sock-ro'] as const;
+
+/** Services to run: switched on by their option, and the instance monitor only where libvirt runs. */
+export function wantedServices(
+  switches: { readonly enableHostMonitor: boolean; readonly enableInstanceMonitor: boolean },
+  libvirtRunning: boolean,
+): MonitorService[] {
+  return SERVICES.filter((s) => (s === HOST_MONITOR ? switches.enableHostMonitor : switches.enableInstanceMonitor && libvirtRunning));
+}

@@ -39,6 +39,7 @@ describe('masakari-monitors charm', () => {
     host = new RecordingHost({ hostname: 'compute-1', fqdn: 'compute-1.maas' });
     await host.ensureUser('masakari', { group: 'masakari', system: true });
     await host.seedFile(`/lib/systemd/system/${HOST_MONITOR}.service`, DEBIAN_UNIT);
+    await host.seedFile('/run/libvirt/libvirt-sock-ro', ''); // nova-compute's libvirtd runs here
     host.clearRecords();
     harness = new Harness(charm, { charmDir: CHARM_DIR, unit: 'masakari-monitors/0', host, principalUnit: 'nova-compute/0' });
     harness.setNetwork('container', '10.5.0.31', '10.5.0.0/24', 'ens4');
@@ -155,6 +156,18 @@ describe('masakari-monitors charm', () => {
     host.clearRecords();
     await harness.updateConfig({ 'enable-instance-monitor': true });
     expect(host.serviceActions).toEqual([{ action: 'enable', name: INSTANCE_MONITOR }, { action: 'start', name: INSTANCE_MONITOR }]);
+  });
+
+  it('holds the instance monitor back while libvirt does not run, and starts it once it does', async () => {
+    await host.removeFile('/run/libvirt/libvirt-sock-ro');
+    await related();
+    expect([...host.activeServices]).toEqual([HOST_MONITOR]);
+    expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready (instance monitor waits for libvirt on this host)' });
+    await host.seedFile('/run/libvirt/libvirt-sock-ro', '');
+    host.clearRecords();
+    await harness.runHook('update-status');
+    expect(host.serviceActions).toEqual([{ action: 'enable', name: INSTANCE_MONITOR }, { action: 'start', name: INSTANCE_MONITOR }]);
+    expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
   });
 
   it('reports a monitor that died, and starts it again on the next hook', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { servicePlan, type ServiceFacts } from '../src/monitors-state.js';
-import { defaultsFile, packagesToInstall, serviceAccount } from '../src/platform.js';
+import { defaultsFile, packagesToInstall, serviceAccount, wantedServices } from '../src/platform.js';
 
 describe('platform facts', () => {
   it("reads User=/Group= from the unit's [Service] section only; root without them", () => {
@@ -21,6 +21,15 @@ describe('platform facts', () => {
       path: '/etc/default/masakari-host-monitor',
       content: expect.stringContaining('DAEMON_ARGS="--config-file=/etc/masakarimonitors/masakarimonitors.conf"\n'),
     });
+  });
+});
+
+describe('wanted services', () => {
+  it('runs the instance monitor only where libvirt runs', () => {
+    const both = { enableHostMonitor: true, enableInstanceMonitor: true };
+    expect(wantedServices(both, true)).toEqual(['masakari-host-monitor', 'masakari-instance-monitor']);
+    expect(wantedServices(both, false)).toEqual(['masakari-host-monitor']);
+    expect(wantedServices({ enableHostMonitor: false, enableInstanceMonitor: true }, true)).toEqual(['masakari-instance-monitor']);
   });
 });
 
