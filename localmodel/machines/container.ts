@@ -74,7 +74,8 @@ export async function bootContainer(request: BootRequest): Promise<Booted> {
     }
     await sleep(20);
   }
-  throw new Error(`the container of ${request.model}/${request.id} has no init after 15 s; log (${log}):\n${await tail(log)}`);
+  await stopContainer(nspawn, undefined, false);
+  throw new Error(`the container of ${request.model}/${request.id} has no init after 15 s (stopped it); log (${log}):\n${await tail(log)}`);
 }
 
 /** Waits until systemd inside says running or degraded; reports failed units when degraded. */
@@ -106,7 +107,7 @@ export async function stopContainer(nspawn: ProcessRecord | undefined, init: Pro
     if (await waitForExit(nspawn, timeoutMs)) return;
   }
   await signalRecorded(init, 'SIGKILL');
-  if (!(await waitForExit(init, 10_000))) throw new Error(`the container init (pid ${init?.pid}) survived SIGKILL for 10 s`);
+  if (init && !(await waitForExit(init, 10_000))) throw new Error(`the container init (pid ${init?.pid}) survived SIGKILL for 10 s`);
   if (!(await waitForExit(nspawn, 5_000))) {
     await signalRecorded(nspawn, 'SIGKILL');
     await waitForExit(nspawn, 5_000);

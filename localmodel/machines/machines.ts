@@ -113,7 +113,7 @@ export async function startMachine(spec: MachineSpec, progress: Progress = noPro
   validateDomain(domain);
   const image = await prepareImage(progress);
   await ensureArchiveIndex();
-  await updateModelState(spec.model, async (state) => {
+  const created = await updateModelState(spec.model, async (state) => {
     const existing = state.machines[spec.id];
     if (existing && (existing.hostname !== spec.hostname || existing.domain !== domain)) {
       throw new Error(`machine ${spec.model}/${spec.id} exists as ${existing.hostname}.${existing.domain}; destroy it before reusing its id for ${spec.hostname}.${domain}`);
@@ -131,8 +131,15 @@ export async function startMachine(spec: MachineSpec, progress: Progress = noPro
     record.binds = spec.binds ?? record.binds;
     state.machines[spec.id] = record;
     await writeModelHosts(state);
+    return existing === undefined;
   });
-  return powerOn(spec, progress);
+  try {
+    return await powerOn(spec, progress);
+  } catch (error) {
+    // a machine that never came up is not left behind half-made
+    if (created) await destroyMachine(spec).catch(() => undefined);
+    throw error;
+  }
 }
 
 export async function powerOn(ref: MachineRef, progress: Progress = noProgress): Promise<Machine> {
@@ -151,22 +158,28 @@ async function powerOnLocked(ref: MachineRef, progress: Progress): Promise<Machi
   if (!(await exists(record.image))) {
     throw new Error(`machine ${label} was made from image ${record.image}, which is gone; destroy the machine and start it again`);
   }
-  progress({ step: 'machine', detail: `${label}: mounting its root and plugging it into the model switch` });
-  const dir = machineDir(ref.model, ref.id);
-  const dirs = overlayDirs(dir, record.image);
-  await mountOverlay(dirs);
-  await writeIdentity(dirs.root, record);
-  await updateModelState(ref.model, (fresh) => writeModelHosts(fresh));
-  await withModelLock(ref.model, () => ensureSwitch(ref.model, state.subnetIndex));
-  const netnsPath = await plugMachine(ref.model, ref.id, state.subnetIndex, record.hostNumber);
-  progress({ step: 'machine', detail: `${label}: booting systemd (${record.hostname}.${record.domain}, ${machineAddress(modelSubnet(state.subnetIndex), record.hostNumber)})` });
-  const booted = await bootContainer({ model: ref.model, id: ref.id, hostname: record.hostname, rootDir: dirs.root, netnsPath, binds: record.binds });
-  await updateModelState(ref.model, (fresh) => {
-    const current = fresh.machines[ref.id];
-    if (current) Object.assign(current, booted);
-  });
-  const status = await waitForSystem(ref.model, ref.id, booted.init, progress);
-  progress({ step: 'machine', detail: `${label}: ${status} after ${((Date.now() - started) / 1000).toFixed(1)} s` });
+  try {
+    progress({ step: 'machine', detail: `${label}: mounting its root and plugging it into the model switch` });
+    const dir = machineDir(ref.model, ref.id);
+    const dirs = overlayDirs(dir, record.image);
+    await mountOverlay(dirs);
+    await writeIdentity(dirs.root, record);
+    await updateModelState(ref.model, (fresh) => writeModelHosts(fresh));
+    await withModelLock(ref.model, () => ensureSwitch(ref.model, state.subnetIndex));
+    const netnsPath = await plugMachine(ref.model, ref.id, state.subnetIndex, record.hostNumber);
+    progress({ step: 'machine', detail: `${label}: booting systemd (${record.hostname}.${record.domain}, ${machineAddress(modelSubnet(state.subnetIndex), record.hostNumber)})` });
+    const booted = await bootContainer({ model: ref.model, id: ref.id, hostname: record.hostname, rootDir: dirs.root, netnsPath, binds: record.binds });
+    await updateModelState(ref.model, (fresh) => {
+      const current = fresh.machines[ref.id];
+      if (current) Object.assign(current, booted);
+    });
+    const status = await waitForSystem(ref.model, ref.id, booted.init, progress);
+    progress({ step: 'machine', detail: `${label}: ${status} after ${((Date.now() - started) / 1000).toFixed(1)} s` });
+  } catch (error) {
+    // leave the machine cleanly off rather than half up; the next powerOn starts from scratch
+    await powerOffLocked(ref, { graceful: false }).catch(() => undefined);
+    throw error;
+  }
   const after = await recordOf(ref);
   return toMachine(after.state, after.record, true);
 }

@@ -169,6 +169,31 @@ export function defineRecorderSuite(backend: 'host' | 'nspawn', model: string): 
       expect(hooks.filter((h) => h === 'config-changed').length).toBe(3);
     });
 
+    it('answers hook tools in the machine: files, -o, exit codes, context ids', async () => {
+      const script = [
+        'cd "$CHARM_DIR/.."',
+        'printf "k: from-file\\n" > settings.yaml',
+        'state-set --file settings.yaml',
+        'echo "state=$(state-get k)"',
+        'config-get message -o out.txt; echo "out=$(cat out.txt)"',
+        'relation-get >/dev/null 2>err.txt; echo "rc=$? $(cat err.txt)"',
+        'JUJU_CONTEXT_ID=bogus is-leader 2>&1; echo "rc=$?"',
+        'echo "addr=$(unit-get private-address) $(network-get data --ingress-address)"',
+      ].join('; ');
+      const out = await ok('exec', '-m', model, '--unit', 'a/1', '--', script);
+      const st = await status();
+      const addr = st.applications.a.units['a/1']['public-address'];
+      expect(out.split('\n')).toEqual([
+        'state=from-file',
+        'out=changed',
+        'rc=2 ERROR no relation id specified',
+        'ERROR bad request: wrong context ID "bogus"',
+        'rc=1',
+        `addr=${addr} ${addr}`,
+        '',
+      ]);
+    });
+
     it('runs actions with results, logs and output', async () => {
       const out = await ok('run', '-m', model, 'a/1', 'echo', 'message=hey', '--format', 'json');
       const doc = JSON.parse(out)['a/1'];

@@ -60,9 +60,21 @@ int main(int argc, char **argv) {
   }
   char cwd[4096];
   if (!getcwd(cwd, sizeof cwd)) strcpy(cwd, "/");
+  /* `--file -` sends stdin; `--file <path>` sends that file's content (the agent cannot see the machine's files). */
   int want_stdin = 0;
+  const char *file_arg = NULL;
   for (int i = first; i < argc; i++) {
-    if (strcmp(argv[i], "--file=-") == 0 || (strcmp(argv[i], "--file") == 0 && i + 1 < argc && strcmp(argv[i + 1], "-") == 0)) want_stdin = 1;
+    const char *v = NULL;
+    if (strncmp(argv[i], "--file=", 7) == 0) v = argv[i] + 7;
+    else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc) v = argv[i + 1];
+    if (v && strcmp(v, "-") == 0) want_stdin = 1;
+    else if (v) file_arg = v;
+  }
+  int in_fd = 0;
+  if (!want_stdin && file_arg) {
+    in_fd = open(file_arg, O_RDONLY | O_CLOEXEC);
+    if (in_fd < 0) { fprintf(stderr, "ERROR open %s: %s\n", file_arg, strerror(errno)); return 1; }
+    want_stdin = 1;
   }
   put("JLT1", 4);
   put32((uint32_t)(3 + argc - first));
@@ -72,7 +84,7 @@ int main(int argc, char **argv) {
     unsigned char one = 1; put(&one, 1);
     size_t at = len; put32(0);
     char tmp[65536]; ssize_t r; size_t total = 0;
-    while ((r = read(0, tmp, sizeof tmp)) != 0) {
+    while ((r = read(in_fd, tmp, sizeof tmp)) != 0) {
       if (r < 0) { if (errno == EINTR) continue; break; }
       put(tmp, (size_t)r); total += (size_t)r;
     }

@@ -110,13 +110,9 @@ export const relationSet = defineTool({
     const settings: Record<string, string> = {};
     if (parsed.flags.file !== undefined) {
       const file = String(parsed.flags.file);
-      let text: string;
-      if (file === '-') {
-        if (call.stdin === null) throw new RunError('hook tool requires stdin, none supplied');
-        text = call.stdin.toString('utf8');
-      } else {
-        throw new RunError(`reading settings from a file inside the machine is not supported here; use --file - with stdin (got "${file}")`);
-      }
+      // The client sends stdin for `--file -` and the file's content for `--file <path>`.
+      if (call.stdin === null) throw new RunError(file === '-' ? 'hook tool requires stdin, none supplied' : `cannot read ${file}: the hook-tool client sent no content`);
+      const text = call.stdin.toString('utf8');
       let doc: unknown;
       try {
         doc = yaml.load(text);

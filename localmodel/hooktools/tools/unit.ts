@@ -302,8 +302,7 @@ export const stateSet = defineTool({
   run: ({ flags, positional }, call) => {
     const values: Record<string, string> = {};
     if (flags.file !== undefined) {
-      if (flags.file !== '-') throw new RunError('only --file - (stdin) is supported');
-      if (call.stdin === null) throw new RunError('hook tool requires stdin, none supplied');
+      if (call.stdin === null) throw new RunError(flags.file === '-' ? 'hook tool requires stdin, none supplied' : `cannot read ${String(flags.file)}: the hook-tool client sent no content`);
       const doc = yaml.load(call.stdin.toString('utf8')) as Record<string, unknown> | null;
       for (const [k, v] of Object.entries(doc ?? {})) values[k] = v === null || v === undefined ? '' : String(v);
     }

@@ -59,6 +59,15 @@ describe('machines of a local model', () => {
     expect((await execInMachine(beta, ['touch', '/mnt/host/x'])).exitCode).not.toBe(0);
   });
 
+  it('leaves nothing of a machine that cannot boot', async () => {
+    const spec = { model, id: '9', hostname: 'broken', binds: [{ host: join(hostDir, 'missing'), machine: '/mnt/missing' }] };
+    await expect(startMachine(spec, log)).rejects.toThrow(/bind mount source ".*missing" does not exist on the host/);
+    expect(await getMachine(spec)).toBeUndefined();
+    expect(await hostNetns()).not.toContain(`lm.${model}.9`);
+    expect(await readFile('/proc/mounts', 'utf8')).not.toContain(`/machines/${model}/machines/9/`);
+    expect((await execInMachine(alpha, ['cat', '/etc/hosts'])).stdout).not.toContain('broken');
+  });
+
   it('resolves and reaches every machine by FQDN, and nothing outside the model', async () => {
     expect((await execInMachine(alpha, ['hostname', '-f'])).stdout.trim()).toBe(alpha.fqdn);
     expect((await execInMachine(beta, ['getent', 'hosts', alpha.fqdn])).stdout).toContain(alpha.address);
