@@ -60,6 +60,7 @@ describe('masakari-monitors charm', () => {
       { action: 'install', packages: ['masakari-host-monitor', 'masakari-instance-monitor', 'sudo', 'pacemaker-remote'] },
     ]);
     expect(harness.status).toEqual({ status: 'blocked', message: "'identity-credentials' missing" });
+    expect(harness.isFlagSet('endpoint.container.connected')).toBe(true); // juju-info: the principal is there
   });
 
   it('stops the services the package started until it has configured them', async () => {

@@ -80,6 +80,13 @@ describe('pacemaker-remote charm', () => {
     saveEvidence('pacemaker-remote-published-stonith.json', harness.relationData(rid));
   });
 
+  it('falls back to the ingress address when the binding has no bind address', async () => {
+    await installed();
+    harness.model.networks.set('pacemaker-remote', { bindAddresses: [], ingressAddresses: ['10.5.9.9'], egressSubnets: [] });
+    const rid = await harness.addRelation('pacemaker-remote', 'hacluster', { units: { 'hacluster/0': {} } });
+    expect(harness.relationData(rid)['remote-ip']).toBe('"10.5.9.9"');
+  });
+
   it('writes the key hacluster sends on join, restarts once, and a second hook changes nothing', async () => {
     await installed();
     host.clearRecords();
