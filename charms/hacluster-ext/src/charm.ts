@@ -120,6 +120,9 @@ charm.when(INSTALLED, 'config.valid').do('converge-cluster', async (ctx) => {
     return;
   }
 
+  // Debian's pacemaker creates these; ensuring them keeps the key files' ownership well defined everywhere.
+  await ctx.host.ensureGroup('haclient', { system: true });
+  await ctx.host.ensureUser('hacluster', { group: 'haclient', system: true, home: '/var/lib/pacemaker', shell: '/usr/sbin/nologin' });
   // Corosync and pacemaker files: restart only when one of them changed.
   const conf = await ctx.render('corosync.conf', { ...corosyncView(ctx.env.unitName.split('/')[0] ?? 'hacluster', ring.nodes, settings) });
   let changed = false;

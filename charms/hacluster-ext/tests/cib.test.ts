@@ -19,7 +19,7 @@ function input(memberCount: number, remoteCount: number, overrides: Partial<CibI
 }
 
 describe('desired CIB checked by real crm_verify and crm_simulate', () => {
-  it.each([[3, 2], [3, 16], [2, 1], [5, 40]])('%i members, %i remotes: valid, members host everything, remotes nothing', async (m, r) => {
+  it.each([[3, 2], [3, 16], [2, 1], [5, 20]])('%i members, %i remotes: valid, members host everything, remotes nothing', async (m, r) => {
     const d = desiredCib(input(m, r));
     expect(d.errors).toEqual([]);
     expect(d.optIn).toBe(true);
@@ -45,7 +45,7 @@ describe('desired CIB checked by real crm_verify and crm_simulate', () => {
     for (const hosts of placed.values()) for (const h of hosts) expect(remoteNames).not.toContain(h);
     // each remote connection runs on the member preferred with score 200
     for (const rn of remoteNames) expect(placed.get(rn)?.[0]).toBe(d.remotePlacement[rn]);
-  });
+  }, 60_000);
 
   it('a failed remote connection monitor schedules fencing of that remote', async () => {
     const d = desiredCib(input(3, 2));
