@@ -7,9 +7,10 @@ import { createHash } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import yaml from 'js-yaml';
-import { bundle } from './bundle.js';
+import { bundle, bundleMain, NeedsEsmError } from './bundle.js';
+import { codeCacheLoader } from './code-cache-loader.js';
 import { dispatchScript } from './dispatch-script.js';
-import { MAIN_BUNDLE, type CharmSource } from './charm-source.js';
+import { BUNDLE_DIR, type CharmSource } from './charm-source.js';
 import { collectEntries, zipEntries } from './zip.js';
 import { withoutSeries } from './metadata.js';
 
@@ -24,6 +25,8 @@ export interface BuiltCharm {
   readonly dir: string;
   readonly charmFile: string;
   readonly version: string;
+  /** What dispatch runs, relative to the charm: dist/start.cjs (CommonJS with code cache) or dist/charm.mjs. */
+  readonly start: string;
   readonly entries: number;
   readonly bytes: number;
 }
@@ -79,6 +82,7 @@ export async function buildCharm(source: CharmSource, options: BuildOptions): Pr
   await fs.mkdir(staging, { recursive: true, mode: 0o755 });
   await fs.chmod(staging, 0o755);
   let version: string;
+  let start: string;
   try {
     for (const item of source.copy) await copyTree(join(source.dir, item), join(staging, item));
     const metadata = withoutSeries(await fs.readFile(join(source.dir, 'metadata.yaml'), 'utf8'));
@@ -87,17 +91,29 @@ export async function buildCharm(source: CharmSource, options: BuildOptions): Pr
       log(`build: ${name}: dropped 'series' from the built metadata.yaml (the bases in manifest.yaml apply only without it)`);
     }
 
-    const main = await bundle({ entry: join(source.dir, source.mainEntry), projectRoot: options.projectRoot });
-    await writeOut(join(staging, MAIN_BUNDLE), main.code, 0o644);
-    log(`build: ${name}: bundled ${source.mainEntry} (${main.inputs} modules, ${kib(main.code.byteLength)})`);
+    const main = await bundleMain({ entry: join(source.dir, source.mainEntry), projectRoot: options.projectRoot });
+    if (main.format === 'cjs') {
+      await writeOut(join(staging, BUNDLE_DIR, 'charm.cjs'), main.code, 0o644);
+      await writeOut(join(staging, BUNDLE_DIR, 'start.cjs'), codeCacheLoader('charm.cjs'), 0o644);
+      start = `${BUNDLE_DIR}/start.cjs`;
+    } else {
+      await writeOut(join(staging, BUNDLE_DIR, 'charm.mjs'), main.code, 0o644);
+      start = `${BUNDLE_DIR}/charm.mjs`;
+    }
+    const why = main.format === 'cjs' ? 'CommonJS, V8 code cache at run time' : 'ESM: top-level await or import.meta, no code cache';
+    log(`build: ${name}: bundled ${source.mainEntry} (${why}; ${main.inputs} modules, ${kib(main.code.byteLength)})`);
     for (const extra of source.extraEntries) {
       const format = extra.output.endsWith('.mjs') ? 'esm' : 'cjs';
-      const out = await bundle({ entry: join(source.dir, extra.source), projectRoot: options.projectRoot, executable: extra.executable, format });
+      const out = await bundle({ entry: join(source.dir, extra.source), projectRoot: options.projectRoot, executable: extra.executable, format })
+        .catch((error: unknown) => {
+          if (!(error instanceof NeedsEsmError)) throw error;
+          throw new Error(`${error.message}\n${extra.output} is CommonJS (what Node 18 runs for a file not named *.mjs): drop top-level await and import.meta there, or name the output *.mjs`);
+        });
       await writeOut(join(staging, extra.output), out.code, extra.executable ? 0o755 : 0o644);
       log(`build: ${name}: bundled ${extra.source} → ${extra.output} (${format}, ${out.inputs} modules, ${kib(out.code.byteLength)})`);
     }
 
-    await writeOut(join(staging, 'dispatch'), dispatchScript(MAIN_BUNDLE), 0o755);
+    await writeOut(join(staging, 'dispatch'), dispatchScript(start), 0o755);
     for (const [folder, names] of [['hooks', source.hooks], ['actions', source.actions]] as const) {
       if (names.length === 0) continue;
       await fs.mkdir(join(staging, folder), { mode: 0o755 });
@@ -130,5 +146,5 @@ export async function buildCharm(source: CharmSource, options: BuildOptions): Pr
   await fs.rename(temporary, charmFile);
   const shown = relative(process.cwd(), charmFile) || charmFile;
   log(`build: ${name}: ${shown} (${entries.length} entries, ${kib(zip.byteLength)}, ${source.hooks.length} hooks, ${source.actions.length} actions) in ${Date.now() - started} ms`);
-  return { name, dir: finalDir, charmFile, version, entries: entries.length, bytes: zip.byteLength };
+  return { name, dir: finalDir, charmFile, version, start, entries: entries.length, bytes: zip.byteLength };
 }

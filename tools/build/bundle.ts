@@ -1,27 +1,43 @@
 /**
- * esbuild turns a charm's TypeScript (with the framework, its interfaces and npm dependencies) into one ESM file
- * for Node 18, so a unit needs no node_modules and no TypeScript at run time.
+ * esbuild turns a charm's TypeScript (with the framework, its interfaces and npm dependencies) into one file for
+ * Node 18, so a unit needs no node_modules and no TypeScript at run time.
  */
-import { build } from 'esbuild';
+import { build, type Message } from 'esbuild';
 import { join, relative } from 'node:path';
+
+export type BundleFormat = 'esm' | 'cjs';
 
 export interface BundleResult {
   readonly code: Uint8Array;
   readonly inputs: number;
+  readonly format: BundleFormat;
 }
+
+/** The source needs ESM: top-level await or import.meta (empty in CommonJS). */
+export class NeedsEsmError extends Error {}
 
 // Bundled CommonJS dependencies call require() for Node built-ins; ESM has no require, so give them one.
 const REQUIRE_SHIM = "import { createRequire as __charmCreateRequire } from 'node:module';\nconst require = __charmCreateRequire(import.meta.url);";
 
+function describe(messages: readonly Message[]): string {
+  return messages.slice(0, 10).map((m) => {
+    const at = m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : '';
+    return `  ${at}${m.text}`;
+  }).join('\n');
+}
+
+const ESM_ONLY = /Top-level await is currently not supported with the "cjs" output format|"import\.meta" is not available with the "cjs" output format/;
+
 /**
- * `format: 'esm'` for `.mjs` outputs (the main bundle). Anything else is CommonJS: Node 18 runs an
- * extension-less file (a STONITH plugin must be named `external/<name>`) or a `.js` file outside a
- * `"type": "module"` package as CommonJS only — so such entries must not use top-level await.
+ * Bundles `entry` as ESM or CommonJS. CommonJS is what Node 18 runs for an extension-less executable (a STONITH
+ * plugin must be named `external/<name>`) and what a V8 code cache can be kept for; it cannot hold top-level
+ * await or import.meta, which raise NeedsEsmError.
  */
-export async function bundle(options: { entry: string; projectRoot: string; executable?: boolean; format?: 'esm' | 'cjs' }): Promise<BundleResult> {
-  const format = options.format ?? 'esm';
+export async function bundle(options: { entry: string; projectRoot: string; format: BundleFormat; executable?: boolean }): Promise<BundleResult> {
+  const { format } = options;
   const shim = format === 'esm' ? REQUIRE_SHIM : '';
   const banner = options.executable ? `#!/usr/bin/env node\n${shim}` : shim;
+  const where = relative(options.projectRoot, options.entry);
   let result;
   try {
     result = await build({
@@ -30,6 +46,9 @@ export async function bundle(options: { entry: string; projectRoot: string; exec
       platform: 'node',
       target: 'node18',
       format,
+      // CommonJS: turn import() into require(), because code compiled through vm.Script (the code-cache start
+      // file) cannot use import() without an experimental Node flag.
+      ...(format === 'cjs' ? { supported: { 'dynamic-import': false } } : {}),
       banner: { js: banner },
       outfile: format === 'esm' ? 'out.mjs' : 'out.cjs',
       write: false,
@@ -44,14 +63,23 @@ export async function bundle(options: { entry: string; projectRoot: string; exec
       preserveSymlinks: true,
     });
   } catch (error) {
-    const failure = error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] };
-    const lines = (failure.errors ?? []).slice(0, 10).map((e) => {
-      const at = e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : '';
-      return `  ${at}${e.text}`;
-    });
-    throw new Error(`bundling ${relative(options.projectRoot, options.entry)} failed:\n${lines.join('\n') || String(error)}`);
+    const errors = (error as { errors?: Message[] }).errors ?? [];
+    if (format === 'cjs' && errors.some((e) => ESM_ONLY.test(e.text))) throw new NeedsEsmError(`${where} needs ESM:\n${describe(errors)}`);
+    throw new Error(`bundling ${where} failed:\n${describe(errors) || String(error)}`);
   }
+  const esmOnly = result.warnings.filter((w) => ESM_ONLY.test(w.text));
+  if (format === 'cjs' && esmOnly.length > 0) throw new NeedsEsmError(`${where} needs ESM:\n${describe(esmOnly)}`);
   const output = result.outputFiles.find((file) => /\.[mc]js$/.test(file.path));
-  if (!output) throw new Error(`bundling ${options.entry} produced no output`);
-  return { code: output.contents, inputs: Object.keys(result.metafile.inputs).length };
+  if (!output) throw new Error(`bundling ${where} produced no output`);
+  return { code: output.contents, inputs: Object.keys(result.metafile.inputs).length, format };
+}
+
+/** The main bundle: CommonJS (with a code cache at run time) when the source allows it, else ESM. */
+export async function bundleMain(options: { entry: string; projectRoot: string }): Promise<BundleResult> {
+  try {
+    return await bundle({ ...options, format: 'cjs' });
+  } catch (error) {
+    if (error instanceof NeedsEsmError) return bundle({ ...options, format: 'esm' });
+    throw error;
+  }
 }

@@ -36,8 +36,8 @@ export interface CharmSource {
 
 /** The entry point every charm has. */
 export const MAIN_ENTRY = 'src/main.ts';
-/** Where the main bundle lands in the built charm (the dispatch script runs it). */
-export const MAIN_BUNDLE = 'dist/charm.mjs';
+/** The folder of the built charm that holds the main bundle (dist/charm.cjs + dist/start.cjs, or dist/charm.mjs). */
+export const BUNDLE_DIR = 'dist';
 
 const OPTIONAL_FILES = ['config.yaml', 'actions.yaml', 'README.md', 'templates', 'icon.svg', 'LICENSE', 'copyright'];
 const GENERATED = new Set(['dispatch', 'hooks', 'actions', 'dist', 'manifest.yaml', 'version']);
@@ -78,9 +78,8 @@ function readBuildJson(dir: string): { entries: ExtraEntry[]; include: string[] 
     if (typeof e?.source !== 'string' || !isPlainRelative(e.source) || !existsSync(join(dir, e.source))) {
       throw new Error(where(`entries[${index}].source must name an existing file relative to the charm folder`));
     }
-    const generated = GENERATED.has(e.output?.toString().split('/')[0] ?? '') && !e.output?.toString().startsWith('dist/');
-    if (typeof e.output !== 'string' || !isPlainRelative(e.output) || generated || e.output === MAIN_BUNDLE) {
-      throw new Error(where(`entries[${index}].output must be a relative path in the built charm, outside hooks/ and actions/ and not ${MAIN_BUNDLE}`));
+    if (typeof e.output !== 'string' || !isPlainRelative(e.output) || GENERATED.has(e.output.split('/')[0] ?? '')) {
+      throw new Error(where(`entries[${index}].output must be a relative path in the built charm, outside ${[...GENERATED].join(', ')}`));
     }
     if (e.executable !== undefined && typeof e.executable !== 'boolean') throw new Error(where(`entries[${index}].executable must be true or false`));
     return { source: e.source, output: e.output, executable: e.executable ?? false };

@@ -9,6 +9,7 @@ export interface PackageSet {
 
 export const hostPackages: readonly PackageSet[] = [
   { concern: 'charm build (zip listing in tests)', packages: ['unzip'] },
+  { concern: 'host + build: perl fcntl lock holder (apt test), GNU time (code-cache bench), apt/dpkg-deb/unshare for Debian node 18', packages: ['perl', 'time', 'apt', 'dpkg', 'util-linux', 'mount'] },
   { concern: 'local model agent: hook-tool client (static C), .charm unpacking, cleanup checks in tests', packages: ['gcc', 'libc6-dev', 'unzip', 'iproute2', 'procps'] },
   { concern: 'local model machines (image, archive, namespaces, nspawn)', packages: ['debootstrap', 'systemd-container', 'dpkg-dev', 'iproute2', 'util-linux', 'debian-archive-keyring'] },
   { concern: 'hacluster-ext: crm_verify/crm_simulate, stonith plugin tests, namespace cluster lab', packages: ['pacemaker', 'pacemaker-cli-utils', 'corosync', 'cluster-glue', 'resource-agents', 'iproute2', 'util-linux'] },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { buildAll } from '../main.js';
@@ -50,6 +50,7 @@ describe('built charm tree', () => {
   it('has the copied files, the bundle, manifest and version, with normalised modes', () => {
     const dir = join(outDir, 'tiny');
     for (const file of ['metadata.yaml', 'config.yaml', 'actions.yaml', 'README.md', 'templates/app.conf', 'dist/charm.mjs', 'manifest.yaml', 'version']) {
+      // dist/charm.mjs: src/main.ts uses top-level await, so the bundle is ESM (see the CommonJS variant below)
       expect(statSync(join(dir, file)).mode & 0o777, file).toBe(0o644);
     }
     for (const file of ['dispatch', 'bin/tiny-tool', 'templates/sub/helper.sh']) expect(statSync(join(dir, file)).mode & 0o777, file).toBe(0o755);
@@ -80,7 +81,9 @@ describe('built charm tree', () => {
     const dir = join(outDir, 'tiny');
     const out = execFileSync(join(dir, 'hooks/shared-db-relation-changed'), [], { encoding: 'utf8', cwd: '/', env: { PATH: process.env.PATH ?? '' } });
     const report = JSON.parse(out) as Record<string, unknown>;
-    expect(report).toMatchObject({ dispatchPath: join(dir, 'hooks/shared-db-relation-changed'), sh: 'from-sh', yaml: 'a:\n  - 1\n  - 2', fqdn: true });
+    expect(report).toMatchObject({
+      dispatchPath: join(dir, 'hooks/shared-db-relation-changed'), sh: 'from-sh', yaml: 'a:\n  - 1\n  - 2', fqdn: true, dynamicImport: true, started: 'dist/charm.mjs',
+    });
     expect(execFileSync(join(dir, 'bin/tiny-tool'), ['x', 'y'], { encoding: 'utf8' })).toBe('tool says x,y\n');
   });
 });
@@ -134,7 +137,7 @@ describe('bad charm sources are named, not half-built', () => {
     ['badimport', { 'metadata.yaml': 'name: badimport\n', 'src/main.ts': "import './nope.js';\n" }, /bundling .*src\/main.ts failed:\n.*src\/main.ts:1:7: Could not resolve ".\/nope.js"/],
     ['badyaml', { 'metadata.yaml': 'name: [\n', 'src/main.ts': '' }, /metadata.yaml: not valid YAML/],
     ['hookout', { 'metadata.yaml': 'name: hookout\n', 'src/main.ts': '', 'build.json': '{"entries": [{"source": "src/main.ts", "output": "hooks/x"}]}' },
-      /entries\[0\]\.output must be a relative path in the built charm, outside hooks\/ and actions\//],
+      /entries\[0\]\.output must be a relative path in the built charm, outside dispatch, hooks, actions, dist, manifest.yaml, version/],
     ['nosource', { 'metadata.yaml': 'name: nosource\n', 'src/main.ts': '', 'build.json': '{"entries": [{"source": "src/none.ts", "output": "bin/x"}]}' },
       /entries\[0\]\.source must name an existing file/],
     ['badinclude', { 'metadata.yaml': 'name: badinclude\n', 'src/main.ts': '', 'build.json': '{"include": ["../etc"]}' },
@@ -165,5 +168,42 @@ describe('built metadata.yaml', () => {
     const column0 = 'series:\n- noble\nname: x\n';
     expect(withoutSeries(column0).text).toBe('name: x\n');
     expect(withoutSeries('name: x\n')).toEqual({ text: 'name: x\n', removed: false });
+  });
+});
+
+describe('CommonJS main bundle with a V8 code cache (src/main.ts without top-level await)', () => {
+  let cjs: TinyCharm;
+  let dir: string;
+  beforeAll(async () => {
+    cjs = writeTinyCharm({ topLevelAwait: false });
+    const result = await buildAll({ projectRoot: PROJECT_ROOT, charmsDir: cjs.charmsDir, outDir: join(cjs.workDir, 'build'), log: () => {} });
+    expect(result.failed).toEqual(new Map());
+    expect(result.built[0]?.start).toBe('dist/start.cjs');
+    dir = join(cjs.workDir, 'build/tiny');
+  });
+  afterAll(() => rmSync(cjs.workDir, { recursive: true, force: true }));
+
+  const hook = () => JSON.parse(execFileSync(join(dir, 'hooks/install'), [], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } })) as Record<string, unknown>;
+
+  it('ships charm.cjs and its start file, and dispatch runs the start file', () => {
+    expect(existsSync(join(dir, 'dist/charm.mjs'))).toBe(false);
+    expect(statSync(join(dir, 'dist/charm.cjs')).mode & 0o777).toBe(0o644);
+    expect(readFileSync(join(dir, 'dispatch'), 'utf8')).toContain('exec "$NODE" "$charm_dir/dist/start.cjs" "$@"');
+    expect(zipModes(join(cjs.workDir, 'build/tiny.charm')).has('dist/charm.cjs.v8cache')).toBe(false);
+  });
+
+  it('writes the code cache on the first hook, keeps it on the next, and replaces one V8 rejects', () => {
+    const cache = join(dir, 'dist/charm.cjs.v8cache');
+    expect(existsSync(cache)).toBe(false);
+    expect(hook()).toMatchObject({ sh: 'from-sh', yaml: 'a:\n  - 1\n  - 2', dynamicImport: true, started: 'dist/start.cjs' });
+    const first = statSync(cache);
+    expect(first.size).toBeGreaterThan(10_000);
+    expect(hook()).toMatchObject({ sh: 'from-sh' });
+    const second = statSync(cache);
+    expect([second.ino, second.mtimeMs]).toEqual([first.ino, first.mtimeMs]); // accepted: not rewritten
+    writeFileSync(cache, 'not a code cache');
+    expect(hook()).toMatchObject({ sh: 'from-sh' });
+    expect(statSync(cache).size).toBeGreaterThan(10_000);
+    expect(readdirSync(join(dir, 'dist')).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 });

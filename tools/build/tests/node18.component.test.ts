@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAll } from '../main.js';
@@ -34,6 +34,25 @@ describe.runIf(isRoot)('bundles on Debian 12 node 18', () => {
     expect(node18.version).toMatch(/^v18\./);
     expect(report).toMatchObject({ node: node18.version.slice(1), sh: 'from-sh', yaml: 'a:\n  - 1\n  - 2', dispatchPath: join(charm, 'hooks/update-status') });
     expect(execFileSync(join(charm, 'bin/tiny-tool'), ['a', 'b'], { encoding: 'utf8', env: { PATH: `${node18.binDir}:/usr/bin:/bin` } })).toBe('tool says a,b\n');
+  });
+
+  it('a CommonJS bundle runs through its start file on node 18, writing and then reusing the V8 code cache', async () => {
+    const cjs = writeTinyCharm({ topLevelAwait: false });
+    try {
+      const result = await buildAll({ projectRoot: PROJECT_ROOT, charmsDir: cjs.charmsDir, outDir: join(cjs.workDir, 'build'), log: () => {} });
+      expect(result.built[0]?.start).toBe('dist/start.cjs');
+      const charm = join(cjs.workDir, 'build/tiny');
+      const run = () => JSON.parse(execFileSync(join(charm, 'hooks/start'), [], {
+        encoding: 'utf8', env: { PATH: `${node18.binDir}:/usr/bin:/bin` },
+      })) as Record<string, unknown>;
+      expect(run()).toMatchObject({ node: node18.version.slice(1), sh: 'from-sh', dynamicImport: true, started: 'dist/start.cjs' });
+      const cache = statSync(join(charm, 'dist/charm.cjs.v8cache'));
+      expect(run()).toMatchObject({ node: node18.version.slice(1), sh: 'from-sh' });
+      const again = statSync(join(charm, 'dist/charm.cjs.v8cache'));
+      expect([again.ino, again.mtimeMs]).toEqual([cache.ino, cache.mtimeMs]); // node 18 accepted its own cache
+    } finally {
+      rmSync(cjs.workDir, { recursive: true, force: true });
+    }
   });
 
   it('the framework runs whole hooks on node 18: the bench idle charm through install, config-changed, start, update-status', async () => {
@@ -76,9 +95,12 @@ describe.runIf(isRoot)('bundles on Debian 12 node 18', () => {
       for (const [name, why] of result.failed) console.log(`not checked (does not build yet): ${name}: ${why.split('\n')[0]}`);
       expect(result.built.length).toBeGreaterThan(0);
       for (const charm of result.built) {
-        const check = spawnSync(node18.node, ['--check', join(charm.dir, 'dist/charm.mjs')], { encoding: 'utf8' });
-        expect(check.stderr, charm.name).toBe('');
-        expect(check.status, charm.name).toBe(0);
+        const files = charm.start === 'dist/start.cjs' ? ['dist/start.cjs', 'dist/charm.cjs'] : [charm.start];
+        for (const file of files) {
+          const check = spawnSync(node18.node, ['--check', join(charm.dir, file)], { encoding: 'utf8' });
+          expect(check.stderr, `${charm.name} ${file}`).toBe('');
+          expect(check.status, `${charm.name} ${file}`).toBe(0);
+        }
       }
     } finally {
       rmSync(outDir, { recursive: true, force: true });

@@ -37,7 +37,12 @@ storage:
     type: filesystem
 `;
 
-export function writeTinyCharm(): TinyCharm {
+/**
+ * `topLevelAwait` (default true) makes src/main.ts need ESM; without it the main bundle is CommonJS and runs
+ * through the code-cache start file.
+ */
+export function writeTinyCharm(options: { topLevelAwait?: boolean } = {}): TinyCharm {
+  const topLevelAwait = options.topLevelAwait ?? true;
   const workDir = mkdtempSync(join(tmpdir(), 'build-test-'));
   const charmsDir = join(workDir, 'charms');
   const charmDir = join(charmsDir, 'tiny');
@@ -51,20 +56,24 @@ export function writeTinyCharm(): TinyCharm {
   chmodSync(join(charmDir, 'templates/sub/helper.sh'), 0o775);
   writeFileSync(join(charmDir, 'build.json'), JSON.stringify({ entries: [{ source: 'src/tool/main.ts', output: 'bin/tiny-tool', executable: true }] }));
   const localHost = join(PROJECT_ROOT, 'reactive/host/local-host.js');
-  writeFileSync(join(charmDir, 'src/main.ts'), `
-import yaml from 'js-yaml';
-import { LocalHost } from ${JSON.stringify(localHost)};
+  const body = `
 const host = new LocalHost({ log: () => {} });
 const shell = await host.run(['sh', '-c', 'echo from-sh']);
+const os = await import('node:os');
 const report = {
   dispatchPath: process.env.JUJU_DISPATCH_PATH ?? null,
   node: process.versions.node,
   sh: shell.stdout.trim(),
   yaml: yaml.dump({ a: [1, 2] }).trim(),
   fqdn: (await host.fqdn()).length > 0,
+  dynamicImport: typeof os.hostname === 'function',
+  started: process.argv[1]?.split('/').slice(-2).join('/'),
 };
 console.log(JSON.stringify(report));
-`);
+`;
+  writeFileSync(join(charmDir, 'src/main.ts'), `import yaml from 'js-yaml';
+import { LocalHost } from ${JSON.stringify(localHost)};
+${topLevelAwait ? body : `async function main(): Promise<void> {${body}}\nvoid main();\n`}`);
   // CommonJS output (extension-less executable): no top-level await, but ESM-only dependencies bundle in.
   writeFileSync(join(charmDir, 'src/tool/main.ts'), `
 import { LocalHost } from ${JSON.stringify(localHost)};
