@@ -1,0 +1,47 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JujuCli } from '../driver.js';
+
+/** A stand-in `juju` program: records its argv and prints the document real juju 3 prints for that verb. */
+function fakeJuju(dir: string, outputs: Record<string, string>): string {
+  const program = join(dir, 'juju');
+  const cases = Object.entries(outputs).map(([verb, out]) => `  ${verb}) printf '%s\\n' '${out}' ;;`).join('\n');
+  writeFileSync(program, `#!/bin/sh\necho "$@" >> ${join(dir, 'argv.log')}\ncase "$1" in\n${cases}\n  *) exit 0 ;;\nesac\n`);
+  chmodSync(program, 0o755);
+  return program;
+}
+
+describe('JujuCli', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'zaza-driver-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads juju 3 documents keyed by unit (exec, run) and passes the model explicitly', async () => {
+    const program = fakeJuju(dir, {
+      exec: JSON.stringify({ 'masakari/0': { id: '2', results: { 'return-code': 3, stdout: 'out', stderr: 'err' }, status: 'completed' } }),
+      run: JSON.stringify({ 'masakari/0': { id: '4', results: { segments: '[]', count: 0 }, status: 'completed', message: '' } }),
+      status: JSON.stringify({ applications: {} }),
+    });
+    const cli = new JujuCli('juju', program);
+    expect(await cli.exec('zaza-0123456789ab', 'masakari/0', 'crm status')).toEqual({ code: 3, stdout: 'out', stderr: 'err' });
+    expect(await cli.runAction('zaza-0123456789ab', 'masakari/0', 'list-segments')).toEqual({ id: '4', status: 'completed', message: '', results: { segments: '[]', count: 0 } });
+    await cli.removeUnit('zaza-0123456789ab', 'nova-compute/2');
+    const argv = readFileSync(join(dir, 'argv.log'), 'utf8').trim().split('\n');
+    expect(argv[0]).toBe('exec -m zaza-0123456789ab --unit masakari/0 --format json -- crm status');
+    expect(argv[1]).toMatch(/^run -m zaza-0123456789ab masakari\/0 list-segments --format json --wait=600s$/);
+    expect(argv[2]).toBe('remove-unit -m zaza-0123456789ab nova-compute/2 --no-prompt');
+  });
+
+  it('reads juju-local\'s action document (not keyed by unit) and names failures', async () => {
+    const program = fakeJuju(dir, {
+      run: JSON.stringify({ id: '7', results: {}, status: 'failed', message: 'segment: "x" not found', unit: 'masakari/0' }),
+      deploy: '',
+    });
+    const cli = new JujuCli('juju-local', program);
+    expect(await cli.runAction('m', 'masakari/0', 'list-hosts', { segment: 'x' })).toMatchObject({ status: 'failed', message: 'segment: "x" not found' });
+    writeFileSync(program, '#!/bin/sh\necho "no such model" >&2\nexit 1\n');
+    await expect(cli.status('m')).rejects.toThrow(/juju-local status -m m --format json failed \(exit 1\): no such model/);
+  });
+});
