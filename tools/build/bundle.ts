@@ -2,7 +2,8 @@
  * esbuild turns a charm's TypeScript (with the framework, its interfaces and npm dependencies) into one file for
  * Node 18, so a unit needs no node_modules and no TypeScript at run time.
  */
-import { build, type Message } from 'esbuild';
+import { build, transform, type Message } from 'esbuild';
+import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
 export type BundleFormat = 'esm' | 'cjs';
@@ -74,8 +75,21 @@ export async function bundle(options: { entry: string; projectRoot: string; form
   return { code: output.contents, inputs: Object.keys(result.metafile.inputs).length, format };
 }
 
-/** The main bundle: CommonJS (with a code cache at run time) when the source allows it, else ESM. */
+/** True when the entry file itself cannot be CommonJS: a quick single-file check that saves a failed bundle. */
+async function entryNeedsEsm(entry: string): Promise<boolean> {
+  try {
+    const result = await transform(await readFile(entry, 'utf8'), { loader: 'ts', format: 'cjs', target: 'node18', logLevel: 'silent', sourcefile: entry });
+    return result.warnings.some((w) => ESM_ONLY.test(w.text));
+  } catch (error) {
+    const errors = (error as { errors?: Message[] }).errors ?? [];
+    if (errors.some((e) => ESM_ONLY.test(e.text))) return true;
+    throw new Error(`${entry}: ${describe(errors) || String(error)}`);
+  }
+}
+
+/** The main bundle: CommonJS (with a code cache at run time) when the sources allow it, else ESM. */
 export async function bundleMain(options: { entry: string; projectRoot: string }): Promise<BundleResult> {
+  if (await entryNeedsEsm(options.entry)) return bundle({ ...options, format: 'esm' });
   try {
     return await bundle({ ...options, format: 'cjs' });
   } catch (error) {

@@ -207,3 +207,16 @@ describe('CommonJS main bundle with a V8 code cache (src/main.ts without top-lev
     expect(readdirSync(join(dir, 'dist')).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 });
+
+describe('main bundle format', () => {
+  it('falls back to ESM when a module deeper than src/main.ts needs it (import.meta), and the bundle still runs', async () => {
+    const root = join(tiny.workDir, 'deep-esm');
+    mkdirSync(join(root, 'charms/deep/src'), { recursive: true });
+    writeFileSync(join(root, 'charms/deep/metadata.yaml'), 'name: deep\n');
+    writeFileSync(join(root, 'charms/deep/src/where.ts'), 'export const where = new URL(import.meta.url).pathname;\n');
+    writeFileSync(join(root, 'charms/deep/src/main.ts'), "import { where } from './where.js';\nconsole.log(where.endsWith('/dist/charm.mjs'));\n");
+    const result = await buildAll({ projectRoot: PROJECT_ROOT, charmsDir: join(root, 'charms'), outDir: join(root, 'build'), log: () => {} });
+    expect(result.built[0]?.start).toBe('dist/charm.mjs');
+    expect(execFileSync(join(root, 'build/deep/dispatch'), [], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } })).toBe('true\n');
+  });
+});
