@@ -9,12 +9,12 @@ import { createHash } from 'node:crypto';
 import { copyFile, link, mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import lockfile from 'proper-lockfile';
 import { archivePackageSets, type ArchivePackageSet } from './archive-packages.js';
 import { readHostAptSources, type AptSource } from './apt-sources.js';
 import { imageRecipe, prepareImage } from './image.js';
 import { archiveDir, cacheRoot } from './paths.js';
 import { run } from './run.js';
+import { withHostLock } from './locks.js';
 import { removeTree } from './overlay.js';
 import { writeFileAtomic } from './state.js';
 import { noProgress, type Progress } from './types.js';
@@ -142,13 +142,7 @@ export async function prepareArchive(progress: Progress = noProgress, extra: rea
   const pool = join(dir, 'pool');
   const aptDir = join(cacheRoot(), 'archive-apt');
   await mkdir(pool, { recursive: true });
-  const release = await lockfile.lock(dir, {
-    realpath: false,
-    lockfilePath: join(cacheRoot(), 'archive.lock'),
-    stale: 30_000,
-    retries: { retries: 6000, minTimeout: 100, maxTimeout: 1000 },
-  });
-  try {
+  return withHostLock(dir, { lockfilePath: join(cacheRoot(), 'archive.lock'), staleMs: 30_000, waitMs: 3_600_000 }, async () => {
     const sourcesList = archiveSourcesList(await readHostAptSources(), imageRecipe.suite);
     const manifestFile = join(dir, 'manifest.json');
     const manifest: Manifest = await readFile(manifestFile, 'utf8').then((t) => JSON.parse(t) as Manifest, () => ({ fetched: {} }));
@@ -258,9 +252,7 @@ export async function prepareArchive(progress: Progress = noProgress, extra: rea
     });
     if (failures.length > 0) throw new Error(failures.join('\n'));
     return { dir, ...counted, downloaded };
-  } finally {
-    await release();
-  }
+  });
 }
 
 async function countIndexed(dir: string): Promise<{ packages: number; bytes: number }> {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, stat, symlink, writeFile, unlink } from 'node:fs/promises';
 import { removeTree } from './overlay.js';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { withHostLock } from './locks.js';
 import { mirrorForSuite, readHostAptSources } from './apt-sources.js';
 import { cacheRoot, archiveMountPoint } from './paths.js';
 import { defaultHostsFile } from './hosts-file.js';
@@ -127,13 +127,7 @@ export async function prepareImage(progress: Progress = noProgress, recipe: Imag
     return { dir, key, built: false };
   }
   await mkdir(cacheRoot(), { recursive: true });
-  const release = await lockfile.lock(cacheRoot(), {
-    realpath: false,
-    lockfilePath: join(cacheRoot(), 'image.lock'),
-    stale: 30_000,
-    retries: { retries: 3000, minTimeout: 100, maxTimeout: 1000 },
-  });
-  try {
+  return withHostLock(cacheRoot(), { lockfilePath: join(cacheRoot(), 'image.lock'), staleMs: 30_000, waitMs: 3_600_000 }, async () => {
     if (await exists(dir)) return { dir, key, built: false };
     await removeAbandonedBuilds();
     const mirror = mirrorForSuite(await readHostAptSources(), recipe.suite);
@@ -165,12 +159,15 @@ export async function prepareImage(progress: Progress = noProgress, recipe: Imag
       throw new Error(`building the machine image failed (no image was left behind; debootstrap's log, if any: ${failedLog}); ` +
         `check that the host reaches its Debian mirror, then retry:\n${(error as Error).message}`);
     }
+    if (await exists(dir)) {
+      // another builder finished first (its lock was taken over on an overloaded host): keep its image
+      await removeTree(temp);
+      return { dir, key, built: false };
+    }
     await rename(temp, dir);
     progress({ step: 'image', detail: `built ${dir}` });
     const pruned = await pruneImages(dir);
     if (pruned.length > 0) progress({ step: 'image', detail: `removed ${pruned.length} older image(s) no machine uses: ${pruned.join(', ')}` });
     return { dir, key, built: true };
-  } finally {
-    await release();
-  }
+  });
 }

@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, readdir, rename, writeFile, open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { withHostLock } from './locks.js';
 import { removeTree } from './overlay.js';
 import { allocateModelIndex, defaultDomain, validateModelName } from './naming.js';
 import { machinesHome, modelDir, modelStateFile } from './paths.js';
@@ -79,16 +79,7 @@ export async function readModelState(model: string): Promise<ModelState | undefi
 
 async function withLock<T>(path: string, action: () => Promise<T>): Promise<T> {
   await mkdir(path, { recursive: true });
-  const release = await lockfile.lock(path, {
-    realpath: false,
-    stale: 15_000,
-    retries: { retries: 600, minTimeout: 20, maxTimeout: 200 },
-  });
-  try {
-    return await action();
-  } finally {
-    await release();
-  }
+  return withHostLock(path, { staleMs: 15_000, waitMs: 300_000 }, action);
 }
 
 async function allModelIndexes(): Promise<number[]> {
