@@ -159,6 +159,7 @@ export class Agent implements ToolHost {
 
   private loop(): void {
     this.ensureWorkers();
+    void this.watchMachines();
   }
 
   private prepareBackend(): Promise<void> {
@@ -290,6 +291,39 @@ export class Agent implements ToolHost {
         }
       } finally {
         release();
+      }
+    }
+  }
+
+  /** A powered-off machine: its units show agent lost until it runs again (polled every few seconds). */
+  machineDown(id: string): void {
+    const m = this.state.machines[id];
+    if (!m || m.status.current === 'down') return;
+    m.status = status('down', 'machine is powered off');
+    for (const u of Object.values(this.state.units)) if (u.machine === id) u.agent = status('lost', 'agent is not communicating with the server');
+    this.dlog.write(`machine-${id.replace(/\//g, '-')}`, 'WARNING', 'juju.provisioner', `machine ${id} is not running; its hooks wait until it is back`);
+    this.changed();
+  }
+
+  /** Notices machines powered off or back on outside the agent (the MAAS emulator, an operator). */
+  private async watchMachines(): Promise<void> {
+    while (!this.stopping) {
+      await new Promise((r) => setTimeout(r, 3_000).unref());
+      for (const m of Object.values(this.state.machines)) {
+        if (m.status.current !== 'started' && m.status.current !== 'down') continue;
+        let running: boolean;
+        try {
+          running = await this.backend.isRunning(m.id);
+        } catch {
+          continue;
+        }
+        if (!running && m.status.current === 'started') this.machineDown(m.id);
+        else if (running && m.status.current === 'down') {
+          m.status = status('started', '');
+          for (const u of Object.values(this.state.units)) if (u.machine === m.id && u.agent.current === 'lost') u.agent = status('idle', '');
+          this.dlog.write(`machine-${m.id.replace(/\//g, '-')}`, 'INFO', 'juju.provisioner', `machine ${m.id} is running again`);
+          this.changed();
+        }
       }
     }
   }

@@ -159,6 +159,11 @@ export class Runner {
     }
     const current = this.agent.state.units[unitName];
     if (!current) return 'ok';
+    if (failure && !(await this.agent.backend.isRunning(current.machine).catch(() => false))) {
+      // The machine went away under the hook (powered off): not the charm's fault; run it again when it is back.
+      this.agent.machineDown(current.machine);
+      return 'requeue';
+    }
     if (failure) {
       const previous = current.uniter.lastFailure;
       const retries = previous && previous.hook.name === hook.name ? (previous.retries ?? 0) + 1 : 0;

@@ -47,6 +47,8 @@ export interface MachineBackend {
   spawn(machineId: string, argv: string[], options: RunOptions): Promise<ChildProcess>;
   /** argv for an interactive shell in the machine (ssh). */
   shell(machineId: string): Promise<{ command: string; args: string[]; cwd?: string }>;
+  /** False while a machine is powered off (the MAAS emulator does that); hooks wait for it. */
+  isRunning(machineId: string): Promise<boolean>;
   destroy(machineId: string): Promise<void>;
   /** Everything the model owns in this backend; must work after crashes. */
   destroyAll(): Promise<void>;

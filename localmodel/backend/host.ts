@@ -56,6 +56,10 @@ export class HostBackend implements MachineBackend {
     return { command: process.env.SHELL || '/bin/sh', args: ['-l'], cwd: this.root(machineId) };
   }
 
+  async isRunning(): Promise<boolean> {
+    return true;
+  }
+
   async destroy(machineId: string): Promise<void> {
     rmSync(this.root(machineId), { recursive: true, force: true });
   }

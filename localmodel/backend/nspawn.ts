@@ -94,6 +94,10 @@ export class NspawnBackend implements MachineBackend {
     };
   }
 
+  async isRunning(machineId: string): Promise<boolean> {
+    return machines.isRunning(this.ref(machineId));
+  }
+
   async destroy(machineId: string): Promise<void> {
     this.roots.delete(machineId);
     await machines.destroyMachine(this.ref(machineId));

@@ -39,14 +39,14 @@ export function statusDocument(state: ModelState, agentRunning: boolean): Record
   const machines: Record<string, Record<string, unknown>> = {};
   const machineDoc = (id: string): Record<string, unknown> => {
     const m = state.machines[id]!;
-    const jujuStatus = m.status.current === 'started' ? 'started' : m.status.current === 'error' ? 'down' : 'pending';
+    const jujuStatus = m.status.current === 'started' ? 'started' : m.status.current === 'error' || m.status.current === 'down' ? 'down' : 'pending';
     return {
       'juju-status': { current: jujuStatus, since: m.status.since, version: JUJU_VERSION },
       hostname: m.hostname,
       'dns-name': m.address,
       'ip-addresses': m.address ? [m.address] : [],
       'instance-id': m.status.current === 'started' ? `${state.backend}:${m.backendId}` : 'pending',
-      'machine-status': st({ ...m.status, current: m.status.current === 'started' ? 'running' : m.status.current === 'error' ? 'provisioning error' : 'pending' }),
+      'machine-status': st({ ...m.status, current: m.status.current === 'started' ? 'running' : m.status.current === 'error' ? 'provisioning error' : m.status.current === 'down' ? 'stopped' : 'pending' }),
       'modification-status': { current: 'idle', since: m.status.since },
       base: { name: 'debian', channel: '12' },
       ...(m.fqdn ? { fqdn: m.fqdn } : {}),

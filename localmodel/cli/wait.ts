@@ -29,6 +29,7 @@ export function readiness(state: ModelState, opts: Pick<WaitOptions, 'expected' 
   const waiting: string[] = [];
   for (const m of Object.values(state.machines)) {
     if (m.status.current === 'error') errors.push(`machine ${m.id}: ${m.status.message}`);
+    else if (m.status.current === 'down') waiting.push(`machine ${m.id} down (powered off)`);
     else if (m.status.current !== 'started') waiting.push(`machine ${m.id} ${m.status.current}${m.status.message ? ` (${m.status.message})` : ''}`);
   }
   const units = Object.values(state.units)

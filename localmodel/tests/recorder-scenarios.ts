@@ -222,6 +222,24 @@ export function defineRecorderSuite(backend: 'host' | 'nspawn', model: string): 
       expect(departed.relationList).toEqual(['a/1']);
     });
 
+    it.runIf(backend === 'nspawn')('holds hooks while a machine is powered off and carries on when it is back', async () => {
+      const machines = await import('../machines/index.js');
+      await machines.powerOff({ model, id: '2' });
+      await ok('config', '-m', model, 'b', 'message=after-power');
+      const deadline = Date.now() + 60_000;
+      let st = await status();
+      while (st.applications.b.units['b/0']['juju-status'].current !== 'lost' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 500));
+        st = await status();
+      }
+      expect(st.machines['2']['juju-status'].current).toBe('down');
+      expect(st.applications.b.units['b/0']['juju-status'].current).toBe('lost');
+      await machines.powerOn({ model, id: '2' });
+      await ok('wait', '-m', model, '--timeout', '5m', '--quiet');
+      st = await status();
+      expect(st.applications.b.units['b/0']['workload-status']).toEqual(expect.objectContaining({ current: 'active', message: 'after-power' }));
+    });
+
     it('destroys the model and leaves nothing running', async () => {
       const paths = modelPaths(model, home);
       const hookPids = existsSync(join(paths.dir, 'hook.pids')) ? readFileSync(join(paths.dir, 'hook.pids'), 'utf8').split('\n').map(Number).filter(Boolean) : [];
