@@ -43,7 +43,7 @@ export async function startKeystone(ns: Netns, dir: string, db: MariaDb): Promis
     '--http-socket', `${ns.nsAddress}:35357`, '--add-header', 'Connection: close', '--master', '--processes', '2',
     '--threads', '4', '--wsgi-file', '/usr/bin/keystone-wsgi-public', '--die-on-term', '--lazy-apps',
   ]), join(dir, 'uwsgi.log'));
-  await waitFor('Keystone', () => httpAnswers(`${url}/v3`), 60_000, daemon);
+  await waitFor('Keystone', () => httpAnswers(`${url}/v3`), 180_000, daemon);
 
   const token = await fetch(`${url}/v3/auth/tokens`, {
     method: 'POST',

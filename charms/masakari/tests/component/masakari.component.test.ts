@@ -97,7 +97,7 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
     // The rendered maxconn 20000 needs ~40000 file descriptors, which systemd grants and this test machine's hard
     // limit (20000) does not: -n lowers maxconn for the test run only.
     daemons.push(startDaemon('haproxy', onUnit(ns, layout, ['haproxy', '-db', '-n', '4096', '-f', '/etc/haproxy/haproxy.cfg']), join(root, 'haproxy.out')));
-    const ms = await waitFor('masakari-api behind haproxy', () => httpAnswers(`http://${ns.nsAddress}:15868/`), 90_000, daemons[0]);
+    const ms = await waitFor('masakari-api behind haproxy', () => httpAnswers(`http://${ns.nsAddress}:15868/`), 180_000, daemons[0]);
     note(`masakari-api answers through haproxy on 15868 (${ms} ms after start)`);
     connection = await connectAsService(unit.credentials, { region: 'RegionOne', useInternalEndpoints: false, localApi: `http://${ns.nsAddress}:15858/v1` });
     note(`action client: keystone token for masakari@services, API ${connection.endpoint} (from the ${connection.via})`);

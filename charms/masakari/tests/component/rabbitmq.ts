@@ -28,7 +28,7 @@ export async function startRabbitMq(ns: Netns, dir: string): Promise<RabbitMq> {
   ]), join(dir, 'rabbitmq-server.log'));
   const ctl = (...args: string[]): Promise<string> =>
     run(inNetns(ns, {}, ['runuser', '-u', 'rabbitmq', '--', 'env', 'HOME=/var/lib/rabbitmq', 'rabbitmqctl', '-n', NODE, ...args]));
-  await waitFor('RabbitMQ', async () => (await ctl('await_startup', '--timeout', '5'), true), 60_000, daemon);
+  await waitFor('RabbitMQ', async () => (await ctl('await_startup', '--timeout', '5'), true), 180_000, daemon);
   return {
     daemon,
     ctl,
