@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  destroyMachine, destroyModel, execInMachine, getMachine, isRunning, killSpawned, listMachines, powerOff, powerOn, prepareArchive,
+  checkHostPrerequisites, destroyMachine, destroyModel, execInMachine, getMachine, isRunning, killSpawned, listMachines, powerOff, powerOn, prepareArchive,
   prepareImage, reset, runInModelNetwork, spawnInMachine, startMachine, type Machine, type ProgressEvent,
 } from '../index.js';
 import { readModelState } from '../state.js';
@@ -28,6 +28,7 @@ async function ping(from: Machine, name: string): Promise<number> {
 }
 
 beforeAll(async () => {
+  await checkHostPrerequisites();
   const image = await prepareImage(log);
   log({ step: 'timing', detail: `image ${image.built ? 'built' : 'cached'}` });
   const archive = await prepareArchive(log);
