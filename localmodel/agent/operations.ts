@@ -57,8 +57,12 @@ function machineForPlacement(state: ModelState, p: Placement, bundleMap: Map<str
   let host: string | undefined;
   if (p.kind === 'new') host = undefined;
   else if (p.kind === 'machine') {
-    host = bundleMap ? bundleMap.get(p.machine) : p.machine;
-    if (!host || !state.machines[host]) throw new Error(`machine "${p.machine}" not found (machines: ${Object.keys(state.machines).join(', ') || 'none'})`);
+    if (bundleMap) {
+      // Bundle machines are made when first used, so a re-deploy of the same bundle adds none it does not need.
+      host = bundleMap.get(p.machine);
+      if (!host) bundleMap.set(p.machine, (host = addMachine(state).id));
+    } else host = p.machine;
+    if (!state.machines[host]) throw new Error(`machine "${p.machine}" not found (machines: ${Object.keys(state.machines).join(', ') || 'none'})`);
   } else {
     const unitName = `${p.application}/${p.unit ?? 0}`;
     host = plannedUnits.get(unitName) ?? state.units[unitName]?.machine;
@@ -119,11 +123,7 @@ export function removeRelation(state: ModelState, a: string, b: string): Relatio
 export function deploy(state: ModelState, req: DeployRequest): string[] {
   const notes: string[] = [];
   const bundleMap = req.bundleMachines ? new Map<string, string>() : null;
-  for (const bm of req.bundleMachines ?? []) {
-    const m = addMachine(state, undefined, undefined, bm.constraints);
-    bundleMap!.set(bm.id, m.id);
-    notes.push(`added new machine ${m.id} for bundle machine ${bm.id}`);
-  }
+  const machinesBefore = new Set(Object.keys(state.machines));
   // Applications whose units are placed beside another application's units come after that application.
   const order: DeployApplication[] = [];
   const pending = [...req.applications];
@@ -173,6 +173,11 @@ export function deploy(state: ModelState, req: DeployRequest): string[] {
       notes.push(`added unit ${unit.name} to machine ${machine}`);
     }
   }
+  for (const [bundleId, id] of bundleMap ?? []) {
+    const constraints = req.bundleMachines?.find((m) => m.id === bundleId)?.constraints;
+    if (constraints && state.machines[id]) state.machines[id]!.constraints = constraints;
+  }
+  for (const id of Object.keys(state.machines).filter((m) => !machinesBefore.has(m))) notes.push(`added new machine ${id}`);
   for (const [a, b] of req.relations) {
     const key = [a, b].map((e) => `${e!.application}:${e!.endpoint}`).join(' ');
     try {

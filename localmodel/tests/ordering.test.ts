@@ -194,3 +194,32 @@ describe('upgrade, config and update-status', () => {
     expect(() => integrate(state, 'client', 'nope')).toThrow('application "nope" not found (applications: client, server)');
   });
 });
+
+describe('placement in the model', () => {
+  it('lxd:N makes a container machine on N; unit placements share machines; re-deploy adds nothing twice', async () => {
+    const { deploy } = await import('../agent/operations.js');
+    const { statusDocument } = await import('../cli/status.js');
+    const state = emptyState();
+    const req = {
+      applications: [
+        { name: 'server', charmDir: '/x', charmSource: '/x', meta: server, numUnits: 2, placements: [{ kind: 'machine' as const, machine: '5' }, { kind: 'machine' as const, machine: '5', container: 'lxd' as const }], options: {}, expose: false, bindings: {} },
+        { name: 'client', charmDir: '/x', charmSource: '/x', meta: client, numUnits: 2, placements: [{ kind: 'unit' as const, application: 'server', unit: 1 }, { kind: 'new' as const, container: 'lxd' as const }], options: {}, expose: false, bindings: {} },
+      ],
+      bundleMachines: [{ id: '5', constraints: 'cores=2' }],
+      relations: [],
+    };
+    deploy(state, req);
+    expect(Object.keys(state.machines).sort()).toEqual(['0', '0/lxd/0', '1', '1/lxd/0']);
+    expect(state.machines['0']!.constraints).toBe('cores=2');
+    expect(state.units['server/0']!.machine).toBe('0');
+    expect(state.units['server/1']!.machine).toBe('0/lxd/0');
+    expect(state.units['client/0']!.machine).toBe('0/lxd/0');
+    expect(state.units['client/1']!.machine).toBe('1/lxd/0');
+    expect(state.machines['0/lxd/0']!.backendId).toBe('0-lxd-0');
+    const doc = statusDocument(state, true) as any;
+    expect(Object.keys(doc.machines['0'].containers)).toEqual(['0/lxd/0']);
+    deploy(state, req);
+    expect(Object.keys(state.machines).length).toBe(4);
+    expect(Object.keys(state.units).length).toBe(4);
+  });
+});
