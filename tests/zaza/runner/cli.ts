@@ -8,7 +8,20 @@ import { parseArgs } from 'node:util';
 import { JujuCli, type BackendName } from './driver.js';
 import { runSuite, type KeepPolicy } from './suite.js';
 import { bundleFromArg, parseTestsYaml, TestsYamlError } from './tests-yaml.js';
-import { repoRoot } from '../build-standins.js';
+import { buildStandins, repoRoot } from '../build-standins.js';
+import { loadBundle } from '../bundle-check/load.js';
+import { existsSync } from 'node:fs';
+import type { BundleSpec } from './tests-yaml.js';
+
+/** Stand-ins are built here; the product charms come from `npm run build`, checked so a miss is named early. */
+async function prepareCharms(bundles: BundleSpec[], out: (line: string) => void): Promise<void> {
+  await buildStandins((l) => out(l));
+  for (const b of bundles) {
+    const merged = loadBundle(b.base, b.overlays);
+    const missing = Object.entries(merged.applications).filter(([, a]) => a.local && !existsSync(a.charmRef)).map(([n, a]) => `${n} (${a.charmRef})`);
+    if (missing.length > 0) throw new Error(`bundle ${b.name} needs charms that are not built: ${missing.join(', ')}; run npm run build`);
+  }
+}
 
 const cwd = process.env.FUNCTEST_CWD ?? process.cwd();
 const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR'];
@@ -98,6 +111,7 @@ export async function main(argv: string[], out: (line: string) => void = console
       if (values.bundle && (values.smoke || values.dev)) throw new Error('-b/--bundle cannot be combined with --smoke or --dev');
       const keep: KeepPolicy = values['keep-all-models'] ? 'all' : values['keep-faulty-model'] ? 'faulty' : values['keep-model'] || values['keep-last-model'] ? 'last' : 'none';
       const bundles = values.bundle ? values.bundle.map((b) => bundleFromArg(b, config)) : values.smoke ? config.smoke : values.dev ? config.dev : config.gate;
+      await prepareCharms(bundles, print);
       const result = await runSuite({ ...base, bundles, keep });
       return result.ok ? 0 : 1;
     }
@@ -113,6 +127,7 @@ export async function main(argv: string[], out: (line: string) => void = console
       const name = modelArg(model, command);
       const bundle = values.bundle?.[0];
       if (!bundle) throw new Error(`-b/--bundle is required\nusage: ${usage[command]}`);
+      await prepareCharms([bundleFromArg(bundle, config)], print);
       const cli = JujuCli.create(backend, repoRoot, print);
       const existing = await cli.run(['status', '-m', name, '--format', 'json'], { quiet: true });
       if (existing.code !== 0) await cli.addModel(name);
