@@ -33,7 +33,15 @@ export async function mountOverlay(dirs: OverlayDirs): Promise<void> {
   for (const part of [dirs.lower, dirs.upper, dirs.work]) {
     if (/[,:]/.test(part)) throw new Error(`overlay path "${part}" contains "," or ":", which overlayfs options cannot hold; move the cache or state root`);
   }
-  await run(['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${dirs.lower},upperdir=${dirs.upper},workdir=${dirs.work}`, dirs.root]);
+  try {
+    await run(['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${dirs.lower},upperdir=${dirs.upper},workdir=${dirs.work}`, dirs.root]);
+  } catch (error) {
+    throw new Error(
+      `cannot mount the machine's overlay at ${dirs.root} (${(error as Error).message.split('\n').slice(-1)[0]}); ` +
+        'the upper layer must be on a file system that supports overlayfs upper dirs (ext4, xfs, tmpfs; not overlayfs itself): ' +
+        'point LOCALMODEL_MACHINES_HOME elsewhere',
+    );
+  }
 }
 
 export async function unmountOverlay(root: string): Promise<void> {
