@@ -1,3 +1,7 @@
+import { execa } from 'execa';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness } from '../../../reactive/testing/harness.js';
 import { RecordingHost } from '../../../reactive/host/recording-host.js';
@@ -7,6 +11,26 @@ import { FakePacemaker, pacemakerInvocations } from './support/fake-pacemaker.js
 import { MASAKARI_HA_DATA } from './support/fixtures.js';
 
 const MAAS_KEY = 'ck123:tk456:s3cretValue';
+
+/**
+ * Real corosync checks the rendered file (`corosync -t`): syntax, value ranges, the node list. It must find
+ * itself in the node list, so this unit's ring address becomes 127.0.0.1 in the copy, and the key is the unit's.
+ */
+async function expectCorosyncAccepts(conf: string, authkey: Buffer): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'hacl-corosync-'));
+  try {
+    writeFileSync(join(dir, 'authkey'), authkey);
+    const copy = conf.replace('ring0_addr: 10.0.0.1', 'ring0_addr: 127.0.0.1').replace('totem {', `totem {\n  keyfile: ${dir}/authkey`);
+    writeFileSync(join(dir, 'corosync.conf'), copy);
+    const r = await execa('corosync', ['-t', '-c', join(dir, 'corosync.conf')], { reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(0);
+    // and the same check does reject a broken file
+    writeFileSync(join(dir, 'corosync.conf'), copy.replace(/nodeid: \d+/, 'nodeid: x'));
+    expect((await execa('corosync', ['-t', '-c', join(dir, 'corosync.conf')], { reject: false })).exitCode).not.toBe(0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   while (cleanups.length > 0) cleanups.pop()?.();
@@ -52,6 +76,7 @@ describe('hacluster-ext leader', () => {
     expect([...conf.matchAll(/nodeid: (\d+)/g)].map((m) => m[1])).toEqual(['1000', '1001', '1002']);
     expect(conf).toContain('ring0_addr: 10.0.0.1');
     expect(conf).not.toContain('two_node');
+    await expectCorosyncAccepts(conf, readFileSync(host.pathOnDisk('/etc/corosync/authkey')));
     expect(host.fileMeta('/etc/corosync/authkey')).toMatchObject({ mode: 0o400 });
     expect(host.fileMeta('/etc/pacemaker/authkey')).toMatchObject({ owner: 'hacluster', group: 'haclient', mode: 0o440 });
     expect(host.file('/etc/pacemaker/authkey')).not.toBeNull();
@@ -124,6 +149,7 @@ describe('hacluster-ext leader', () => {
   it('uses two_node with exactly two members and waits below cluster_count', async () => {
     const two = await cluster({ peers: 1, config: { cluster_count: 2 } });
     expect(two.host.file('/etc/corosync/corosync.conf')).toContain('two_node: 1');
+    await expectCorosyncAccepts(two.host.file('/etc/corosync/corosync.conf') ?? '', readFileSync(two.host.pathOnDisk('/etc/corosync/authkey')));
     const alone = await cluster({ peers: 0 });
     expect(alone.h.status).toEqual({ status: 'waiting', message: 'Waiting for peers: 1 of cluster_count=3 units known' });
     expect(alone.host.file('/etc/corosync/corosync.conf')).toBeNull();
