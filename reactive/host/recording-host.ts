@@ -4,6 +4,7 @@
  * recorded, not performed. Commands must be scripted with `onCommand`: an unscripted command fails loudly, so a
  * test always states what the charm is expected to run.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, promises as fs, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
@@ -46,6 +47,26 @@ export interface RecordingHostOptions {
   readonly root?: string;
   readonly hostname?: string;
   readonly fqdn?: string;
+  /**
+   * Check that every package `aptInstall` is asked for exists in the test machine's apt sources (Debian 12, one
+   * of the charms' bases), failing like apt-get does otherwise — so a misspelt package fails the unit test.
+   */
+  readonly checkPackagesWithAptCache?: boolean;
+}
+
+/** Names in `names` that `apt-cache policy` on this machine knows no candidate version for. */
+export function packagesWithoutCandidate(names: readonly string[]): string[] {
+  if (names.length === 0) return [];
+  const result = spawnSync('apt-cache', ['policy', ...names], { encoding: 'utf8' });
+  if (result.error) throw new Error(`checkPackagesWithAptCache needs apt-cache on the test machine: ${result.error.message}`);
+  const withCandidate = new Set<string>();
+  let current: string | undefined;
+  for (const line of result.stdout.split('\n')) {
+    const header = /^(\S+):$/.exec(line);
+    if (header) current = header[1];
+    else if (current && /^\s+Candidate:\s+(?!\(none\))\S/.test(line)) withCandidate.add(current);
+  }
+  return names.filter((name) => !withCandidate.has(name));
 }
 
 const DEFAULT_VERSION = '0-recorded';
@@ -71,6 +92,7 @@ export class RecordingHost implements Host {
   private readonly responders: { matcher: CommandMatcher; respond: CommandResponder }[] = [];
   private shortName: string;
   private fullName: string;
+  private readonly checkPackages: boolean;
 
   private writeLog: RecordedWrite[] = [];
   private serviceLog: RecordedServiceAction[] = [];
@@ -84,6 +106,7 @@ export class RecordingHost implements Host {
     this.root = options.root ?? mkdtempSync(join(tmpdir(), 'recording-host-'));
     this.shortName = options.hostname ?? 'juju-machine-0';
     this.fullName = options.fqdn ?? `${this.shortName}.localdomain`;
+    this.checkPackages = options.checkPackagesWithAptCache ?? false;
     this.knownUsers.set('root', { group: 'root', home: '/root', shell: '/bin/bash', system: true });
   }
 
@@ -258,6 +281,14 @@ export class RecordingHost implements Host {
   async aptInstall(packages: readonly string[]): Promise<void> {
     const missing = packages.filter((name) => !this.installed.has(name));
     if (missing.length === 0) return;
+    const unknown = this.checkPackages ? packagesWithoutCandidate(missing) : [];
+    if (unknown.length > 0) {
+      throw new HostCommandError({
+        argv: ['apt-get', '-q', '-y', 'install', ...missing], exitCode: 100,
+        stderr: unknown.map((name) => `E: Unable to locate package ${name}`).join('\n'),
+        hint: `no apt source of the test machine has ${unknown.join(', ')}: check the package name`,
+      });
+    }
     this.packageLog.push({ action: 'install', packages: missing });
     for (const name of missing) this.installed.set(name, this.available.get(name) ?? DEFAULT_VERSION);
   }

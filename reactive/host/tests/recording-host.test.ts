@@ -123,3 +123,17 @@ describe('RecordingHost commands and identity', () => {
     expect(await host.fqdn()).toBe('compute-2.maas');
   });
 });
+
+describe('RecordingHost package names checked against this machine\'s apt sources', () => {
+  it('installs packages apt knows and fails like apt-get for a misspelt one', async () => {
+    host = new RecordingHost({ checkPackagesWithAptCache: true });
+    await host.aptInstall(['haproxy', 'corosync']);
+    expect(host.packageActions).toEqual([{ action: 'install', packages: ['haproxy', 'corosync'] }]);
+    const error = (await host.aptInstall(['masakari-monitor', 'pacemaker']).catch((e: unknown) => e)) as HostCommandError;
+    expect(error).toBeInstanceOf(HostCommandError);
+    expect(error.exitCode).toBe(100);
+    expect(error.message).toContain('E: Unable to locate package masakari-monitor');
+    expect(error.message).not.toContain('package pacemaker');
+    expect(host.packageActions).toHaveLength(1);
+  });
+});
