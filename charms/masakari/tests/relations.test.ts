@@ -73,6 +73,21 @@ describe('masakari relations, step by step', () => {
     expect(host.commands.filter((c) => c.argv.includes('sync'))).toHaveLength(1);
   });
 
+  it('the schema is synced once per masakari version: again after an upgrade, never by a new leader for the same one', async () => {
+    const { harness, host } = await unit();
+    await relateAll(harness);
+    host.setPackageVersion('python3-masakari', '14.0.3-1');
+    await harness.runHook('upgrade-charm');
+    expect(host.commands.filter((c) => c.argv.includes('sync'))).toHaveLength(2);
+    expect(harness.model.leaderData['db-synced-version']).toBe('14.0.3-1');
+    // Leadership moves away and back: the leader data already names this version.
+    await harness.setLeader(false);
+    await harness.setLeader(true);
+    await harness.runHook('config-changed');
+    expect(host.commands.filter((c) => c.argv.includes('sync'))).toHaveLength(2);
+    expect(harness.status.message).toBe('Unit is ready');
+  });
+
   it('a non-leader waits for the leader to sync, with API and engine stopped, then starts them', async () => {
     const { harness, host } = await unit({ unit: 'masakari/1', leader: false, address: '10.5.0.12' });
     await relateAll(harness);
