@@ -106,7 +106,7 @@ async function runOne(opts: SuiteOptions, bundle: BundleSpec, isLast: boolean): 
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
-    const keep = opts.keep === 'all' || (opts.keep === 'last' && isLast) || (opts.keep === 'faulty' && !report.ok) || !phases.test || !created;
+    const keep = opts.keep === 'all' || (opts.keep === 'last' && isLast) || (opts.keep === 'faulty' && !report.ok) || !created;
     if (keep) {
       report.kept = true;
       if (created) log(`keeping model ${model} (destroy it with: ${opts.backend} destroy-model ${model}${opts.backend === 'juju' ? ' --no-prompt' : ' -y'})`);
