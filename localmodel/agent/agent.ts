@@ -18,6 +18,7 @@ import { nextOp } from './resolver.js';
 import { applyCommit, leaveScope, reconcile, removeUnit } from './transitions.js';
 import { Runner, type ProcessOutcome } from './runner.js';
 import { parseDuration } from './duration.js';
+import { processRecord } from '../model/processes.js';
 
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
@@ -130,7 +131,7 @@ export class Agent implements ToolHost {
     if (!pid) return;
     if (running) this.children.add(pid);
     else this.children.delete(pid);
-    writeFileAtomic(join(this.paths.dir, 'hook.pids'), [...this.children].join('\n'));
+    writeFileAtomic(join(this.paths.dir, 'hook.pids'), [...this.children].map(processRecord).join('\n'));
   }
 
   /** With JUJU_LOCAL_TIMINGS set, one line per hook: where the agent's time goes (ms). */
@@ -359,10 +360,12 @@ export class Agent implements ToolHost {
     this.stopping = true;
     for (const w of this.waiters) w();
     for (const pid of this.children) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // already gone, or not a group leader
+        }
       }
     }
     await this.tools.close();

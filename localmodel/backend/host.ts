@@ -49,7 +49,8 @@ export class HostBackend implements MachineBackend {
   }
 
   async spawn(_machineId: string, argv: string[], options: RunOptions): Promise<ChildProcess> {
-    return spawnProcess(argv[0]!, argv.slice(1), { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so that stopping the model can stop everything the hook started.
+    return spawnProcess(argv[0]!, argv.slice(1), { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   }
 
   async shell(machineId: string): Promise<{ command: string; args: string[]; cwd?: string }> {

@@ -5,6 +5,7 @@ import { existsSync, openSync, readFileSync, closeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jujuLocalHome, modelPaths } from '../model/store.js';
+import { commandLine } from '../model/processes.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -21,7 +22,8 @@ export function agentPid(model: string, home = jujuLocalHome()): number | undefi
   const p = modelPaths(model, home).pid;
   if (!existsSync(p)) return undefined;
   const pid = Number(readFileSync(p, 'utf8').trim());
-  return pid > 0 && pidAlive(pid) ? pid : undefined;
+  // Only this model's agent counts: after a crash the PID may belong to someone else's process.
+  return pid > 0 && pidAlive(pid) && commandLine(pid).includes(`localmodel/agent/main.ts ${model}`) ? pid : undefined;
 }
 
 export function call<T = unknown>(model: string, verb: string, body: unknown = {}, home = jujuLocalHome(), timeoutMs = 600_000): Promise<T> {

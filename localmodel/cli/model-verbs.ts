@@ -7,6 +7,7 @@ import { currentModel, listModels, MODEL_NAME, modelPaths, readState, removeMode
 import { now, type ModelState } from '../model/state.js';
 import { parseDuration } from '../agent/duration.js';
 import { agentPid, call, ensureAgent, pidAlive } from './agent-client.js';
+import { stillRunning } from '../model/processes.js';
 import { collect, keyValues, modelName, parse, UsageError, type Io } from './common.js';
 
 export async function addModelVerb(args: string[], io: Io): Promise<number> {
@@ -108,7 +109,12 @@ export async function destroyModelVerb(args: string[], io: Io): Promise<number> 
   // Hook processes the agent recorded, in case it died without stopping them.
   const hookPids = join(paths.dir, 'hook.pids');
   if (existsSync(hookPids)) {
-    for (const p of readFileSync(hookPids, 'utf8').split('\n').map(Number).filter((n) => n > 0)) if (pidAlive(p)) killPid(p, 'SIGKILL');
+    for (const line of readFileSync(hookPids, 'utf8').split('\n')) {
+      const p = stillRunning(line);
+      if (!p) continue;
+      killPid(-p, 'SIGKILL');
+      killPid(p, 'SIGKILL');
+    }
   }
   if (!destroyedByAgent) {
     io.out('- destroying machines and the model network\n');

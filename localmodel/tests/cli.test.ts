@@ -73,5 +73,5 @@ describe('agent lifecycle on the host backend', () => {
     const r = await cli('destroy-model', 'life', '-y');
     expect(r).toMatchObject({ code: 0, out: expect.stringContaining('Model "life" destroyed') });
     expect(existsSync(modelPaths('life', home).dir)).toBe(false);
-  });
+  }, 300_000);
 });

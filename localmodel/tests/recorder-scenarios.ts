@@ -100,7 +100,8 @@ export function defineRecorderSuite(backend: 'host' | 'nspawn', model: string): 
     if (work) rmSync(work, { recursive: true, force: true });
   }, 300_000);
 
-  describe(`recorder charms on the ${backend} backend`, () => {
+  // Each step waits for hooks in real processes: allow for a loaded 2-core CI machine.
+  describe(`recorder charms on the ${backend} backend`, { timeout: 600_000 }, () => {
     it('runs the start sequence with Juju\'s environment', async () => {
       const a0 = await log('a/0');
       const a1 = await log('a/1');
@@ -242,7 +243,7 @@ export function defineRecorderSuite(backend: 'host' | 'nspawn', model: string): 
 
     it('destroys the model and leaves nothing running', async () => {
       const paths = modelPaths(model, home);
-      const hookPids = existsSync(join(paths.dir, 'hook.pids')) ? readFileSync(join(paths.dir, 'hook.pids'), 'utf8').split('\n').map(Number).filter(Boolean) : [];
+      const hookPids = existsSync(join(paths.dir, 'hook.pids')) ? readFileSync(join(paths.dir, 'hook.pids'), 'utf8').split('\n').map((l) => Number(l.split(' ')[0])).filter(Boolean) : [];
       await ok('destroy-model', model, '-y');
       expect(pidAlive(agentPid)).toBe(false);
       for (const p of hookPids) expect(pidAlive(p)).toBe(false);
