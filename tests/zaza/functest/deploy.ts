@@ -42,8 +42,8 @@ export const DeployTest = defineTests('DeployTest', {
       assert.equal(haproxy.length, 3, `haproxy clone instances started: ${haproxy.map((r) => r.nodes.join(',')).join(' ')}`);
     },
     async test_140_vip_answers(ctx) {
-      const vip = ctx.vars['TEST_VIP00'];
-      assert.ok(vip, 'TEST_VIP00 is known');
+      const vip = ctx.vars['TEST_VIP00'] ?? String((await ctx.cli.getConfig(ctx.model, 'masakari'))['vip']?.value ?? '');
+      assert.ok(vip, 'masakari has a VIP');
       const compute = appUnits(await ctx.cli.status(ctx.model), 'nova-compute')[0]!.name;
       const r = await ctx.cli.exec(ctx.model, compute, `node -e "fetch('http://${vip}:15868/').then(r => { console.log(r.status); process.exit(r.status < 500 ? 0 : 1); }, (e) => { console.log(e.message); process.exit(1); })"`);
       assert.equal(r.code, 0, `masakari API on the VIP ${vip}:15868 answered: ${r.stdout.trim()} ${r.stderr.trim()}`);
