@@ -15,7 +15,7 @@ import { DEFAULT_CIB_CONFIG, ST_MAAS } from './cib/desired.js';
 import { parsePrincipal } from './cib/principal.js';
 import { renderConfiguration } from './cib/xml.js';
 import {
-  COROSYNC_AUTHKEY, COROSYNC_CONF, corosyncView, OVERRIDES, PACEMAKER_AUTHKEY, ringNodes, systemdOverride, UIDGID, UIDGID_CONTENT,
+  COROSYNC_AUTHKEY, COROSYNC_CONF, corosyncView, onlyNodelistDiffers, OVERRIDES, PACEMAKER_AUTHKEY, ringNodes, systemdOverride, UIDGID, UIDGID_CONTENT,
   type RingMember,
 } from './corosync/ring.js';
 import { configCheck, configRules, decodeKey, settingsFrom } from './options.js';
@@ -129,13 +129,24 @@ charm.when(INSTALLED, 'config.valid').do('converge-cluster', async (ctx) => {
   changed = (await ctx.host.writeFile(COROSYNC_AUTHKEY, corosyncKey, { owner: 'root', group: 'root', mode: 0o400 })) || changed;
   changed = (await ctx.host.writeFile(PACEMAKER_AUTHKEY, pacemakerKey, { owner: 'hacluster', group: 'haclient', mode: 0o440 })) || changed;
   changed = (await ctx.host.writeFile(UIDGID, UIDGID_CONTENT, { mode: 0o644 })) || changed;
-  changed = (await ctx.host.writeFile(COROSYNC_CONF, conf, { owner: 'root', group: 'root', mode: 0o644 })) || changed;
+  const previousConf = await ctx.host.readFile(COROSYNC_CONF);
+  const confChanged = await ctx.host.writeFile(COROSYNC_CONF, conf, { owner: 'root', group: 'root', mode: 0o644 });
+  // A member joining or leaving only changes the node list, which corosync 3 reloads at run time: no restart, so
+  // scaling the cluster never restarts every member at once.
+  const reloadOnly = confChanged && !changed && previousConf !== null && onlyNodelistDiffers(previousConf, conf);
+  changed = (confChanged && !reloadOnly) || changed;
   let overrides = false;
   for (const path of OVERRIDES) overrides = (await ctx.host.writeFile(path, systemdOverride(settings.startTimeout, settings.stopTimeout))) || overrides;
   if (overrides) await ctx.host.run(['systemctl', 'daemon-reload']);
   for (const service of ['corosync', 'pacemaker']) if (!(await ctx.host.serviceIsEnabled(service))) await ctx.host.service('enable', service);
   let member = true;
-  if (changed || !(await ctx.host.serviceIsActive('pacemaker'))) member = await restartCluster(ctx, self.hostname);
+  const running = await ctx.host.serviceIsActive('pacemaker');
+  if (changed || !running) member = await restartCluster(ctx, self.hostname);
+  else if (reloadOnly) {
+    await ctx.log('corosync node list changed: reloading the ring');
+    const reload = await ctx.host.run(['corosync-cfgtool', '-R']);
+    if (reload.exitCode !== 0) member = await restartCluster(ctx, self.hostname);
+  }
   if (!member) {
     publishSelf(true, false);
     recordFacts(ctx, { stage: 'pacemaker-down' });

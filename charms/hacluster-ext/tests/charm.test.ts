@@ -103,6 +103,23 @@ describe('hacluster-ext leader', () => {
     expect(pacemakerInvocations(host)).toEqual(['cibadmin --query', 'cibadmin --query']); // one per hook, no write
   });
 
+  it('reloads the ring instead of restarting when a member joins or leaves', async () => {
+    const { h, host, hanode } = await cluster();
+    host.clearRecords();
+    await h.addRelationUnit(hanode, 'hacluster-ext/3', { 'private-address': '10.0.0.4', hostname: 'api4', ready: 'True' });
+    expect(host.file('/etc/corosync/corosync.conf')).toContain('nodeid: 1003');
+    expect(host.serviceActions).toEqual([]);
+    expect(host.commands.map((c) => c.argv.join(' '))).toContain('corosync-cfgtool -R');
+    host.clearRecords();
+    await h.removeRelationUnit(hanode, 'hacluster-ext/1');
+    expect(host.file('/etc/corosync/corosync.conf')).not.toContain('nodeid: 1001');
+    expect(host.serviceActions).toEqual([]);
+    // a change outside the node list (here: netmtu) still restarts
+    host.clearRecords();
+    await h.updateConfig({ netmtu: 1400 });
+    expect(host.serviceActions.map((a) => `${a.action} ${a.name}`)).toEqual(['stop pacemaker', 'restart corosync', 'start pacemaker']);
+  });
+
   it('removes a departed remote with its rules and STONITH host names, and updates a moved one', async () => {
     const { h, pacemaker, remotes } = await cluster({ remotes: 3 });
     expect(pacemaker.configuration).toContain('cmp2.lab');

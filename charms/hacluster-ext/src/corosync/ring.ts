@@ -59,3 +59,13 @@ export function systemdOverride(startTimeout: number, stopTimeout: number): stri
 }
 
 export const UIDGID_CONTENT = 'uidgid {\n  uid: hacluster\n  gid: haclient\n}\n';
+
+/** The file without its `nodelist { ... }` block (node blocks nest one level). */
+function withoutNodelist(conf: string): string {
+  return conf.replace(/^nodelist \{\n(?:.*\n)*?^\}\n/m, '');
+}
+
+/** True when two renderings differ only inside the node list (corosync-cfgtool -R applies that at run time). */
+export function onlyNodelistDiffers(before: string, after: string): boolean {
+  return before !== after && withoutNodelist(before) === withoutNodelist(after);
+}
