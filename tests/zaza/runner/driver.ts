@@ -35,6 +35,11 @@ export interface StatusDoc {
 
 export type BackendName = 'juju-local' | 'juju';
 
+/** Option values that are secrets (maas_credentials=..., *password*=...) never reach the transcript. */
+export function redact(args: readonly string[]): string[] {
+  return args.map((a) => a.replace(/^([A-Za-z0-9_.-]*(?:password|credentials|secret|token|key)[A-Za-z0-9_.-]*)=.*/i, '$1=<redacted>'));
+}
+
 export class JujuCli {
   constructor(readonly backend: BackendName, private readonly program: string, private readonly log: (line: string) => void = () => undefined) {}
 
@@ -43,7 +48,7 @@ export class JujuCli {
   }
 
   async run(args: string[], opts: { timeoutMs?: number; input?: string; quiet?: boolean } = {}): Promise<ExecResult> {
-    if (!opts.quiet) this.log(`$ ${this.backend} ${args.join(' ')}`);
+    if (!opts.quiet) this.log(`$ ${this.backend} ${redact(args).join(' ')}`);
     const r = await execa(this.program, args, { reject: false, timeout: opts.timeoutMs ?? 600_000, input: opts.input, env: { JUJU_LOCAL_CWD: process.cwd() } });
     return { code: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
   }

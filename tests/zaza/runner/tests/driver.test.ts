@@ -14,6 +14,12 @@ function fakeJuju(dir: string, outputs: Record<string, string>): string {
 }
 
 describe('JujuCli', () => {
+  it('keeps secret option values out of the transcript', async () => {
+    const { redact } = await import('../driver.js');
+    expect(redact(['config', '-m', 'm', 'hacluster', 'maas_credentials=a:b:c', 'maas_url=http://x', 'admin-password=p'])).toEqual(
+      ['config', '-m', 'm', 'hacluster', 'maas_credentials=<redacted>', 'maas_url=http://x', 'admin-password=<redacted>']);
+  });
+
   let dir: string;
   beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'zaza-driver-')); });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
