@@ -266,8 +266,11 @@ export class RecordingHost implements Host {
     return true;
   }
 
-  /** Same failure LocalHost gives: ownership by a user or group that does not exist. */
+  /** Same failures LocalHost gives: a mode that is not a permission mode, a user or group that does not exist. */
   private checkOwnership(path: string, want: FileMeta): void {
+    if (!Number.isInteger(want.mode) || want.mode < 0 || want.mode > 0o7777) {
+      throw new Error(`cannot write ${path}: mode ${String(want.mode)} is not a permission mode between 0 and 0o7777`);
+    }
     if (!/^\d+$/.test(want.owner) && !this.knownUsers.has(want.owner)) {
       throw new Error(`cannot set the user of ${path}: user '${want.owner}' does not exist (create it first with ensureUser)`);
     }

@@ -27,6 +27,7 @@ describe('RecordingHost files', () => {
     host = new RecordingHost();
     await expect(host.writeFile('etc/x', 'x')).rejects.toThrow(/must be absolute/);
     await expect(host.writeFile('/etc/x', 'x', { owner: 'masakari' })).rejects.toThrow(/user 'masakari' does not exist/);
+    await expect(host.writeFile('/etc/x', 'x', { mode: '0640' as unknown as number })).rejects.toThrow(/mode 0640 is not a permission mode/);
     expect(host.writes).toEqual([]);
   });
 
