@@ -2,12 +2,12 @@
 import { request } from 'node:http';
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, closeSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO } from '../repo.js';
 import { jujuLocalHome, modelPaths } from '../model/store.js';
 import { commandLine } from '../model/processes.js';
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export { REPO };
 
 export function pidAlive(pid: number): boolean {
   try {

@@ -59,7 +59,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
-const isMain = process.argv[1]?.endsWith('localmodel/cli/main.ts') ?? false;
+const isMain = process.env.JUJU_LOCAL_BUNDLED === '1' || (process.argv[1]?.endsWith('localmodel/cli/main.ts') ?? false) || (process.argv[1]?.endsWith('localmodel/cli/launch.mjs') ?? false);
 if (isMain) {
   const io: Io = {
     out: (t) => process.stdout.write(t),

@@ -5,11 +5,11 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, rmSync, copyFileSync, chmodSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO } from '../../repo.js';
 import { TOOLS } from '../registry.js';
 
-const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'hooktool.c');
+const SOURCE = join(REPO, 'localmodel/hooktools/client/hooktool.c');
 export const CLIENT_NAME = 'jlt-hooktool';
 
 /** Compiles the client if this source version was never built; returns the cached binary. */
