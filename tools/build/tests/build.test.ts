@@ -17,7 +17,7 @@ beforeAll(async () => {
   outDir = join(tiny.workDir, 'build');
   const result = await buildAll({ projectRoot: PROJECT_ROOT, charmsDir: tiny.charmsDir, outDir, log: (line) => logs.push(line) });
   expect(result.failed).toEqual(new Map());
-});
+}, 120_000); // bundling is seconds, but CI machines can be busy
 
 afterAll(() => rmSync(tiny.workDir, { recursive: true, force: true }));
 
@@ -180,7 +180,7 @@ describe('CommonJS main bundle with a V8 code cache (src/main.ts without top-lev
     expect(result.failed).toEqual(new Map());
     expect(result.built[0]?.start).toBe('dist/start.cjs');
     dir = join(cjs.workDir, 'build/tiny');
-  });
+  }, 120_000);
   afterAll(() => rmSync(cjs.workDir, { recursive: true, force: true }));
 
   const hook = () => JSON.parse(execFileSync(join(dir, 'hooks/install'), [], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } })) as Record<string, unknown>;
