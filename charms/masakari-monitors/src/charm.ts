@@ -199,7 +199,8 @@ charm.assessStatus(async (ctx) => {
   return assessMonitorsStatus({
     installed,
     paused,
-    credentialsRelated: endpoint.isJoined,
+    // A relation whose keystone unit has not joined yet is incomplete, not missing.
+    credentialsRelated: endpoint.relations.length > 0,
     credentialsComplete,
     renderProblem,
     wanted,

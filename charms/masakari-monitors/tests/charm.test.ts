@@ -74,6 +74,12 @@ describe('masakari-monitors charm', () => {
     expect(host.serviceActions).toEqual([]);
   });
 
+  it('calls a created relation without a joined keystone unit incomplete, not missing', async () => {
+    await harness.beginWithInitialHooks();
+    await harness.addRelation('identity-credentials', 'keystone');
+    expect(harness.status).toEqual({ status: 'waiting', message: "'identity-credentials' incomplete" });
+  });
+
   it('asks keystone exactly as upstream does and waits for a complete answer', async () => {
     await harness.beginWithInitialHooks();
     const rid = await harness.addRelation('identity-credentials', 'keystone', { units: { 'keystone/0': {} } });

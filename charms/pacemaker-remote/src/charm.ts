@@ -109,7 +109,7 @@ charm.assessStatus(async (ctx) => {
   return assessRemoteStatus({
     installed: ctx.flags.isSet(INSTALLED),
     clusterMemberHere: !ctx.flags.isSet(INSTALLED) && (await clusterMemberHere(ctx)),
-    related: endpoint.isJoined,
+    related: endpoint.relations.length > 0, // created but no hacluster unit joined yet: waiting, not missing
     agreement,
     runningWithKey: await runningWithKey(ctx, agreement),
   });

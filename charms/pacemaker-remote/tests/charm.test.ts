@@ -80,6 +80,12 @@ describe('pacemaker-remote charm', () => {
     saveEvidence('pacemaker-remote-published-stonith.json', harness.relationData(rid));
   });
 
+  it('waits (not blocked) while the relation exists but no hacluster unit has joined yet', async () => {
+    await installed();
+    await harness.addRelation('pacemaker-remote', 'hacluster');
+    expect(harness.status).toEqual({ status: 'waiting', message: WAITING_FOR_KEY });
+  });
+
   it('falls back to the ingress address when the binding has no bind address', async () => {
     await installed();
     harness.model.networks.set('pacemaker-remote', { bindAddresses: [], ingressAddresses: ['10.5.9.9'], egressSubnets: [] });
