@@ -223,6 +223,20 @@ export function defineRecorderSuite(backend: 'host' | 'nspawn', model: string): 
       expect(departed.relationList).toEqual(['a/1']);
     });
 
+    it('refresh runs upgrade-charm then config-changed; update-status follows the model setting', async () => {
+      expect(await ok('refresh', '-m', model, 'a')).toContain('revision 2');
+      await ok('wait', '-m', model, '--timeout', '2m', '--quiet');
+      expect(names(await log('a/1')).slice(-2)).toEqual(['upgrade-charm', 'config-changed']);
+      await ok('model-config', '-m', model, 'update-status-hook-interval=1s');
+      const deadline = Date.now() + 60_000;
+      while (!names(await log('a/1')).includes('update-status') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+      await ok('model-config', '-m', model, 'update-status-hook-interval=1h');
+      const rec = (await log('a/1')).find((r) => r.hook === 'update-status')!;
+      expect(rec.env.JUJU_DISPATCH_PATH).toBe('hooks/update-status');
+      const st = await status();
+      expect(st.applications.a['charm-rev']).toBe(2);
+    });
+
     it.runIf(backend === 'nspawn')('holds hooks while a machine is powered off and carries on when it is back', async () => {
       const machines = await import('../machines/index.js');
       await machines.powerOff({ model, id: '2' });
