@@ -46,6 +46,7 @@ describe('bundles', () => {
   it('names what is wrong: unknown endpoint, mismatched interface, subordinate with units, bad option', () => {
     const base = b('openstack-base.yaml');
     const overlay = join(repo, 'bundles/bad-overlay.yaml');
+    const typo = join(repo, 'bundles/typo-overlay.yaml');
     const texts = {
       [overlay]: [
         'applications:',
@@ -58,7 +59,10 @@ describe('bundles', () => {
         '  - [nova-compute:juju-info, masakari-monitors:container]',
       ].join('\n'),
     };
-    const result = checkBundle(loadBundle(base, [overlay], texts), repo);
+    texts[typo] = 'applications:\n  hacluster:\n    options:\n      maas_uri: http://x\n      cluster_count: three\n';
+    const result = checkBundle(loadBundle(base, [b('masakari-overlay.yaml'), overlay, typo], texts), repo);
+    expect(result.problems).toContainEqual(expect.stringMatching(/hacluster: option 'maas_uri' is not in the charm's config.yaml \(accepted: .*maas_url/));
+    expect(result.problems).toContainEqual(expect.stringMatching(/hacluster: option 'cluster_count' must be of type int, got "three"/));
     expect(result.problems).toContainEqual(expect.stringMatching(/keystone has no endpoint 'identity-sevice' \(has: .*identity-service/));
     expect(result.problems).toContainEqual(expect.stringMatching(/interfaces differ \(rabbitmq vs keystone\)/));
     expect(result.problems).toContainEqual(expect.stringMatching(/masakari-monitors: a subordinate takes no num_units/));
