@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAll } from '../main.js';
@@ -88,14 +88,15 @@ describe.runIf(isRoot)('bundles on Debian 12 node 18', () => {
     }
   });
 
-  it("every charm of this project that builds parses under node 18 (syntax target)", async () => {
+  it("every charm of this project that builds parses under node 18 (syntax target), extra programs included", async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'build-node18-'));
     try {
       const result = await buildAll({ projectRoot: PROJECT_ROOT, outDir, log: () => {} });
       for (const [name, why] of result.failed) console.log(`not checked (does not build yet): ${name}: ${why.split('\n')[0]}`);
       expect(result.built.length).toBeGreaterThan(0);
       for (const charm of result.built) {
-        const files = charm.start === 'dist/start.cjs' ? ['dist/start.cjs', 'dist/charm.cjs'] : [charm.start];
+        const extras = existsSync(join(charm.dir, 'bin')) ? readdirSync(join(charm.dir, 'bin')).map((file) => `bin/${file}`) : [];
+        const files = [...(charm.start === 'dist/start.cjs' ? ['dist/start.cjs', 'dist/charm.cjs'] : [charm.start]), ...extras];
         for (const file of files) {
           const check = spawnSync(node18.node, ['--check', join(charm.dir, file)], { encoding: 'utf8' });
           expect(check.stderr, `${charm.name} ${file}`).toBe('');
