@@ -228,7 +228,7 @@ export class Agent implements ToolHost {
       const machine = this.state.machines[unit.machine];
       if (!machine || machine.status.current !== 'started') {
         // A dying unit whose machine never came up has nothing to run: it goes at once.
-        if (unit.life === 'dying' && (!machine || machine.status.current === 'error')) {
+        if (unit.life === 'dying' && (!machine || machine.status.current === 'error' || (!unit.uniter.installed && unit.uniter.charmDeployed === 0))) {
           removeUnit(this.state, name);
           this.changed();
           return;
