@@ -8,7 +8,7 @@ import { now, type ModelState } from '../model/state.js';
 import { parseDuration } from '../agent/duration.js';
 import { agentPid, call, ensureAgent, pidAlive } from './agent-client.js';
 import { stillRunning } from '../model/processes.js';
-import { collect, keyValues, modelName, parse, UsageError, type Io } from './common.js';
+import { collect, keyValues, modelName, parse, parseTimeout, UsageError, type Io } from './common.js';
 
 export async function addModelVerb(args: string[], io: Io): Promise<number> {
   const configs = collect(args, ['--config']);
@@ -95,8 +95,16 @@ export async function destroyModelVerb(args: string[], io: Io): Promise<number> 
     try {
       io.out(`- asking the model agent (pid ${pid}) to stop hooks and destroy machines\n`);
       await call(name, 'destroy', {}, jujuLocalHome(), 10_000);
-      const deadline = Date.now() + 180_000;
-      while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      const started = Date.now();
+      const deadline = started + parseTimeout(parsed.flags.timeout, 600_000);
+      let shown = started;
+      while (pidAlive(pid) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        if (Date.now() - shown >= 15_000) {
+          shown = Date.now();
+          io.out(`  still destroying after ${Math.round((shown - started) / 1000)}s (machines are stopped, their files removed)\n`);
+        }
+      }
       destroyedByAgent = !pidAlive(pid);
     } catch (error) {
       io.err(`WARNING the agent did not take the request (${(error as Error).message}); destroying directly\n`);
