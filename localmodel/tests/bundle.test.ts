@@ -76,6 +76,11 @@ describe('valid bundles', () => {
     expect(plan.applications[0]!.options).toEqual({ name: 'from-file' });
   });
 
+  it('accepts the legacy "services" key', () => {
+    const t = tree({ 'bundles/b.yaml': { services: { db: { charm: '../charms/db', num_units: 1 } } } });
+    expect(loadBundle(t.path('bundles/b.yaml'), [], { cwd: t.dir }).applications.map((a) => a.name)).toEqual(['db']);
+  });
+
   it('places units beside another application\'s units', () => {
     const t = tree({ 'bundles/b.yaml': { applications: { db: { charm: '../charms/db', num_units: 2 }, web: { charm: '../charms/web', num_units: 2, to: ['db'] } } } });
     const plan = loadBundle(t.path('bundles/b.yaml'), [], { cwd: t.dir });
@@ -90,6 +95,9 @@ describe('bad bundles: every problem names the file, the path and what is wrong'
   it('missing file', () => {
     const t = tree({});
     expect(() => loadBundle(t.path('nope.yaml'), [], { cwd: t.dir })).toThrow('nope.yaml: (file): no such file');
+  });
+  it('an empty file', () => {
+    expect(problems('# nothing here\n')).toEqual(['bundles/b.yaml: (file): the file holds no YAML document']);
   });
   it('not a mapping', () => {
     expect(problems('- a\n- b\n')).toEqual(['bundles/b.yaml: (top level): a bundle is a mapping with "applications", "machines" and "relations", got a list']);
