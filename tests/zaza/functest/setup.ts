@@ -4,7 +4,7 @@
  * segments through the charm's actions, as zaza-openstack-tests' create_segments does.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createModelNetwork, runInModelNetwork, stopModelProcess } from '../../../localmodel/machines/index.js';
 import { repoRoot } from '../build-standins.js';
@@ -17,6 +17,16 @@ export const MAAS_PORT = 5240;
 /** The MAAS emulator's files for a model: config, log and the power log the failover test reads. */
 export function maasDir(model: string): string {
   return join('/var/tmp', `zaza-maas-${model}`);
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** TEST_VIP00 for the local model: a free address at the top of the model's own subnet. */
@@ -55,15 +65,26 @@ export async function enableMaasFencing(ctx: SuiteContext): Promise<void> {
   const network = await createModelNetwork(ctx.model);
   const dir = maasDir(ctx.model);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const key = { consumerKey: randomBytes(9).toString('hex'), tokenKey: randomBytes(9).toString('hex'), tokenSecret: randomBytes(16).toString('hex') };
   const powerLog = join(dir, 'power.log');
-  const config = {
-    host: network.gateway, port: MAAS_PORT, apiKeys: [key],
-    machines: hosts.map((h) => ({ hostname: h.host.split('.')[0], domain: h.host.split('.').slice(1).join('.') || 'maas' })),
-    powerCommand: [process.execPath, '--import', join(repoRoot, 'tools/ts-register.mjs'), join(repoRoot, 'tests/zaza/functest/power.ts'), ctx.model, powerLog],
-  };
-  writeFileSync(join(dir, 'maas.json'), JSON.stringify(config), { mode: 0o600 });
-  const { pid } = await runInModelNetwork(ctx.model, [process.execPath, '--import', join(repoRoot, 'tools/ts-register.mjs'), join(repoRoot, 'tests/zaza/emulators/maas/main.ts'), join(dir, 'maas.json')], { logFile: join(dir, 'maas.log'), cwd: repoRoot, detached: true });
+  const pidFile = join(dir, 'maas.pid');
+  // Idempotent: a MAAS emulator already serving this model (an earlier configure run) keeps its key.
+  const running = existsSync(pidFile) && existsSync(join(dir, 'maas.json')) && processAlive(Number(readFileSync(pidFile, 'utf8')));
+  let pid: number;
+  let key: { consumerKey: string; tokenKey: string; tokenSecret: string };
+  if (running) {
+    pid = Number(readFileSync(pidFile, 'utf8'));
+    key = (JSON.parse(readFileSync(join(dir, 'maas.json'), 'utf8')) as { apiKeys: (typeof key)[] }).apiKeys[0]!;
+  } else {
+    key = { consumerKey: randomBytes(9).toString('hex'), tokenKey: randomBytes(9).toString('hex'), tokenSecret: randomBytes(16).toString('hex') };
+    const config = {
+      host: network.gateway, port: MAAS_PORT, apiKeys: [key],
+      machines: hosts.map((h) => ({ hostname: h.host.split('.')[0], domain: h.host.split('.').slice(1).join('.') || 'maas' })),
+      powerCommand: [process.execPath, '--import', join(repoRoot, 'tools/ts-register.mjs'), join(repoRoot, 'tests/zaza/functest/power.ts'), ctx.model, powerLog],
+    };
+    writeFileSync(join(dir, 'maas.json'), JSON.stringify(config), { mode: 0o600 });
+    ({ pid } = await runInModelNetwork(ctx.model, [process.execPath, '--import', join(repoRoot, 'tools/ts-register.mjs'), join(repoRoot, 'tests/zaza/emulators/maas/main.ts'), join(dir, 'maas.json')], { logFile: join(dir, 'maas.log'), cwd: repoRoot, detached: true }));
+    writeFileSync(pidFile, String(pid));
+  }
   ctx.facts['maas'] = { pid, dir, powerLog, url: `http://${network.gateway}:${MAAS_PORT}/MAAS` };
   ctx.cleanups.push(async () => {
     await stopModelProcess(ctx.model, pid).catch(() => undefined);
