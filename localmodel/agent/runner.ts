@@ -85,13 +85,25 @@ export class Runner {
       const entity = unitTag(unit.name);
       const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: string }>((resolve) => {
         child.once('spawn', () => (timings.started = performance.now()));
+        // Whole lines go to the debug log; a partial line waits for the rest (or for the end of the process).
+        const partial = { out: '', err: '' };
+        const emit = (which: 'out' | 'err', level: string, text: string, flush: boolean): void => {
+          const all = partial[which] + text;
+          const cut = flush ? all.length : all.lastIndexOf('\n') + 1;
+          if (cut > 0 && all.slice(0, cut).trim()) this.agent.dlog.write(entity, level, logger, all.slice(0, cut));
+          partial[which] = all.slice(cut);
+        };
         child.stdout?.on('data', (c: Buffer) => {
           out.push(c);
-          this.agent.dlog.write(entity, 'DEBUG', logger, c.toString('utf8'));
+          emit('out', 'DEBUG', c.toString('utf8'), false);
         });
         child.stderr?.on('data', (c: Buffer) => {
           err.push(c);
-          this.agent.dlog.write(entity, 'WARNING', logger, c.toString('utf8'));
+          emit('err', 'WARNING', c.toString('utf8'), false);
+        });
+        child.once('close', () => {
+          emit('out', 'DEBUG', '', true);
+          emit('err', 'WARNING', '', true);
         });
         child.once('error', (e) => resolve({ code: 1, signal: null, error: e.message }));
         child.once('close', (code, signal) => resolve({ code, signal }));
@@ -159,7 +171,7 @@ export class Runner {
     }
     const current = this.agent.state.units[unitName];
     if (!current) return 'ok';
-    if (failure && !(await this.agent.backend.isRunning(current.machine).catch(() => false))) {
+    if (failure && !(await this.agent.backend.isRunning(current.machine).catch(() => true))) {
       // The machine went away under the hook (powered off): not the charm's fault; run it again when it is back.
       this.agent.machineDown(current.machine);
       return 'requeue';
