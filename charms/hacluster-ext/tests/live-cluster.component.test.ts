@@ -34,10 +34,10 @@ const PRINCIPAL = parsePrincipal({
   json_clones: JSON.stringify({ cl_res_lab_api: 'res_lab_api' }),
 });
 
-function input(): CibInput {
+function input(remotes: readonly string[] = REMOTES): CibInput {
   return {
     members: MEMBERS.map((name) => ({ name, address: lab.address(name) })),
-    remotes: REMOTES.map((r) => ({ name: `${r}.lab`, address: lab.address(r), stonithHostname: `${r}.lab`, enableResources: false })),
+    remotes: remotes.map((r) => ({ name: `${r}.lab`, address: lab.address(r), stonithHostname: `${r}.lab`, enableResources: false })),
     principal: PRINCIPAL.resources,
     config: {
       ...DEFAULT_CIB_CONFIG, maas: { url: maas.url, apiKey: apiKeyText(KEY) }, stonithPowerTimeout: 20,
@@ -117,5 +117,27 @@ describe('live cluster configured by the charm code', () => {
     await lab.waitFor('cmp1.lab back online after the reset', async () => (await lab.status()).onlineRemotes.includes('cmp1.lab'), 90_000, 500);
     const again = new LabNodeHost(lab, 'api1');
     expect((await configureCluster(again, input())).wrote).toBe(false);
+  });
+
+  it('a departed remote is removed with its rules and is not fenced', async () => {
+    const before = (await lab.fencingHistory()).filter((e) => e.target === 'cmp2.lab').length;
+    const result = await configureCluster(new LabNodeHost(lab, 'api1'), input(['cmp1']));
+    expect(result.changed).toEqual(expect.arrayContaining(['resources', 'constraints']));
+    await lab.waitFor('cmp2.lab gone from the cluster', async () => {
+      const s = await lab.status();
+      return !s.started.has('cmp2.lab') && !s.onlineRemotes.includes('cmp2.lab') && !s.busy;
+    }, 60_000, 500);
+    const live = await lab.exec('api1', ['cibadmin', '--query', '--scope', 'configuration']);
+    expect(live.stdout).not.toMatch(/id="cmp2\.lab"|loc-cmp2|cmp2 cmp2\.lab/);
+    // The next hook purges the departed node from pacemaker's memory; then nothing is left of it.
+    const next = await configureCluster(new LabNodeHost(lab, 'api1'), input(['cmp1']));
+    expect(next).toMatchObject({ wrote: false, purged: ['cmp2.lab'] });
+    const after = await configureCluster(new LabNodeHost(lab, 'api1'), input(['cmp1']));
+    expect(after).toMatchObject({ wrote: false, purged: [] });
+    const verify = await lab.exec('api1', ['crm_verify', '-L', '-V']);
+    expect(verify.exitCode, verify.stdout + verify.stderr).toBe(0);
+    await new Promise((r) => setTimeout(r, 5000)); // a fencing would have been scheduled by now
+    expect((await lab.fencingHistory()).filter((e) => e.target === 'cmp2.lab')).toHaveLength(before);
+    expect(maas.requests.some((q) => q.systemId === maas.machine('cmp2')?.systemId && q.op === 'power_off')).toBe(false);
   });
 });

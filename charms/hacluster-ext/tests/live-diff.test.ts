@@ -40,4 +40,14 @@ describe('comparison with the live CIB', () => {
     const live = simulationCib(doc(2), ['api1', 'api2', 'api3']).replace('name="stonith-enabled" value="true"', 'name="stonith-enabled" value="false"');
     expect(compareWithLive(doc(2), live).changed).toEqual(['properties']);
   });
+
+  it('names departed remotes pacemaker still remembers once their connection left the configuration', () => {
+    const remembered = (xml: string) => xml.replace('  </status>', '    <node_state id="cmp2.lab" uname="cmp2.lab" remote_node="true" in_ccm="false" crm-debug-origin="x"/>\n  </status>');
+    // departure hook: the live configuration still has cmp2's connection, so nothing is purged yet
+    expect(compareWithLive(doc(1), remembered(simulationCib(doc(2), ['api1', 'api2', 'api3']))).staleRemotes).toEqual([]);
+    // next hook: the connection is gone from the live configuration, the node state is not
+    expect(compareWithLive(doc(1), remembered(simulationCib(doc(1), ['api1', 'api2', 'api3']))).staleRemotes).toEqual(['cmp2.lab']);
+    // a remote that is still wanted is never purged
+    expect(compareWithLive(doc(2), remembered(simulationCib(doc(1), ['api1', 'api2', 'api3']))).staleRemotes).toEqual([]);
+  });
 });

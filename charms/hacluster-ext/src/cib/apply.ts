@@ -13,6 +13,8 @@ export const SECRETS_DIR = '/var/lib/pacemaker/lrm/secrets';
 export interface ApplyResult {
   readonly changed: readonly string[];
   readonly wrote: boolean;
+  /** Departed remote nodes purged from pacemaker's memory (`crm_node --force --remove`). */
+  readonly purged: readonly string[];
 }
 
 export class CibApplyError extends Error {}
@@ -25,12 +27,20 @@ export async function applyCib(host: Host, doc: CibDocument, options: { timeoutM
     throw new CibApplyError(`cibadmin --query failed (exit ${query.exitCode}): ${query.stderr.trim()}; is pacemaker running? check crm_mon -1`);
   }
   const comparison = compareWithLive(doc, query.stdout);
-  if (comparison.changed.length === 0) return { changed: [], wrote: false };
-  const replace = await host.run(['cibadmin', '--replace', '--scope', 'configuration', '--xml-pipe'], { input: comparison.configuration, timeoutMs });
-  if (replace.exitCode !== 0) {
-    throw new CibApplyError(`cibadmin --replace failed (exit ${replace.exitCode}): ${replace.stderr.trim()}`);
+  if (comparison.changed.length > 0) {
+    const replace = await host.run(['cibadmin', '--replace', '--scope', 'configuration', '--xml-pipe'], { input: comparison.configuration, timeoutMs });
+    if (replace.exitCode !== 0) {
+      throw new CibApplyError(`cibadmin --replace failed (exit ${replace.exitCode}): ${replace.stderr.trim()}`);
+    }
   }
-  return { changed: comparison.changed, wrote: true };
+  // A remote is purged in the hook after its connection left the configuration (by then pacemaker stopped it):
+  // one invocation per departed remote, and Juju delivers each departure as a hook of its own.
+  const purged: string[] = [];
+  for (const name of comparison.staleRemotes) {
+    const r = await host.run(['crm_node', '--force', '--remove', name], { timeoutMs });
+    if (r.exitCode === 0) purged.push(name); // a failure is retried by the next hook, nothing depends on it
+  }
+  return { changed: comparison.changed, wrote: comparison.changed.length > 0, purged };
 }
 
 /** Writes (and prunes) the secret files pacemaker substitutes for `lrm://` parameters. Returns true on change. */

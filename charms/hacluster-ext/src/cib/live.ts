@@ -54,13 +54,40 @@ function parseOne(xml: string): XNode | undefined {
 
 export interface LiveCib {
   readonly configuration: XNode | undefined;
+  readonly status: XNode | undefined;
   readonly epoch: string;
 }
 
 export function parseLiveCib(xml: string): LiveCib {
   const root = parseOne(xml);
   if (root === undefined || tagOf(root) !== 'cib') throw new Error('cibadmin --query did not return a <cib> document');
-  return { configuration: child(root, 'configuration'), epoch: `${attrsOf(root).admin_epoch ?? '0'}.${attrsOf(root).epoch ?? '0'}` };
+  return {
+    configuration: child(root, 'configuration'), status: child(root, 'status'),
+    epoch: `${attrsOf(root).admin_epoch ?? '0'}.${attrsOf(root).epoch ?? '0'}`,
+  };
+}
+
+/**
+ * Remote nodes pacemaker still remembers (status node_state or a nodes entry) although neither the desired nor the
+ * live configuration has their connection resource: a departed remote whose connection has been removed. Pacemaker
+ * only ignores them ("no longer in the configuration"); `crm_node --force --remove` purges them.
+ */
+function staleRemotes(live: LiveCib, desiredRemotes: ReadonlySet<string>): string[] {
+  const configured = new Set<string>();
+  const visit = (n: XNode): void => {
+    if (tagOf(n) === 'primitive' && attrsOf(n).type === 'remote' && attrsOf(n).provider === 'pacemaker') configured.add(attrsOf(n).id ?? '');
+    kids(n).forEach(visit);
+  };
+  const resources = child(live.configuration, 'resources');
+  if (resources) visit(resources);
+  const remembered = new Set<string>();
+  for (const n of kids(live.status ?? { status: [] })) {
+    if (tagOf(n) === 'node_state' && attrsOf(n).remote_node === 'true') remembered.add(attrsOf(n).uname ?? attrsOf(n).id ?? '');
+  }
+  for (const n of kids(child(live.configuration, 'nodes') ?? { nodes: [] })) {
+    if (tagOf(n) === 'node' && attrsOf(n).type === 'remote') remembered.add(attrsOf(n).uname ?? attrsOf(n).id ?? '');
+  }
+  return [...remembered].filter((name) => name !== '' && !configured.has(name) && !desiredRemotes.has(name)).sort();
 }
 
 function liveProperties(configuration: XNode | undefined): NvPair[] {
@@ -77,6 +104,12 @@ export interface CibComparison {
   readonly changed: readonly string[];
   /** The `<configuration>` element to replace the live one with (only meaningful when something changed). */
   readonly configuration: string;
+  /** Departed remote nodes whose connection is already gone from the live configuration: purge them. */
+  readonly staleRemotes: readonly string[];
+}
+
+function remoteIds(doc: CibDocument): Set<string> {
+  return new Set(doc.resources.filter((r) => r.kind === 'primitive' && r.provider === 'pacemaker' && r.type === 'remote').map((r) => r.id));
 }
 
 export function compareWithLive(doc: CibDocument, liveXml: string): CibComparison {
@@ -106,5 +139,5 @@ export function compareWithLive(doc: CibDocument, liveXml: string): CibCompariso
     // Property sets other than ours (rare: written by hand) are kept after ours.
     configuration = configuration.replace('    </crm_config>\n', `${otherSets.map((k) => serialise(k, '      ')).join('')}    </crm_config>\n`);
   }
-  return { changed, configuration };
+  return { changed, configuration, staleRemotes: staleRemotes(live, remoteIds(doc)) };
 }
