@@ -23,7 +23,8 @@ export function agentPid(model: string, home = jujuLocalHome()): number | undefi
   if (!existsSync(p)) return undefined;
   const pid = Number(readFileSync(p, 'utf8').trim());
   // Only this model's agent counts: after a crash the PID may belong to someone else's process.
-  return pid > 0 && pidAlive(pid) && commandLine(pid).includes(`localmodel/agent/main.ts ${model}`) ? pid : undefined;
+  const cmd = commandLine(pid);
+  return pid > 0 && pidAlive(pid) && (cmd.includes(`localmodel/agent/launch.mjs ${model} `) || cmd.includes(`localmodel/agent/main.ts ${model} `)) ? pid : undefined;
 }
 
 export function call<T = unknown>(model: string, verb: string, body: unknown = {}, home = jujuLocalHome(), timeoutMs = 600_000): Promise<T> {
@@ -64,7 +65,7 @@ export async function ensureAgent(model: string, home = jujuLocalHome()): Promis
   const logFd = openSync(paths.agentLog, 'a');
   const child = spawn(
     process.execPath,
-    ['--import', join(REPO, 'tools/ts-register.mjs'), join(REPO, 'localmodel/agent/main.ts'), model],
+    [join(REPO, 'localmodel/agent/launch.mjs'), model],
     { cwd: REPO, detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, JUJU_LOCAL_HOME: home } },
   );
   child.unref();
