@@ -81,6 +81,7 @@ describe('masakari.conf for a three-unit deployment', () => {
     expect(host.fileMeta('/etc/haproxy/haproxy.cfg')).toEqual({ owner: 'root', group: 'haproxy', mode: 0o640 });
     const haproxy = host.file('/etc/haproxy/haproxy.cfg')!;
     expect(haproxy).toContain('bind *:15868');
+    expect(haproxy).not.toMatch(/^\s*maxconn/m);
     expect(haproxy.match(/^\s+server .*$/gm)).toEqual([
       '    server masakari-0 10.5.0.11:15858 check inter 2000 rise 2 fall 3',
       '    server masakari-1 10.5.0.12:15858 check inter 2000 rise 2 fall 3',

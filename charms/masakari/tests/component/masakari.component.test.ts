@@ -94,9 +94,7 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
     note('masakari-manage db sync done');
     daemons.push(startDaemon('masakari-api', onUnit(ns, layout, ['runuser', '-u', 'masakari', '--', '/etc/init.d/masakari-api', 'systemd-start']), join(root, 'masakari-api.out')));
     daemons.push(startDaemon('masakari-engine', onUnit(ns, layout, ['runuser', '-u', 'masakari', '--', '/etc/init.d/masakari-engine', 'systemd-start']), join(root, 'masakari-engine.out')));
-    // The rendered maxconn 20000 needs ~40000 file descriptors, which systemd grants and this test machine's hard
-    // limit (20000) does not: -n lowers maxconn for the test run only.
-    daemons.push(startDaemon('haproxy', onUnit(ns, layout, ['haproxy', '-db', '-n', '4096', '-f', '/etc/haproxy/haproxy.cfg']), join(root, 'haproxy.out')));
+    daemons.push(startDaemon('haproxy', onUnit(ns, layout, ['haproxy', '-db', '-f', '/etc/haproxy/haproxy.cfg']), join(root, 'haproxy.out')));
     const ms = await waitFor('masakari-api behind haproxy', () => httpAnswers(`http://${ns.nsAddress}:15868/`), 180_000, daemons[0]);
     note(`masakari-api answers through haproxy on 15868 (${ms} ms after start)`);
     connection = await connectAsService(unit.credentials, { region: 'RegionOne', useInternalEndpoints: false, localApi: `http://${ns.nsAddress}:15858/v1` });
