@@ -24,9 +24,12 @@ export function hashOf(value: unknown): string {
 
 export class KeyValueStore {
   private readonly data: Map<string, JsonValue>;
-  private dirty = false;
+  private readonly initial: Readonly<Record<string, JsonValue>>;
+  /** Keys written or removed since load; compared with their initial value to decide whether to write. */
+  private readonly touched = new Set<string>();
 
   constructor(initial: Readonly<Record<string, JsonValue>> = {}) {
+    this.initial = initial;
     this.data = new Map(Object.entries(initial));
   }
 
@@ -42,11 +45,11 @@ export class KeyValueStore {
     const previous = this.data.get(key);
     if (previous !== undefined && canonicalJson(previous) === canonicalJson(value)) return;
     this.data.set(key, value);
-    this.dirty = true;
+    this.touched.add(key);
   }
 
   unset(key: string): void {
-    if (this.data.delete(key)) this.dirty = true;
+    if (this.data.delete(key)) this.touched.add(key);
   }
 
   /** Keys with the prefix, prefix removed, sorted. */
@@ -66,8 +69,17 @@ export class KeyValueStore {
     return true;
   }
 
+  /**
+   * True when the content differs from what was loaded. A flag set at the start of a hook and cleared at its end
+   * (config.changed, ...) is no change: an idle hook writes nothing.
+   */
   get isDirty(): boolean {
-    return this.dirty;
+    for (const key of this.touched) {
+      const before = Object.prototype.hasOwnProperty.call(this.initial, key) ? this.initial[key] : undefined;
+      const after = this.data.get(key);
+      if (before === undefined || after === undefined ? before !== after : canonicalJson(before) !== canonicalJson(after)) return true;
+    }
+    return false;
   }
 
   toJSON(): Record<string, JsonValue> {

@@ -1,5 +1,5 @@
 /**
- * The hook entry point every bundled charm calls: `await runCharm(charm)`. Real seams (hook tools on PATH, the
+ * The hook entry point every bundled charm calls: `void runCharm(charm)` (it never rejects). Real seams (hook tools on PATH, the
  * local machine); the unit state is committed only when the hook succeeded, so a failed hook changes no flag.
  */
 import { join } from 'node:path';

@@ -95,3 +95,18 @@ describe('no stray files', () => {
     expect(readFileSync(join(fixture, 'templates', 'app.conf'), 'utf8')).toContain('{{port}}');
   });
 });
+
+describe('unit state writes', () => {
+  it('is not dirty when keys were set and unset back to what was loaded', () => {
+    const store = new KeyValueStore({ kept: 1, 'reactive.states.x': null });
+    store.set('reactive.states.config.changed', null);
+    store.unset('reactive.states.config.changed');
+    store.unset('reactive.states.x');
+    store.set('reactive.states.x', null);
+    store.set('kept', 2);
+    store.set('kept', 1);
+    expect(store.isDirty).toBe(false);
+    store.set('kept', 3);
+    expect(store.isDirty).toBe(true);
+  });
+});

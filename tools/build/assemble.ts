@@ -13,6 +13,7 @@ import { dispatchScript } from './dispatch-script.js';
 import { BUNDLE_DIR, type CharmSource } from './charm-source.js';
 import { collectEntries, zipEntries } from './zip.js';
 import { withoutSeries } from './metadata.js';
+import { BUILT_META_FILE } from '../../reactive/charm-meta.js';
 
 export interface BuildOptions {
   readonly outDir: string;
@@ -90,6 +91,21 @@ export async function buildCharm(source: CharmSource, options: BuildOptions): Pr
       await writeOut(join(staging, 'metadata.yaml'), metadata.text, 0o644);
       log(`build: ${name}: dropped 'series' from the built metadata.yaml (the bases in manifest.yaml apply only without it)`);
     }
+
+    // Hooks read this JSON instead of parsing three YAML files every time (see reactive/charm-meta.ts).
+    const parsed = (text: string, file: string): Record<string, unknown> => {
+      const doc = yaml.load(text);
+      if (doc === null || doc === undefined) return {};
+      if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${join(source.dir, file)}: expected a YAML mapping`);
+      return doc as Record<string, unknown>;
+    };
+    const optional = async (file: string): Promise<string> => fs.readFile(join(source.dir, file), 'utf8').catch(() => '');
+    const builtMeta = {
+      metadata: parsed(metadata.text, 'metadata.yaml'),
+      config: parsed(await optional('config.yaml'), 'config.yaml'),
+      actions: parsed(await optional('actions.yaml'), 'actions.yaml'),
+    };
+    await writeOut(join(staging, BUILT_META_FILE), `${JSON.stringify(builtMeta)}\n`, 0o644);
 
     const main = await bundleMain({ entry: join(source.dir, source.mainEntry), projectRoot: options.projectRoot });
     if (main.format === 'cjs') {
