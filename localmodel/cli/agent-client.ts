@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { REPO } from '../repo.js';
 import { jujuLocalHome, modelPaths } from '../model/store.js';
 import { commandLine } from '../model/processes.js';
+import lockfile from 'proper-lockfile';
 
 export { REPO };
 
@@ -52,6 +53,29 @@ export function call<T = unknown>(model: string, verb: string, body: unknown = {
 
 /** Makes sure the model's agent runs; starts it in the background if not. Returns its PID. */
 export async function ensureAgent(model: string, home = jujuLocalHome()): Promise<number> {
+  const running = agentPid(model, home);
+  if (running) {
+    try {
+      await call(model, 'ping', {}, home, 5_000);
+      return running;
+    } catch {
+      // not answering yet: decide under the lock below
+    }
+  }
+  // Two CLI calls finding the agent dead at once must not start two agents: one starts it, the other waits.
+  const release = await lockfile.lock(modelPaths(model, home).dir, {
+    lockfilePath: join(modelPaths(model, home).dir, '.agent.lock'),
+    retries: { retries: 600, minTimeout: 50, maxTimeout: 200 },
+    stale: 120_000,
+  });
+  try {
+    return await startAgentLocked(model, home);
+  } finally {
+    await release();
+  }
+}
+
+async function startAgentLocked(model: string, home: string): Promise<number> {
   const running = agentPid(model, home);
   if (running) {
     try {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,5 +74,32 @@ describe('agent lifecycle on the host backend', () => {
     const r = await cli('destroy-model', 'life', '-y');
     expect(r).toMatchObject({ code: 0, out: expect.stringContaining('Model "life" destroyed') });
     expect(existsSync(modelPaths('life', home).dir)).toBe(false);
+  }, 300_000);
+});
+
+describe('concurrent CLI calls', () => {
+  it('one of two identical add-model calls wins; parallel changes all land; a dead agent is restarted once', async () => {
+    const [x, y] = await Promise.all([cli('add-model', 'race', '--backend', 'host', '--no-switch'), cli('add-model', 'race', '--backend', 'host', '--no-switch')]);
+    expect([x.code, y.code].sort()).toEqual([0, 1]);
+    expect([x.err, y.err].join('')).toBe('ERROR model "race" already exists\n');
+    expect((await cli('deploy', '-m', 'race', RECORDER, 'rec', '-n', '1')).code).toBe(0);
+    const results = await Promise.all([
+      cli('add-unit', '-m', 'race', 'rec'),
+      cli('add-unit', '-m', 'race', 'rec', '-n', '2'),
+      cli('config', '-m', 'race', 'rec', 'count=7'),
+      cli('config', '-m', 'race', 'rec', 'flag=true'),
+    ]);
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    const state = readState('race', home);
+    expect(Object.keys(state.units).sort()).toEqual(['rec/0', 'rec/1', 'rec/2', 'rec/3']);
+    expect(state.applications.rec!.config).toEqual({ count: 7, flag: true });
+    const pid = Number(readFileSync(modelPaths('race', home).pid, 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    await Promise.all([cli('config', '-m', 'race', 'rec', 'message=a'), cli('config', '-m', 'race', 'rec', 'count=8')]);
+    const agents = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => /agent\/(launch\.mjs|main\.ts) race$/.test(l.trim()));
+    expect(agents.length).toBe(1);
+    expect((await cli('wait', '-m', 'race', '--timeout', '3m', '--quiet')).code).toBe(0);
+    expect(readState('race', home).applications.rec!.config).toEqual({ count: 8, flag: true, message: 'a' });
   }, 300_000);
 });
