@@ -189,13 +189,19 @@ async function applyServices(ctx: MasakariCtx, platform: Platform, restarts: rea
   for (const s of platform.services) {
     const wanted = !paused && (ready || s === 'haproxy');
     const active = await ctx.host.serviceIsActive(s);
-    if (!wanted) {
-      if (active) await ctx.host.service('stop', s);
-      continue;
+    // A service that will not start is the machine's problem, not a charm bug: the status names it (and the
+    // next hook tries again) instead of the hook failing.
+    try {
+      if (!wanted) {
+        if (active) await ctx.host.service('stop', s);
+        continue;
+      }
+      if (!(await ctx.host.serviceIsEnabled(s))) await ctx.host.service('enable', s);
+      if (restarts.includes(s)) await ctx.host.service('restart', s);
+      else if (!active) await ctx.host.service('start', s);
+    } catch (error) {
+      await ctx.log(`${s} did not start: ${(error as Error).message.split('\n')[0]}; see journalctl -u ${s}`, 'ERROR');
     }
-    if (!(await ctx.host.serviceIsEnabled(s))) await ctx.host.service('enable', s);
-    if (restarts.includes(s)) await ctx.host.service('restart', s);
-    else if (!active) await ctx.host.service('start', s);
   }
 }
 

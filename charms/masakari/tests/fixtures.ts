@@ -47,10 +47,11 @@ export interface UnitOptions {
   readonly probe?: { readDeleted: boolean; taskflowAlembic: boolean; fails?: boolean };
   /** Exit code of masakari-manage db sync (mutable: tests flip it). */
   readonly sync?: { exitCode: number };
+  readonly host?: RecordingHost;
 }
 
 export async function masakariHarness(o: UnitOptions = {}) {
-  const host = new RecordingHost();
+  const host = o.host ?? new RecordingHost();
   const harness = new Harness(charm, { charmDir: CHARM_DIR, unit: o.unit ?? 'masakari/0', address: o.address ?? '10.5.0.11', host });
   for (const binding of ['', 'public', 'internal', 'admin', 'cluster', 'shared-db', 'amqp']) {
     harness.setNetwork(binding, o.address ?? '10.5.0.11', '10.5.0.0/16', 'eth0');

@@ -1,5 +1,7 @@
 /** Every relation step of one masakari unit and the status after it, with data shaped as the stock charms send it. */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ServiceAction } from '../../../reactive/host/host.js';
+import { RecordingHost } from '../../../reactive/host/recording-host.js';
 import { HACLUSTER_CLUSTERED, KEYSTONE_DATA, masakariHarness, rabbitData, relateAll, routerData } from './fixtures.js';
 import { parseIni } from './ini.js';
 
@@ -194,5 +196,23 @@ describe('masakari relations, step by step', () => {
     await host.seedFile('/proc/net/tcp', '  sl  local_address rem_address   st\n   0: 00000000:3DF2 00000000:0000 0A 0\n');
     await harness.runHook('update-status');
     expect(harness.status).toEqual({ status: 'blocked', message: 'Ports which should be open, but are not: 15868' });
+  });
+
+  it('a service that will not start is reported, not a hook error, and is started again by the next hook', async () => {
+    class Refusing extends RecordingHost {
+      refuse = true;
+      override async service(action: ServiceAction, name: string): Promise<void> {
+        if (name === 'haproxy' && this.refuse && action !== 'stop') throw new Error('command failed: systemctl restart haproxy exited with code 1\nJob for haproxy.service failed');
+        return super.service(action, name);
+      }
+    }
+    const host = new Refusing();
+    const { harness } = await unit({ host });
+    await relateAll(harness);
+    expect(harness.status).toEqual({ status: 'blocked', message: 'Services not running that should be: haproxy' });
+    expect(harness.model.logs.some((l) => l.level === 'ERROR' && l.message.startsWith('haproxy did not start: command failed: systemctl restart haproxy exited with code 1; see journalctl -u haproxy'))).toBe(true);
+    host.refuse = false;
+    await harness.runHook('config-changed');
+    expect(harness.status.message).toBe('Unit is ready');
   });
 });
