@@ -115,6 +115,23 @@ describe('masakari.conf for a three-unit deployment', () => {
     expect(host.file('/etc/masakari/rabbitmq-ca.pem')).toContain('BEGIN CERTIFICATE');
   });
 
+  it('terminates TLS in haproxy with ssl_cert/ssl_key/ssl_ca and registers https endpoints', async () => {
+    const { harness, host } = await masakariHarness();
+    cleanups.push(() => harness.cleanup());
+    await harness.beginWithInitialHooks();
+    const pem = (kind: string, body: string) => Buffer.from(`-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`).toString('base64');
+    await harness.updateConfig({ ssl_cert: pem('CERTIFICATE', 'Q0VSVA=='), ssl_key: pem('PRIVATE KEY', 'S0VZ'), ssl_ca: pem('CERTIFICATE', 'Q0E=') });
+    await relateAll(harness);
+    expect(host.file('/etc/haproxy/masakari.pem')).toBe('-----BEGIN CERTIFICATE-----\nQ0VSVA==\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nS0VZ\n-----END PRIVATE KEY-----\n');
+    expect(host.fileMeta('/etc/haproxy/masakari.pem')).toEqual({ owner: 'root', group: 'haproxy', mode: 0o640 });
+    expect(host.file('/etc/haproxy/haproxy.cfg')).toContain('bind *:15868 ssl crt /etc/haproxy/masakari.pem');
+    const ks = [...harness.model.relations.values()].find((r) => r.endpoint === 'identity-service')!.id;
+    expect(harness.relationData(ks).public_url).toBe('https://10.5.0.11:15868/v1/%(tenant_id)s');
+    await harness.updateConfig({}, ['ssl_cert', 'ssl_key', 'ssl_ca']);
+    expect(host.file('/etc/haproxy/masakari.pem')).toBeNull();
+    expect(harness.relationData(ks).public_url).toBe('http://10.5.0.11:15868/v1/%(tenant_id)s');
+  });
+
   it('escapes $ for oslo.config and runs without coordination when tooz cannot read the password', async () => {
     const { harness, host } = await masakariHarness();
     cleanups.push(() => harness.cleanup());
