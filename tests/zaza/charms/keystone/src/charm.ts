@@ -103,8 +103,20 @@ async function answerBase(ctx: Context) {
   return { address, admin: seams.admin(`http://127.0.0.1:${PUBLIC_PORT}/v3`, stableSecret(ctx.kv, 'admin')) };
 }
 
+/**
+ * Keystone round trips cost seconds on a busy machine; they are repeated only when what was asked (or where
+ * keystone answers from) changed since the last successful round.
+ */
+async function unchanged(ctx: Context, key: string, what: unknown): Promise<boolean> {
+  const digest = createHash('sha256').update(JSON.stringify([what, await bindAddress(ctx.tools, 'identity-service'), ctx.config])).digest('hex');
+  if (ctx.kv.get(key) === digest) return true;
+  ctx.kv.set(key, digest);  // committed only if the hook succeeds
+  return false;
+}
+
 charm.when(READY, 'endpoint.identity-service.registration-requested').do('register-services', async (ctx) => {
   const endpoint = ctx.endpoint('identity-service');
+  if (await unchanged(ctx, 'registered-digest', endpoint.requests().map((r) => [r.relation.id, r.request]))) return;
   const { address, admin } = await answerBase(ctx);
   const rejected: string[] = [];
   const domainId = await admin.ensureDomain(SERVICE_DOMAIN);
@@ -142,6 +154,7 @@ charm.when(READY, 'endpoint.identity-service.registration-requested').do('regist
 
 charm.when(READY, 'endpoint.identity-credentials.requested').do('hand-out-credentials', async (ctx) => {
   const endpoint = ctx.endpoint('identity-credentials');
+  if (await unchanged(ctx, 'credentials-digest', endpoint.requests())) return;
   const { address, admin } = await answerBase(ctx);
   for (const { relationId, request } of endpoint.requests()) {
     const domainName = request.domain ?? SERVICE_DOMAIN;

@@ -82,6 +82,10 @@ describe('keystone stand-in', () => {
       api_version: '3', service_type: 'instance-ha',
     });
     expect(data['service_password']).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const before = calls.length;
+    await harness.runHook('update-status');
+    await harness.addRelationUnit(rel, 'masakari/1', { service: 'masakari', region: 'RegionOne', public_url: 'http://10.247.0.100:15868/v1/%(tenant_id)s', internal_url: 'http://10.247.0.100:15868/v1/%(tenant_id)s', admin_url: 'http://10.247.0.100:15868/v1/%(tenant_id)s' });
+    expect(calls.length).toBe(before);  // same request again: no keystone round trip
   });
 
   it('hands monitors credentials on identity-credentials, and rejects unknown services by name', async () => {
