@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import type { Charm, EndpointMap } from './charm.js';
 import { loadCharmMeta } from './charm-meta.js';
 import { readHookEnvironment } from './hookenv/environment.js';
-import { ExecaHookTools } from './hookenv/execa-tools.js';
+import { ProcessHookTools } from './hookenv/process-tools.js';
 import { LocalHost } from './host/local-host.js';
 import { commitStore, loadStore } from './kv.js';
 import { runHook } from './runtime.js';
 
 export async function runCharm<F extends string, EM extends EndpointMap>(charm: Charm<F, EM>): Promise<void> {
   const env = readHookEnvironment();
-  const tools = new ExecaHookTools();
+  const tools = new ProcessHookTools();
   const what = env.actionName ? `action ${env.actionName}` : `hook ${env.hookName}`;
   try {
     const meta = await loadCharmMeta(env.charmDir);

@@ -1,5 +1,5 @@
 /**
- * One typed method per Juju hook tool. `ExecaHookTools` runs the real executables; the harness answers in memory.
+ * One typed method per Juju hook tool. `ProcessHookTools` runs the real executables; the harness answers in memory.
  * Every failing call raises `HookToolError` (see errors.ts), never a bare execa error.
  */
 

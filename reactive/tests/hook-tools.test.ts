@@ -5,7 +5,7 @@ import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, flattenResults, parse, parseStringMap, settingsDocument, sortUnits } from '../hookenv/args.js';
 import { HookToolError, redactArgs } from '../hookenv/errors.js';
-import { ExecaHookTools } from '../hookenv/execa-tools.js';
+import { ProcessHookTools } from '../hookenv/process-tools.js';
 
 describe('hook-tool arguments', () => {
   it('asks config-get for everything as JSON', () => {
@@ -108,7 +108,7 @@ describe('hook-tool output', () => {
   });
 });
 
-describe('ExecaHookTools against real tool executables', () => {
+describe('ProcessHookTools against real tool executables', () => {
   let dir: string;
   let oldPath: string | undefined;
 
@@ -136,20 +136,20 @@ describe('ExecaHookTools against real tool executables', () => {
   });
 
   it('parses typed config and absent relation data', async () => {
-    const tools = new ExecaHookTools();
+    const tools = new ProcessHookTools();
     expect(await tools.configGet()).toEqual({ port: 8080, name: null, debug: false });
     expect(await tools.relationGet('db:1', 'mysql/0')).toEqual({});
     expect(await tools.isLeader()).toBe(true);
   });
 
   it('passes relation-set data through stdin, not argv', async () => {
-    await new ExecaHookTools().relationSet('db:1', { password: 'hunter2', host: '10.0.0.1' });
+    await new ProcessHookTools().relationSet('db:1', { password: 'hunter2', host: '10.0.0.1' });
     expect(readFileSync(join(dir, 'relation-set.args'), 'utf8')).toBe('-r\ndb:1\n--file\n-\n');
     expect(yaml.load(readFileSync(join(dir, 'relation-set.stdin'), 'utf8'))).toEqual({ host: '10.0.0.1', password: 'hunter2' });
   });
 
   it('raises HookToolError naming the tool, the redacted arguments and stderr', async () => {
-    const error = await new ExecaHookTools().leaderSet({ 'admin-password': 'hunter2' }).catch((e: unknown) => e);
+    const error = await new ProcessHookTools().leaderSet({ 'admin-password': 'hunter2' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HookToolError);
     const message = (error as Error).message;
     expect(message).toContain('leader-set admin-password=*** failed (exit 1)');
@@ -159,13 +159,13 @@ describe('ExecaHookTools against real tool executables', () => {
   });
 
   it('reports usage errors with exit code 2', async () => {
-    const error = (await new ExecaHookTools().relationIds('').catch((e: unknown) => e)) as HookToolError;
+    const error = (await new ProcessHookTools().relationIds('').catch((e: unknown) => e)) as HookToolError;
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain('no endpoint name specified');
   });
 
   it('says what to do when a tool is not on PATH', async () => {
-    const error = (await new ExecaHookTools().applicationVersionSet('1.0').catch((e: unknown) => e)) as HookToolError;
+    const error = (await new ProcessHookTools().applicationVersionSet('1.0').catch((e: unknown) => e)) as HookToolError;
     expect(error.message).toMatch(/not on PATH: hook tools exist only inside a Juju hook or action/);
   });
 
