@@ -3,7 +3,7 @@
  * the hook-tool server, Juju's environment, dispatch (else hooks/<name>), output to the debug log, commit only on
  * exit 0 (juju-contract §1).
  */
-import { cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { HookContext, commitContext } from '../hooktools/context.js';
 import { hookEnvironment } from './env.js';
@@ -53,6 +53,13 @@ export class Runner {
       rmSync(tmp, { recursive: true, force: true });
       mkdirSync(join(host, '..'), { recursive: true });
       cpSync(app.charmDir, tmp, { recursive: true, verbatimSymlinks: true });
+      // Like Juju's charm deployer, an upgrade replaces the charm's own files and keeps what the unit created in
+      // its charm dir (e.g. the reactive unit state), so flags survive a refresh.
+      if (existsSync(host)) {
+        for (const name of readdirSync(host)) {
+          if (!existsSync(join(app.charmDir, name))) cpSync(join(host, name), join(tmp, name), { recursive: true, verbatimSymlinks: true });
+        }
+      }
       rmSync(host, { recursive: true, force: true });
       cpSync(tmp, host, { recursive: true, verbatimSymlinks: true });
       rmSync(tmp, { recursive: true, force: true });
