@@ -1,10 +1,10 @@
 /**
- * The charm's own CIB code configures a real three-member corosync/pacemaker cluster with two pacemaker-remote
+ * The charm's own corosync.conf, keys and CIB code run a real three-member corosync/pacemaker cluster with two pacemaker-remote
  * nodes (tests/lab/cluster); killing pacemaker-remoted on one remote gets it fenced through the external/maas
  * plugin and the MAAS emulator, whose power driver really powers the remote node off and on again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { ClusterLab } from '../../../tests/lab/cluster/lab.js';
 import { LabNodeHost } from '../../../tests/lab/cluster/node-host.js';
 import { apiKeyText, startMaasEmulator, type MaasEmulator } from '../../../tests/zaza/emulators/maas/server.js';
@@ -12,6 +12,7 @@ import { syncCibSecrets } from '../src/cib/apply.js';
 import { configureCluster, KNOWN_SECRETS } from '../src/cib/configure.js';
 import { DEFAULT_CIB_CONFIG, desiredCib, type CibInput } from '../src/cib/desired.js';
 import { parsePrincipal } from '../src/cib/principal.js';
+import { charmRenderedRing } from './support/charm-ring.js';
 import { installPlugin } from './support/plugin-install.js';
 
 const MEMBERS = ['api1', 'api2', 'api3'];
@@ -19,7 +20,8 @@ const REMOTES = ['cmp1', 'cmp2'];
 const KEY = { consumerKey: 'labConsumer', tokenKey: 'labToken', tokenSecret: 'labSecretValue123' };
 const progress = (line: string): void => console.log(line);
 
-const lab = new ClusterLab({ prefix: 'hacl', subnet: '10.79.0', members: MEMBERS, remotes: REMOTES, baseDir: '/var/tmp/hacl-lab', hostAddress: true, log: progress });
+const SUBNET = '10.79.0';
+let lab: ClusterLab;
 let maas: MaasEmulator;
 let uninstall = (): void => undefined;
 
@@ -49,7 +51,15 @@ function input(remotes: readonly string[] = REMOTES): CibInput {
 beforeAll(async () => {
   expect(PRINCIPAL.errors).toEqual([]);
   uninstall = await installPlugin();
+  // The ring runs on what the charm's own hooks wrote: corosync.conf from its template (knet, aes256/sha256) and
+  // the keys its leader generated (the lab numbers members <subnet>.1, .2, ...).
+  const ring = await charmRenderedRing(MEMBERS.map((name, i) => ({ name, address: `${SUBNET}.${i + 1}` })));
+  lab = new ClusterLab({ prefix: 'hacl', subnet: SUBNET, members: MEMBERS, remotes: REMOTES, baseDir: '/var/tmp/hacl-lab', hostAddress: true, corosyncConf: ring.corosyncConf, log: progress });
   await lab.create();
+  for (const node of lab.nodes) {
+    if (MEMBERS.includes(node)) writeFileSync(lab.nodePath(node, '/etc/corosync/authkey'), ring.corosyncKey, { mode: 0o400 });
+    writeFileSync(lab.nodePath(node, '/etc/pacemaker/authkey'), ring.pacemakerKey); // remotes get it over the relation
+  }
   maas = await startMaasEmulator({
     host: lab.hostAddress, apiKeys: [KEY], machines: REMOTES.map((hostname) => ({ hostname, domain: 'lab' })),
     // Power really acts on the lab: off kills the remote node, on boots it and starts pacemaker-remoted again.
@@ -60,7 +70,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await maas?.stop();
-  await lab.destroy();
+  await lab?.destroy();
   uninstall();
 });
 
