@@ -92,10 +92,13 @@ describe('live cluster configured by the charm code', () => {
     expect(live.stdout).not.toContain(KEY.tokenSecret);
     expect((await lab.exec('api1', ['crm_verify', '-L', '-V'])).exitCode).toBe(0);
 
-    const settled = await lab.waitFor('remotes online, st-maas started, cluster idle', async () => {
+    const settled = await lab.waitFor('remotes online, st-maas and the VIP started, cluster idle', async () => {
       const s = await lab.status();
-      return s.onlineRemotes.length === 2 && !s.busy && s.started.has('st-maas') && s.started.get('res_lab_api')?.length === 3 ? s : null;
-    }, 90_000, 500);
+      return s.onlineRemotes.length === 2 && !s.busy && s.started.has('st-maas') && s.started.has('res_lab_vip') && s.started.get('res_lab_api')?.length === 3 ? s : null;
+    }, 90_000, 500).catch(async (error: unknown) => {
+      progress((await lab.exec('api1', ['crm_mon', '-1', '--inactive', '--failcounts'])).stdout);
+      throw error;
+    });
     progress(`[test] settled: ${JSON.stringify(Object.fromEntries(settled.started))}`);
     for (const [rsc, nodes] of settled.started) for (const n of nodes) expect(MEMBERS, `${rsc} on ${n}`).toContain(n);
     expect(new Set(settled.started.get('res_lab_api'))).toEqual(new Set(MEMBERS));
