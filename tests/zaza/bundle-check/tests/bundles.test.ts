@@ -3,6 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { loadBundle, BundleError } from '../load.js';
 import { checkBundle } from '../check.js';
+import { existsSync } from 'node:fs';
+import { loadBundle as localLoad } from '../../../../localmodel/bundle/load.js';
+import { buildStandins } from '../../build-standins.js';
 
 const repo = resolve(fileURLToPath(new URL('../../../..', import.meta.url)));
 const b = (p: string) => join(repo, 'bundles', p);
@@ -84,4 +87,16 @@ describe('bundles', () => {
     expect(() => loadBundle(f, [], { [f]: 'applications:\n  foo:\n    num_units: 1' })).toThrow(/'foo' .*has no 'charm'/);
     expect(() => loadBundle(f, [], { [f]: 'relations: [[a]]' })).toThrow(BundleError);
   });
+});
+
+describe('bundles through the local model\'s own loader', () => {
+  const built = ['masakari', 'hacluster-ext', 'pacemaker-remote', 'masakari-monitors'].every((c) => existsSync(join(repo, 'build', `${c}.charm`)));
+  it.skipIf(!built)('juju-local accepts the local base + masakari overlay (and the real base\'s overlays merge the same way)', async () => {
+    await buildStandins(() => undefined);
+    const plan = localLoad(b('local/openstack-base.yaml'), [b('masakari-overlay.yaml')]);
+    expect(plan.applications.map((a) => `${a.name}:${a.numUnits}`).sort()).toEqual([
+      'hacluster:0', 'keystone:1', 'masakari-monitors:0', 'masakari-mysql-router:1', 'masakari:3', 'nova-cloud-controller:1', 'nova-compute:3', 'pacemaker-remote:0', 'rabbitmq-server:1',
+    ]);
+    expect(plan.relations).toHaveLength(11);
+  }, 60_000);
 });
