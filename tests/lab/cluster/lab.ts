@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chownSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { XMLParser } from 'fast-xml-parser';
 import { createNodeNetwork, createSwitch, destroyNetwork, nodeNs, setLink } from './network.js';
@@ -146,8 +146,44 @@ export class ClusterLab {
     writeFileSync(join(this.options.baseDir, 'state.json'), JSON.stringify({ prefix: this.options.prefix, nodes: this.nodes, initPids: Object.fromEntries(this.initPids) }));
   }
 
+  private get lockFile(): string {
+    return `${this.options.baseDir}.lock`;
+  }
+
+  /**
+   * One lab per prefix at a time: another process (a CI run next to a developer's) may hold it, so wait for it
+   * rather than tear its lab down. A lock whose owner died is a leftover and is taken over.
+   */
+  private async acquire(timeoutMs = 15 * 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let said = false;
+    for (;;) {
+      try {
+        writeFileSync(this.lockFile, String(process.pid), { flag: 'wx' });
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const owner = Number(readFileSync(this.lockFile, 'utf8').trim());
+      if (!Number.isInteger(owner) || owner === process.pid || !alive(owner)) {
+        rmSync(this.lockFile, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`lab ${this.options.prefix}: process ${owner} holds ${this.lockFile} for too long; stop it or remove the file`);
+      if (!said) this.progress(`lab ${this.options.prefix} is in use by process ${owner}; waiting for it to finish`);
+      said = true;
+      await sleep(2000);
+    }
+  }
+
+  private release(): void {
+    if (existsSync(this.lockFile) && readFileSync(this.lockFile, 'utf8').trim() === String(process.pid)) rmSync(this.lockFile, { force: true });
+  }
+
   /** Network, node directories, configuration files and node namespaces; cluster daemons are not started yet. */
   async create(): Promise<void> {
+    mkdirSync(dirname(this.options.baseDir), { recursive: true });
+    await this.acquire();
     await ClusterLab.destroyLeftovers(this.options.baseDir);
     await ensurePacemakerRemoted(this.log);
     rmSync(join(this.options.baseDir, 'nodes'), { recursive: true, force: true });
@@ -325,6 +361,7 @@ export class ClusterLab {
     await destroyNetwork(this.options.prefix, this.nodes);
     this.initPids.clear();
     rmSync(join(this.options.baseDir, 'state.json'), { force: true });
+    this.release();
   }
 
   /** Tears down a lab a crashed run left behind (PIDs and namespaces from its state.json). */
