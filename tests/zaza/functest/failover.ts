@@ -12,7 +12,7 @@ import { defineTests, type SuiteContext } from '../runner/context.js';
 import { blockUntil, leaderOf, runAction, waitForApplicationStates } from '../runner/model.js';
 import { crmMon } from './crm.js';
 import { novaControl, ok, openstack } from './openstack.js';
-import { computeHosts, maasDir, setNovaService } from './setup.js';
+import { computeHosts, maasDir, removeGhostNode, setNovaService } from './setup.js';
 import { join } from 'node:path';
 
 interface Host {
@@ -136,18 +136,6 @@ export async function recoverHost(ctx: SuiteContext, h: Host): Promise<void> {
   const leader = leaderOf(await ctx.cli.status(ctx.model), 'masakari').name;
   await runAction(ctx.cli, ctx.model, leader, 'set-maintenance', { host: h.host, state: 'off' });
   await waitForApplicationStates(ctx.cli, ctx.model, ctx.config.targetDeployStatus, 900_000, ctx.log);
-}
-
-/**
- * Upstream's MasakariTest removes a ghost pacemaker node `node1` first (LP#1874719): while it is UNCLEAN,
- * pacemaker fences nothing else. DeployTest reports the ghost as a failure; here it is removed so the failover
- * itself can be observed.
- */
-async function removeGhostNode(ctx: SuiteContext): Promise<void> {
-  const { nodes } = await crmMon(ctx);
-  if (!nodes.some((n) => n.name === 'node1')) return;
-  ctx.log('removing ghost pacemaker node node1 (LP#1874719 workaround, as the upstream test does)');
-  await ctx.cli.exec(ctx.model, leaderOf(await ctx.cli.status(ctx.model), 'hacluster').name, 'crm_node --force -R node1');
 }
 
 export const HostFailureTest = defineTests('HostFailureTest', {

@@ -11,6 +11,7 @@ import { createModelNetwork, runInModelNetwork, stopModelProcess } from '../../.
 import { repoRoot } from '../build-standins.js';
 import type { SuiteContext } from '../runner/context.js';
 import { appUnits, blockUntil, leaderOf, runAction, waitForApplicationStates } from '../runner/model.js';
+import { crmMon } from './crm.js';
 import { novaControl, ok, openstack } from './openstack.js';
 
 export const MAAS_PORT = 5240;
@@ -130,6 +131,18 @@ function parseList(value: unknown): any[] {
 export async function segmentNames(ctx: SuiteContext): Promise<string[]> {
   const r = await masakariAction(ctx, 'list-segments');
   return parseList(r.results['segments']).map((s) => String(s.name ?? s));
+}
+
+/**
+ * Upstream's MasakariTest removes a ghost pacemaker node `node1` first (LP#1874719): while it is UNCLEAN,
+ * pacemaker fences nothing else. DeployTest reports the ghost as a failure; here it is removed so the failover
+ * itself can be observed.
+ */
+export async function removeGhostNode(ctx: SuiteContext): Promise<void> {
+  const { nodes } = await crmMon(ctx);
+  if (!nodes.some((n) => n.name === 'node1')) return;
+  ctx.log('WARNING: ghost pacemaker node node1 is UNCLEAN and blocks fencing and new resources; removing it (LP#1874719 workaround, as the upstream test does)');
+  await ctx.cli.exec(ctx.model, leaderOf(await ctx.cli.status(ctx.model), 'hacluster').name, 'crm_node --force -R node1');
 }
 
 /** Disables a compute service through the Nova API (an operator reserving a host). */
