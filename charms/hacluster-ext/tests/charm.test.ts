@@ -199,4 +199,24 @@ describe('hacluster-ext non-leader and actions', () => {
     const bad = await h.runAction('delete-node-from-ring', { node: 'x; rm -rf /' });
     expect(bad.message).toContain('node: the pacemaker node name');
   });
+
+  it('pause and resume put the member in standby and back, and say so in the status', async () => {
+    const { h, host } = await cluster();
+    const attributes: string[] = [];
+    host.onCommand('crm_attribute', (argv) => { attributes.push(argv.slice(1).join(' ')); return { exitCode: 0, stdout: '', stderr: '' }; });
+    expect((await h.runAction('pause')).failed).toBe(false);
+    expect(h.status).toEqual({ status: 'maintenance', message: "Paused. Use 'resume' action to resume normal service." });
+    expect((await h.runAction('resume')).failed).toBe(false);
+    expect(h.status.status).toBe('active');
+    expect(attributes).toEqual(['--node api1 --name standby --update on', '--node api1 --name standby --delete']);
+  });
+
+  it('a peer reloads its ring once per update-ring token from the leader', async () => {
+    const key = Buffer.alloc(256, 9).toString('base64');
+    const { h, host, hanode } = await cluster({ leader: false, leaderData: { 'corosync-key': key, 'pacemaker-key': key, 'cib-digest': 'x' } });
+    host.clearRecords();
+    await h.updateRelationData(hanode, 'hacluster-ext/1', { 'trigger-corosync-update': 'token-1' });
+    await h.runHook('update-status');
+    expect(host.commands.filter((c) => c.argv.join(' ') === 'corosync-cfgtool -R')).toHaveLength(1);
+  });
 });
