@@ -22,5 +22,5 @@ export const archivePackageSets: readonly ArchivePackageSet[] = [
   { concern: 'load balancer', packages: ['haproxy'] },
   { concern: 'api under uwsgi', packages: ['uwsgi', 'uwsgi-plugin-python3'] },
   { concern: 'api under apache2', packages: ['apache2', 'libapache2-mod-wsgi-py3'] },
-  { concern: 'masakari charm: its install transaction on Debian 12', packages: ['masakari-api', 'masakari-engine', 'haproxy', 'python3-tooz', 'python3-pymysql', 'uwsgi-plugin-python3'] },
+  { concern: 'masakari charm: its install transaction on Debian 12', packages: ['masakari-api', 'masakari-engine', 'haproxy', 'memcached', 'python3-memcache', 'python3-tooz', 'python3-pymysql', 'uwsgi-plugin-python3'] },
 ];

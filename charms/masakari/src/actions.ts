@@ -29,7 +29,7 @@ charm.action('resume', async (ctx) => {
   const ready = ctx.flags.isSet('masakari.configured') && (await dbReady(ctx));
   const started: string[] = [];
   for (const s of platform.services) {
-    if (!ready && s !== 'haproxy') continue;
+    if (!ready && !platform.withoutDatabase.includes(s)) continue;
     await ctx.action?.log(`starting ${s}`);
     await ctx.host.service('start', s);
     started.push(s);

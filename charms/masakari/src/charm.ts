@@ -69,7 +69,9 @@ charm.hook('{install,upgrade-charm}').do('install-packages', async (ctx) => {
   await ctx.host.ensureUser('haproxy', { group: 'haproxy', home: '/var/lib/haproxy', shell: '/usr/sbin/nologin', system: true });
   if (!ctx.flags.isSet('masakari.configured')) {
     // Packages may start the API with their defaults on the port haproxy needs; nothing runs before it is configured.
-    for (const s of platform.services) if (await ctx.host.serviceIsActive(s)) await ctx.host.service('stop', s);
+    for (const s of platform.services) {
+      if (!platform.withoutDatabase.includes(s) && (await ctx.host.serviceIsActive(s))) await ctx.host.service('stop', s);
+    }
   }
   ctx.flags.set('masakari.installed');
 });
@@ -187,7 +189,7 @@ async function applyServices(ctx: MasakariCtx, platform: Platform, restarts: rea
   const paused = ctx.flags.isSet('masakari.paused');
   const ready = await dbReady(ctx);
   for (const s of platform.services) {
-    const wanted = !paused && (ready || s === 'haproxy');
+    const wanted = !paused && (ready || platform.withoutDatabase.includes(s));
     const active = await ctx.host.serviceIsActive(s);
     // A service that will not start is the machine's problem, not a charm bug: the status names it (and the
     // next hook tries again) instead of the hook failing.

@@ -82,6 +82,8 @@ export function masakariConfContext(inputs: ConfInputs): Record<string, unknown>
     authUrl: internal ? internalAuthUrl(keystone) : adminAuthUrl(keystone),
     authInterface: internal ? 'internal' : 'public',
     keystoneCaPath: keystoneCa,
+    // The local memcached (the distribution's default listens on 127.0.0.1 only).
+    memcachedServers: '127.0.0.1:11211',
     evacuateAllInstances: config['evacuate-all-instances'] !== false,
   };
 }

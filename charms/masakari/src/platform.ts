@@ -13,8 +13,10 @@ export interface Platform {
   readonly packages: readonly string[];
   /** The service that serves the WSGI application. */
   readonly apiService: string;
-  /** Services this charm runs, in restart order (haproxy last: it fronts the others). */
+  /** Services this charm runs, in restart order (memcached first, haproxy last: it fronts the others). */
   readonly services: readonly string[];
+  /** Services that run before the database schema is synced (they do not use it). */
+  readonly withoutDatabase: readonly string[];
   /** Packaged services that must not run because the charm serves the API another way. */
   readonly disabledServices: readonly string[];
 }
@@ -32,7 +34,8 @@ export function detectOs(osRelease: string | null): OsId | null {
   return null;
 }
 
-const COMMON = ['masakari-api', 'masakari-engine', 'haproxy', 'python3-tooz', 'python3-pymysql'];
+// memcached + python3-memcache: keystonemiddleware's token cache, as the upstream charm deploys it.
+const COMMON = ['masakari-api', 'masakari-engine', 'haproxy', 'memcached', 'python3-memcache', 'python3-tooz', 'python3-pymysql'];
 
 export function platformFor(os: OsId): Platform {
   if (os === 'ubuntu') {
@@ -41,7 +44,8 @@ export function platformFor(os: OsId): Platform {
       // python3-sqlalchemy-utils: LP#1882900 (masakari-manage imports it).
       packages: [...COMMON, 'apache2', 'libapache2-mod-wsgi-py3', 'python3-sqlalchemy-utils'],
       apiService: 'apache2',
-      services: ['masakari-engine', 'apache2', 'haproxy'],
+      services: ['memcached', 'masakari-engine', 'apache2', 'haproxy'],
+      withoutDatabase: ['memcached', 'haproxy'],
       disabledServices: [],
     };
   }
@@ -49,7 +53,8 @@ export function platformFor(os: OsId): Platform {
     os,
     packages: [...COMMON, 'uwsgi-plugin-python3'],
     apiService: 'masakari-api',
-    services: ['masakari-engine', 'masakari-api', 'haproxy'],
+    services: ['memcached', 'masakari-engine', 'masakari-api', 'haproxy'],
+    withoutDatabase: ['memcached', 'haproxy'],
     disabledServices: [],
   };
 }

@@ -63,18 +63,18 @@ describe('service actions', () => {
     host.clearRecords();
     const paused = await harness.runAction('pause');
     expect(paused.failed).toBe(false);
-    expect(host.serviceActions).toEqual([{ action: 'stop', name: 'haproxy' }, { action: 'stop', name: 'masakari-api' }, { action: 'stop', name: 'masakari-engine' }]);
+    expect(host.serviceActions).toEqual([{ action: 'stop', name: 'haproxy' }, { action: 'stop', name: 'masakari-api' }, { action: 'stop', name: 'masakari-engine' }, { action: 'stop', name: 'memcached' }]);
     expect(harness.status).toEqual({ status: 'maintenance', message: "Paused. Use 'resume' action to resume normal service." });
     // Hooks while paused keep the services stopped.
     await harness.runHook('config-changed');
     expect(host.activeServices.size).toBe(0);
     expect((await harness.runAction('restart-services')).message).toBe("the unit is paused: run the 'resume' action instead");
     const resumed = await harness.runAction('resume');
-    expect(resumed.results).toEqual({ started: 'masakari-engine masakari-api haproxy' });
+    expect(resumed.results).toEqual({ started: 'memcached masakari-engine masakari-api haproxy' });
     expect(harness.status.message).toBe('Unit is ready');
     host.clearRecords();
     await harness.runAction('restart-services');
-    expect(host.serviceActions.map((a) => `${a.action} ${a.name}`)).toEqual(['restart masakari-engine', 'restart masakari-api', 'restart haproxy']);
+    expect(host.serviceActions.map((a) => `${a.action} ${a.name}`)).toEqual(['restart memcached', 'restart masakari-engine', 'restart masakari-api', 'restart haproxy']);
   });
 
   it('restart-services refuses on an unconfigured unit', async () => {

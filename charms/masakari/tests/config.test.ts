@@ -72,6 +72,7 @@ describe('masakari.conf for a three-unit deployment', () => {
         username: 'masakari',
         password: KEYSTONE_DATA.service_password,
         service_token_roles_required: 'True',
+        memcached_servers: '127.0.0.1:11211',
       },
       oslo_messaging_rabbit: {},
       oslo_concurrency: { lock_path: '/var/lib/masakari/lock' },

@@ -18,7 +18,7 @@ async function unit(options: Parameters<typeof masakariHarness>[0] = {}) {
 describe('masakari relations, step by step', () => {
   it('installs the Debian packages and asks for the three relations', async () => {
     const { harness, host } = await unit();
-    expect([...host.installedPackages.keys()]).toEqual(expect.arrayContaining(['masakari-api', 'masakari-engine', 'haproxy', 'python3-tooz', 'python3-pymysql', 'uwsgi-plugin-python3']));
+    expect([...host.installedPackages.keys()]).toEqual(expect.arrayContaining(['masakari-api', 'masakari-engine', 'haproxy', 'memcached', 'python3-memcache', 'python3-tooz', 'python3-pymysql', 'uwsgi-plugin-python3']));
     expect(harness.status).toEqual({ status: 'blocked', message: "'shared-db' missing, 'amqp' missing, 'identity-service' missing" });
     expect(host.file('/etc/masakari/masakari.conf')).toBeNull();
   });
@@ -68,7 +68,7 @@ describe('masakari relations, step by step', () => {
     // Through the charm's wrapper: the probe (fixtures) reports python3-taskflow without its migrations.
     expect(syncs[0]!.argv).toEqual(['/usr/local/lib/masakari-charm/masakari-manage', '--config-file', '/etc/masakari/masakari.conf', 'db', 'sync']);
     expect(harness.model.leaderData).toMatchObject({ 'db-sync-done': 'True', 'db-synced-version': '14.0.2-2' });
-    expect([...host.activeServices]).toEqual(expect.arrayContaining(['masakari-engine', 'masakari-api', 'haproxy']));
+    expect([...host.activeServices]).toEqual(expect.arrayContaining(['memcached', 'masakari-engine', 'masakari-api', 'haproxy']));
     expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
     await harness.runHook('config-changed');
     await harness.runHook('update-status');

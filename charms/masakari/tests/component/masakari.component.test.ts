@@ -92,10 +92,12 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
     const manage = unit.decision.workarounds.taskflowAlembic ? '/usr/local/lib/masakari-charm/masakari-manage' : 'masakari-manage';
     await run(onUnit(ns, layout, [manage, '--config-file', '/etc/masakari/masakari.conf', 'db', 'sync']), { timeoutMs: 180_000 });
     note('masakari-manage db sync done');
+    // keystonemiddleware's token cache, as the unit runs it (the distribution default: 127.0.0.1:11211).
+    daemons.push(startDaemon('memcached', onUnit(ns, layout, ['memcached', '-u', 'memcache', '-l', '127.0.0.1', '-p', '11211', '-m', '64']), join(root, 'memcached.out')));
     daemons.push(startDaemon('masakari-api', onUnit(ns, layout, ['runuser', '-u', 'masakari', '--', '/etc/init.d/masakari-api', 'systemd-start']), join(root, 'masakari-api.out')));
     daemons.push(startDaemon('masakari-engine', onUnit(ns, layout, ['runuser', '-u', 'masakari', '--', '/etc/init.d/masakari-engine', 'systemd-start']), join(root, 'masakari-engine.out')));
     daemons.push(startDaemon('haproxy', onUnit(ns, layout, ['haproxy', '-db', '-f', '/etc/haproxy/haproxy.cfg']), join(root, 'haproxy.out')));
-    const ms = await waitFor('masakari-api behind haproxy', () => httpAnswers(`http://${ns.nsAddress}:15868/`), 180_000, daemons[0]);
+    const ms = await waitFor('masakari-api behind haproxy', () => httpAnswers(`http://${ns.nsAddress}:15868/`), 180_000, daemons[1]);
     note(`masakari-api answers through haproxy on 15868 (${ms} ms after start)`);
     connection = await connectAsService(unit.credentials, { region: 'RegionOne', useInternalEndpoints: false, localApi: `http://${ns.nsAddress}:15858/v1` });
     note(`action client: keystone token for masakari@services, API ${connection.endpoint} (from the ${connection.via})`);
@@ -155,7 +157,7 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
       status = (await connection.client.getNotification(posted.notification_uuid)).status;
       if (seen[seen.length - 1] !== status) { seen.push(status); note(`notification status → ${status}`); }
       return status === 'finished' || status === 'error' || status === 'failed';
-    }, 120_000, daemons[1]).catch((e: Error) => {
+    }, 120_000, daemons[2]).catch((e: Error) => {
       throw new Error(`${e.message}\nengine log:\n${tail(join(layout.mounts['/var/log/masakari']!, 'masakari-engine.log'), 40)}`);
     });
     const listed = await action('list-notifications', { limit: 5 });
@@ -167,6 +169,10 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
     const moved = vm.servers.find((s) => s.name === 'ct-vm1');
     note(`ct-vm1 is now on ${moved?.host} (${moved?.vmState})`);
     expect(moved?.host).toBe('cmp2.maas');
+    // keystonemiddleware cached the validated tokens in the unit's memcached.
+    const stats = await run(onUnit(ns, layout, ['/usr/bin/python3', '-c', "import memcache; s = memcache.Client(['127.0.0.1:11211']).get_stats()[0][1]; print(s['curr_items'], s['get_hits'])"]));
+    note(`memcached: ${stats.trim().split(' ')[0]} items, ${stats.trim().split(' ')[1]} hits (keystonemiddleware token cache)`);
+    expect(Number(stats.trim().split(' ')[0])).toBeGreaterThan(0);
     await sleep(0);
   });
 });
