@@ -106,8 +106,9 @@ export function defineRecorderSuite(backend: 'host' | 'nspawn', model: string): 
       const a0 = await log('a/0');
       const a1 = await log('a/1');
       expect(names(a0).slice(0, 6)).toEqual(['install', 'data-relation-created', 'cluster-relation-created', 'leader-elected', 'config-changed', 'start']);
-      // The leader's leader-set in leader-elected may give a minion a second leader-settings-changed: Juju does too.
-      const a1Start = names(a1).filter((h, i, all) => !(h === 'leader-settings-changed' && all[i - 1] === h)).slice(0, 6);
+      // The leader's leader-set in leader-elected may give a minion a second leader-settings-changed, and Juju's
+      // resolver ranks leadership above a queued start, so it may land before start: keep only the first one.
+      const a1Start = names(a1).filter((h, i, all) => !(h === 'leader-settings-changed' && all.indexOf(h) < i)).slice(0, 6);
       expect(a1Start).toEqual(['install', 'data-relation-created', 'cluster-relation-created', 'leader-settings-changed', 'config-changed', 'start']);
       const install = a0[0]!.env;
       expect(install.JUJU_DISPATCH_PATH).toBe('hooks/install');
