@@ -194,10 +194,26 @@ export async function runHook<F extends string, EM extends EndpointMap>(charm: C
     };
   }
 
+  // A handler may set a progress status itself ("Installing packages"); then the assessed status must be sent at
+  // the end even when it equals the one last sent, or the progress message would stay.
+  let statusSetByHandler = false;
+  const handlerTools = new Proxy(tools, {
+    get(target, property, receiver) {
+      if (property === 'statusSet') {
+        return (...args: Parameters<HookTools['statusSet']>) => {
+          statusSetByHandler = true;
+          return target.statusSet(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+
   const ctx: HookContext<string, EM> = {
     hookName: env.hookName,
     env,
-    tools,
+    tools: handlerTools,
     host,
     flags,
     kv: store,
@@ -273,7 +289,7 @@ export async function runHook<F extends string, EM extends EndpointMap>(charm: C
   let status: UnitStatus = await charm.statusFn(typedCtx);
   if (configErrors.length > 0) status = { status: 'blocked', message: `invalid config: ${configErrors.join('; ')}` };
   const statusHash = hashOf(status);
-  if (store.get(STATUS_KEY) !== statusHash) {
+  if (statusSetByHandler || store.get(STATUS_KEY) !== statusHash) {
     await tools.statusSet(status.status, status.message);
     store.set(STATUS_KEY, statusHash);
   }

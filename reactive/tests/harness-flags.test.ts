@@ -220,3 +220,21 @@ describe('the demo charm end to end', () => {
     await expect(h.addRelation('db', 'mysql', { units: { 'mysql/0': {} } })).rejects.toThrow(/not the leader/);
   });
 });
+
+describe('status after a handler set a progress status', () => {
+  it('sends the assessed status again even when it equals the last one sent', async () => {
+    const charm = defineCharm({ name: 'demo', flags: [] as const });
+    charm.hook('upgrade-charm').do('show-progress', async (ctx) => {
+      await ctx.tools.statusSet('maintenance', 'Installing packages');
+    });
+    charm.assessStatus(() => ({ status: 'active', message: 'Unit is ready' }));
+    const h = new Harness(charm, { charmDir });
+    harnesses.push(h as never);
+    h.begin();
+    await h.runHook('config-changed');
+    expect(h.status).toEqual({ status: 'active', message: 'Unit is ready' });
+    await h.runHook('upgrade-charm');
+    expect(h.status).toEqual({ status: 'active', message: 'Unit is ready' });
+    expect(h.lastHook!.toolCalls.filter((c) => c.tool === 'status-set')).toHaveLength(2);
+  });
+});
