@@ -2,9 +2,13 @@
  * The MAAS emulator's power command for the local model: `power.ts <model> <log> <on|off> <hostname>`.
  * Powers the machine with that host name off (hard, like a BMC) or on, and appends what it did, with the time,
  * to <log> so the failover test can place "fenced" on its timeline.
+ * "on" answers at once, as a BMC does, but the machine comes up only after ZAZA_BOOT_SECONDS (default 120):
+ * a server's firmware and OS take minutes, a container seconds. Without that delay a fencing "reboot" brings
+ * the failed host back before any monitor has seen it down, and nothing is evacuated.
  */
+import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { listMachines, powerOff, powerOn } from '../../../localmodel/machines/index.js';
+import { isRunning, listMachines, powerOff, powerOn } from '../../../localmodel/machines/index.js';
 
 async function main(): Promise<void> {
   const [model, log, action, hostname] = process.argv.slice(2);
@@ -15,8 +19,21 @@ async function main(): Promise<void> {
   const machine = (await listMachines(model)).find((m) => m.hostname === short || m.fqdn === hostname);
   if (!machine) throw new Error(`no machine named ${hostname} in model ${model}`);
   const started = Date.now();
-  if (action === 'off') await powerOff(machine, { graceful: false });
-  else await powerOn(machine);
+  if (action === 'off') {
+    await powerOff(machine, { graceful: false });
+  } else if (process.env.ZAZA_POWER_NOW !== '1') {
+    const bootSeconds = Number(process.env.ZAZA_BOOT_SECONDS ?? 120);
+    // The detached copy of this command does the power-on once the "boot" time has passed.
+    spawn(process.execPath, [process.argv[1]!, model, log, 'on', hostname], {
+      detached: true, stdio: 'ignore', env: { ...process.env, ZAZA_POWER_NOW: '1', ZAZA_BOOT_DELAY_MS: String(bootSeconds * 1000) },
+    }).unref();
+    appendFileSync(log, `${JSON.stringify({ action: 'on-requested', hostname, machine: machine.id, requested: started, bootSeconds })}\n`);
+    return;
+  } else {
+    await new Promise((r) => setTimeout(r, Number(process.env.ZAZA_BOOT_DELAY_MS ?? 0)));
+    if (await isRunning(machine)) return;
+    await powerOn(machine);
+  }
   appendFileSync(log, `${JSON.stringify({ action, hostname, machine: machine.id, requested: started, done: Date.now() })}\n`);
 }
 
