@@ -38,6 +38,9 @@ export function nspawnArgv(request: BootRequest): string[] {
     '--register=no', '--keep-unit',
     `--directory=${request.rootDir}`, `--machine=${containerName(request.model, request.id)}`, `--hostname=${request.hostname}`,
     `--network-namespace-path=${request.netnsPath}`,
+    // nspawn keeps CAP_NET_ADMIN only for networks it creates itself; machines need it for addresses they manage
+    // (pacemaker's IPaddr2 VIP), inside their own namespace only.
+    '--capability=CAP_NET_ADMIN',
     '--console=passive', '--resolv-conf=off', '--timezone=off', '--link-journal=no',
     `--bind-ro=${archiveDir()}:${archiveMountPoint}`,
     ...binds,

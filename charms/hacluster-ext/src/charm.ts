@@ -45,6 +45,11 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 charm.whenNot(INSTALLED).do('install-packages', async (ctx) => {
   await ctx.log(`installing ${PACKAGES.join(', ')}`);
   await ctx.host.aptInstall(PACKAGES);
+  // Debian starts corosync and pacemaker at install with its packaged one-node configuration, whose CIB would keep a
+  // ghost, UNCLEAN "node1" that blocks fencing (LP#1874719). Stop them and let the first start with our
+  // corosync.conf create a fresh CIB.
+  for (const service of ['pacemaker', 'corosync']) if (await ctx.host.serviceIsActive(service)) await ctx.host.service('stop', service);
+  for (const file of ['cib.xml', 'cib.xml.sig']) await ctx.host.removeFile(`/var/lib/pacemaker/cib/${file}`);
   ctx.flags.set(INSTALLED);
 });
 

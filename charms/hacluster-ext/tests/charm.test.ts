@@ -220,3 +220,21 @@ describe('hacluster-ext non-leader and actions', () => {
     expect(host.commands.filter((c) => c.argv.join(' ') === 'corosync-cfgtool -R')).toHaveLength(1);
   });
 });
+
+describe('install', () => {
+  it('stops the cluster the package started and drops its default CIB, so no ghost node1 survives', async () => {
+    const host = new RecordingHost({ hostname: 'api1', fqdn: 'api1.lab' });
+    const h = new Harness(charm, { charmDir: 'charms/hacluster-ext', unit: 'hacluster-ext/0', host });
+    cleanups.push(() => h.cleanup());
+    await host.writeFile('/var/lib/pacemaker/cib/cib.xml', '<cib><configuration><nodes><node id="1" uname="node1"/></nodes></configuration></cib>');
+    await host.writeFile('/var/lib/pacemaker/cib/cib.xml.sig', 'sig');
+    await host.service('start', 'corosync');
+    await host.service('start', 'pacemaker');
+    host.clearRecords();
+    h.begin();
+    await h.runHook('install');
+    expect(host.file('/var/lib/pacemaker/cib/cib.xml')).toBeNull();
+    expect(host.file('/var/lib/pacemaker/cib/cib.xml.sig')).toBeNull();
+    expect(host.serviceActions.map((a) => `${a.action} ${a.name}`)).toEqual(['stop pacemaker', 'stop corosync']);
+  });
+});
