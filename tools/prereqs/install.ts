@@ -2,6 +2,7 @@
  * Installs the Debian packages listed in packages.ts that are not installed yet. Idempotent and quick when
  * everything is present (one dpkg-query). Needs root for the install step; says what to run otherwise.
  */
+import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { hostPackages } from './packages.js';
 
@@ -26,8 +27,18 @@ export async function installHostPackages(): Promise<void> {
   console.log(`prereqs: installing ${missing.length} Debian packages: ${missing.join(' ')}`);
   const env = { DEBIAN_FRONTEND: 'noninteractive' };
   const lock = ['-o', 'DPkg::Lock::Timeout=600'];
-  await execa('apt-get', [...lock, 'update', '-q'], { env, stdout: 'inherit', stderr: 'inherit' });
-  await execa('apt-get', [...lock, 'install', '-y', '-q', '--no-install-recommends', ...missing], { env, stdout: 'inherit', stderr: 'inherit' });
+  // The tests start mariadb, rabbitmq, corosync, pacemaker, ... themselves, in their own namespaces; packages must
+  // not start copies on the host. Where the machine has no policy, one that refuses every start is in place for
+  // the install only.
+  const policy = '/usr/sbin/policy-rc.d';
+  const ownPolicy = !existsSync(policy);
+  if (ownPolicy) writeFileSync(policy, '#!/bin/sh\n# written by tools/prereqs/install.ts for the duration of an install\nexit 101\n', { mode: 0o755 });
+  try {
+    await execa('apt-get', [...lock, 'update', '-q'], { env, stdout: 'inherit', stderr: 'inherit' });
+    await execa('apt-get', [...lock, 'install', '-y', '-q', '--no-install-recommends', ...missing], { env, stdout: 'inherit', stderr: 'inherit' });
+  } finally {
+    if (ownPolicy) unlinkSync(policy);
+  }
   const still = await missingPackages(wanted);
   if (still.length > 0) throw new Error(`prereqs: apt-get finished but these are still missing: ${still.join(' ')}`);
 }
