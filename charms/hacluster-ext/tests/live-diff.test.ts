@@ -50,4 +50,13 @@ describe('comparison with the live CIB', () => {
     // a remote that is still wanted is never purged
     expect(compareWithLive(doc(2), remembered(simulationCib(doc(1), ['api1', 'api2', 'api3']))).staleRemotes).toEqual([]);
   });
+
+  it('purges a departed remote recorded again without remote_node, never a member', () => {
+    const cib = simulationCib(doc(1), ['api1', 'api2', 'api3']);
+    const rewritten = cib.replace('  </status>', '    <node_state id="cmp2.lab" uname="cmp2.lab" in_ccm="false"/>\n  </status>');
+    expect(compareWithLive(doc(1), rewritten).staleRemotes).toEqual(['cmp2.lab']);
+    const memberIds = [...cib.matchAll(/<node_state id="(\d+)"/g)].map((m) => m[1]);
+    expect(memberIds.length).toBeGreaterThan(0);
+    expect(compareWithLive(doc(1), cib).staleRemotes).toEqual([]);
+  });
 });

@@ -82,7 +82,11 @@ function staleRemotes(live: LiveCib, desiredRemotes: ReadonlySet<string>): strin
   if (resources) visit(resources);
   const remembered = new Set<string>();
   for (const n of kids(live.status ?? { status: [] })) {
-    if (tagOf(n) === 'node_state' && attrsOf(n).remote_node === 'true') remembered.add(attrsOf(n).uname ?? attrsOf(n).id ?? '');
+    if (tagOf(n) !== 'node_state') continue;
+    const { id = '', uname = id, remote_node: remote } = attrsOf(n);
+    // Corosync members are recorded under their numeric node id; a remote under its name. The controller can write
+    // a remote's state back without remote_node="true" after a purge, and the scheduler then warns about it.
+    if (remote === 'true' || (id !== '' && !/^\d+$/.test(id))) remembered.add(uname);
   }
   for (const n of kids(child(live.configuration, 'nodes') ?? { nodes: [] })) {
     if (tagOf(n) === 'node' && attrsOf(n).type === 'remote') remembered.add(attrsOf(n).uname ?? attrsOf(n).id ?? '');
