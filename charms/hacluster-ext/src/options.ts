@@ -4,13 +4,14 @@
  */
 import { isIP } from 'node:net';
 import type { ConfigCheck, ConfigRules, ConfigValues } from '../../../reactive/config.js';
-import type { CibConfig, NoQuorumPolicy } from './cib/desired.js';
+import type { CibConfig, NoQuorumPolicy, StonithAction } from './cib/desired.js';
 import { DEFAULT_CIB_CONFIG } from './cib/desired.js';
 
 export const configRules: ConfigRules = {
   corosync_transport: { enum: ['unicast', 'udpu', 'knet'] },
   cluster_count: { minimum: 1, maximum: 32 },
   no_quorum_policy: { enum: ['ignore', 'freeze', 'stop', 'suicide'] },
+  stonith_action: { enum: ['off', 'reboot'] },
   failure_timeout: { minimum: 0 },
   cluster_recheck_interval: { minimum: 1 },
   maas_power_timeout: { minimum: 1, maximum: 3600 },
@@ -108,6 +109,7 @@ export function settingsFrom(config: ConfigValues): Settings {
       monitorInterval: text(config, 'monitor_interval') || '5s',
       maas: url !== '' && credentials !== '' ? { url, apiKey: credentials } : null,
       stonithPowerTimeout: num(config, 'maas_power_timeout', 60),
+      stonithAction: (text(config, 'stonith_action') || DEFAULT_CIB_CONFIG.stonithAction) as StonithAction,
     },
   };
 }

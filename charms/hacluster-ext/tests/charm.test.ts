@@ -160,6 +160,8 @@ describe('hacluster-ext leader', () => {
     expect(h.status.message).not.toContain('secretish');
     await h.updateConfig({ maas_credentials: MAAS_KEY, no_quorum_policy: 'panic' });
     expect(h.status.message).toContain('no_quorum_policy: must be one of');
+    await h.updateConfig({ no_quorum_policy: 'stop', stonith_action: 'poweroff' });
+    expect(h.status.message).toMatch(/stonith_action: must be one of.*off.*reboot/);
     expect(host.writes).toEqual([]);
   });
 

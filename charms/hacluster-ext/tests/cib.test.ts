@@ -47,16 +47,19 @@ describe('desired CIB checked by real crm_verify and crm_simulate', () => {
     for (const rn of remoteNames) expect(placed.get(rn)?.[0]).toBe(d.remotePlacement[rn]);
   }, 60_000);
 
-  it('a failed remote connection monitor schedules fencing of that remote', async () => {
-    const d = desiredCib(input(3, 2));
-    const file = work.file('fence.xml', simulationCib(d.document, ['api1', 'api2', 'api3']));
-    const settled = `${work.path}/fence-settled.xml`;
-    expect((await crmSimulate(file, settled)).exitCode).toBe(0);
-    const host = d.remotePlacement['cmp2.lab'] as string;
-    const sim = await crmSimulate(settled, `${work.path}/fence-after.xml`, ['--op-inject', `cmp2.lab_monitor_30000@${host}=7`]);
-    expect(sim.output).toContain("Fence (reboot) cmp2.lab 'remote connection is unrecoverable'");
-    expect(sim.output).not.toMatch(/Fence \(reboot\) (cmp1\.lab|api\d)/);
-  });
+  it.each([['off', undefined], ['off', 'off'], ['reboot', 'reboot']] as const)(
+    'a failed remote connection monitor schedules fencing (%s) of that remote only (stonith_action %s)', async (action, configured) => {
+      const config = { ...DEFAULT_CIB_CONFIG, maas: MAAS, ...(configured ? { stonithAction: configured } : {}) };
+      const d = desiredCib(input(3, 2, { config }));
+      expect(d.document.properties).toContainEqual({ name: 'stonith-action', value: action });
+      const file = work.file(`fence-${action}.xml`, simulationCib(d.document, ['api1', 'api2', 'api3']));
+      const settled = `${work.path}/fence-${action}-settled.xml`;
+      expect((await crmSimulate(file, settled)).exitCode).toBe(0);
+      const host = d.remotePlacement['cmp2.lab'] as string;
+      const sim = await crmSimulate(settled, `${work.path}/fence-${action}-after.xml`, ['--op-inject', `cmp2.lab_monitor_30000@${host}=7`]);
+      expect(sim.output).toContain(`Fence (${action}) cmp2.lab 'remote connection is unrecoverable'`);
+      expect(sim.output).not.toMatch(/Fence \(\w+\) (cmp1\.lab|api\d)/);
+    });
 
   it('the missing-location case is caught by our validator and by crm_verify (rc 78)', async () => {
     const d = desiredCib(input(3, 2));

@@ -51,6 +51,17 @@ describe('comparison with the live CIB', () => {
     expect(compareWithLive(doc(2), remembered(simulationCib(doc(1), ['api1', 'api2', 'api3']))).staleRemotes).toEqual([]);
   });
 
+  it('waits to purge a departed remote while a member still has history of its connection', () => {
+    const cib = simulationCib(doc(1), ['api1', 'api2', 'api3']);
+    const state = '    <node_state id="cmp2.lab" uname="cmp2.lab" remote_node="true" in_ccm="false"/>\n';
+    const member = /<node_state (id="(\d+)"[^>]*)\/>/.exec(cib)!;
+    const history = `<lrm id="${member[2]}"><lrm_resources><lrm_resource id="cmp2.lab" class="ocf" provider="pacemaker" type="remote"/></lrm_resources></lrm>`;
+    const withHistory = cib.replace('  </status>', `${state}  </status>`).replace(member[0], `<node_state ${member[1]}>${history}</node_state>`);
+    expect(withHistory).toContain('<lrm_resource id="cmp2.lab"');
+    expect(compareWithLive(doc(1), withHistory).staleRemotes).toEqual([]);
+    expect(compareWithLive(doc(1), cib.replace('  </status>', `${state}  </status>`)).staleRemotes).toEqual(['cmp2.lab']);
+  });
+
   it('purges a departed remote recorded again without remote_node, never a member', () => {
     const cib = simulationCib(doc(1), ['api1', 'api2', 'api3']);
     const rewritten = cib.replace('  </status>', '    <node_state id="cmp2.lab" uname="cmp2.lab" in_ccm="false"/>\n  </status>');

@@ -12,6 +12,7 @@ import type { PrincipalResources } from './principal.js';
 import { validateDocument } from './validate.js';
 
 export type NoQuorumPolicy = 'ignore' | 'freeze' | 'stop' | 'suicide';
+export type StonithAction = 'off' | 'reboot';
 
 export interface CibConfig {
   readonly noQuorumPolicy: NoQuorumPolicy;
@@ -27,6 +28,11 @@ export interface CibConfig {
   readonly maas: { readonly url: string; readonly apiKey: string } | null;
   /** Seconds the external/maas plugin waits for MAAS to confirm a power change. */
   readonly stonithPowerTimeout: number;
+  /**
+   * What fencing does to a dead host. `off` keeps it down until an operator powers it on, so a host whose
+   * instances are being evacuated cannot boot them again from shared storage; `reboot` brings it straight back.
+   */
+  readonly stonithAction: StonithAction;
   readonly remoteReconnectInterval: string;
   readonly remoteMonitorInterval: string;
   readonly remoteMonitorTimeout: string;
@@ -41,6 +47,7 @@ export const DEFAULT_CIB_CONFIG: CibConfig = {
   monitorInterval: '5s',
   maas: null,
   stonithPowerTimeout: 60,
+  stonithAction: 'off',
   remoteReconnectInterval: '60s',
   remoteMonitorInterval: '30s',
   remoteMonitorTimeout: '30s',
@@ -265,6 +272,7 @@ export function desiredCib(input: CibInput): DesiredCib {
       nv('cluster-recheck-interval', `${config.clusterRecheckInterval}s`),
       nv('maintenance-mode', String(config.maintenanceMode)),
       nv('no-quorum-policy', config.noQuorumPolicy),
+      nv('stonith-action', config.stonithAction),
       nv('stonith-enabled', String(stonithEnabled && config.maas !== null)),
       nv('symmetric-cluster', String(!optIn)),
     ],

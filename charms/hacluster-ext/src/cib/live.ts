@@ -69,8 +69,9 @@ export function parseLiveCib(xml: string): LiveCib {
 
 /**
  * Remote nodes pacemaker still remembers (status node_state or a nodes entry) although neither the desired nor the
- * live configuration has their connection resource: a departed remote whose connection has been removed. Pacemaker
- * only ignores them ("no longer in the configuration"); `crm_node --force --remove` purges them.
+ * live configuration has their connection resource, and no member has history of that connection any more: a
+ * departed remote whose connection has been stopped and forgotten. Pacemaker only ignores them ("no longer in the
+ * configuration"); `crm_node --force --remove` purges them.
  */
 function staleRemotes(live: LiveCib, desiredRemotes: ReadonlySet<string>): string[] {
   const configured = new Set<string>();
@@ -91,7 +92,17 @@ function staleRemotes(live: LiveCib, desiredRemotes: ReadonlySet<string>): strin
   for (const n of kids(child(live.configuration, 'nodes') ?? { nodes: [] })) {
     if (tagOf(n) === 'node' && attrsOf(n).type === 'remote') remembered.add(attrsOf(n).uname ?? attrsOf(n).id ?? '');
   }
-  return [...remembered].filter((name) => name !== '' && !configured.has(name) && !desiredRemotes.has(name)).sort();
+  // While any member still has history of the connection (its stop is not recorded yet, or the orphan's history
+  // is not yet cleared), purging the node makes the scheduler see a connection to an unknown node and fence it.
+  const connectionHistory = new Set<string>();
+  const history = (n: XNode): void => {
+    if (tagOf(n) === 'lrm_resource') connectionHistory.add(attrsOf(n).id ?? '');
+    else kids(n).forEach(history);
+  };
+  if (live.status) history(live.status);
+  return [...remembered]
+    .filter((name) => name !== '' && !configured.has(name) && !desiredRemotes.has(name) && !connectionHistory.has(name))
+    .sort();
 }
 
 function liveProperties(configuration: XNode | undefined): NvPair[] {
