@@ -9,11 +9,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from '../../../reactive/testing/harness.js';
-import { addRemote, gid, REMOTED, startMember, uid, waitForRemote } from '../../pacemaker-remote/tests/support/cluster.js';
-import { LabHost } from '../../pacemaker-remote/tests/support/lab-host.js';
-import { NamespaceLab, waitFor } from '../../pacemaker-remote/tests/support/namespace-lab.js';
-import { ensureRemotedUnpacked } from '../../pacemaker-remote/tests/support/remoted.js';
-import { debInstalled, deployRemoteUnit, LAB_DOMAIN, type RemoteUnit } from '../../pacemaker-remote/tests/support/remote-unit.js';
+import { ClusterLab, gid, uid, waitFor } from '../../../tests/lab/cluster/lab.js';
+import { LabNodeHost } from '../../../tests/lab/cluster/node-host.js';
+import { deployRemoteUnit, type RemoteUnit } from '../../pacemaker-remote/tests/support/remote-unit.js';
 import { charm } from '../src/charm.js';
 import { CONF_PATH } from '../src/conf.js';
 import { HOST_MONITOR } from '../src/platform.js';
@@ -26,8 +24,20 @@ const PASSWORD = randomBytes(12).toString('hex');
 const KEYSTONE_PORT = '15999';
 
 describe.skipIf(process.getuid?.() !== 0)('masakari-hostmonitor on a pacemaker-remote node', () => {
-  const lab = new NamespaceLab({ prefix: 'mmon', subnet: '10.78.1', baseDir: '/var/tmp/mmon-lab', log: progress });
   const key = randomBytes(256);
+  // One member, two remotes run by the pacemaker-remote charm's hooks, and a machine for fake keystone+masakari.
+  const lab = new ClusterLab({
+    prefix: 'mmon', subnet: '10.78.1', members: ['m1'], remotes: ['c1', 'c2'], others: ['os'], remoteDaemons: 'hooks', authkey: key,
+    domain: 'lab', baseDir: '/var/tmp/mmon-lab', log: progress,
+    packages: ['masakari-host-monitor', 'masakari-instance-monitor', 'sudo'],
+    // What the monitors keep per machine: config, the init script's defaults file, logs, runtime directories.
+    privateDirs: { '/etc/masakarimonitors': 'root:root', '/etc/default': 'root:root', '/var/log/masakari': 'masakari:masakari' },
+    runDirs: { '/run/masakari': 'masakari:masakari', '/run/lock/masakari': 'masakari:masakari', '/run/sudo': 'root:root' },
+    services: {
+      // What Debian's unit does: User=masakari, Group=masakari, ExecStart=/etc/init.d/masakari-host-monitor systemd-start.
+      [HOST_MONITOR]: { argv: ['setpriv', '--reuid=masakari', '--regid=masakari', '--init-groups', `/etc/init.d/${HOST_MONITOR}`, 'systemd-start'] },
+    },
+  });
   const remotes: RemoteUnit[] = [];
   let harness: Harness<string, typeof charm.endpointClasses> | undefined;
   let recordFile = '';
@@ -35,31 +45,28 @@ describe.skipIf(process.getuid?.() !== 0)('masakari-hostmonitor on a pacemaker-r
   const requests = (): RecordedRequest[] =>
     existsSync(recordFile) ? readFileSync(recordFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RecordedRequest) : [];
   const monitorLog = (): string => {
-    const file = join(lab.node('c1').dir, '/var/log/masakari/masakari-host-monitor.log');
+    const file = lab.nodePath('c1', '/var/log/masakari/masakari-host-monitor.log');
     return existsSync(file) ? readFileSync(file, 'utf8') : '';
   };
 
   beforeAll(async () => {
-    expect(await ensureRemotedUnpacked(progress), REMOTED).toBe(true);
-    for (const pkg of ['masakari-host-monitor', 'pacemaker', 'corosync', 'sudo']) expect(debInstalled(pkg), `Debian package ${pkg}`).toBe(true);
-    await lab.clearLeftovers();
-    await lab.addNode('m1', 1);
-    await lab.addNode('c1', 11);
-    await lab.addNode('c2', 12);
-    const os = await lab.addNode('os', 50);
-    await startMember(lab, 'm1', key);
+    await lab.create();
+    await lab.start();
     for (const [i, name] of ['c1', 'c2'].entries()) {
       const remote = await deployRemoteUnit(lab, name, key, i);
       remotes.push(remote);
       const info = remote.published();
-      await addRemote(lab, 'm1', info.remoteHostname, info.remoteIp);
-      await waitForRemote(lab, 'm1', info.remoteHostname, true);
+      await lab.addRemoteConnection(info.remoteHostname, info.remoteIp);
+      await lab.waitForRemote(info.remoteHostname, true);
     }
-    recordFile = join(os.dir, 'requests.jsonl');
+    recordFile = lab.nodePath('os', '/requests.jsonl');
     // ts-register resolves its loader from the working directory: start in the repository.
-    const fake = await lab.startDaemon('os', ['sh', '-c', 'cd "$0" && exec node --import ./tools/ts-register.mjs "$@"', REPO,
-      join(HERE, 'support/fake-openstack.ts'), os.ip, KEYSTONE_PORT, recordFile, 'masakari-monitors', PASSWORD], 'fake-openstack');
-    await waitFor('fake openstack to listen', 20_000, async () => readFileSync(fake.logFile, 'utf8').includes('listening'));
+    lab.defineService('fake-openstack', {
+      argv: ['sh', '-c', 'cd "$0" && exec node --import ./tools/ts-register.mjs "$@"', REPO,
+        join(HERE, 'support/fake-openstack.ts'), lab.address('os'), KEYSTONE_PORT, recordFile, 'masakari-monitors', PASSWORD],
+    });
+    await lab.startService('os', 'fake-openstack');
+    await waitFor('fake openstack to listen', async () => readFileSync(lab.serviceOutput('os', 'fake-openstack'), 'utf8').includes('listening'), 20_000);
     progress('cluster m1 with remotes c1.lab, c2.lab online; fake keystone+masakari up');
   });
 
@@ -70,25 +77,13 @@ describe.skipIf(process.getuid?.() !== 0)('masakari-hostmonitor on a pacemaker-r
   });
 
   it('runs with the charm-rendered config, sees the other remote, and reports it when it goes offline', async () => {
-    const host = new LabHost(lab, 'c1', {
-      domain: LAB_DOMAIN,
-      services: {
-        // What Debian's unit does: User=masakari, Group=masakari, ExecStart=/etc/init.d/masakari-host-monitor systemd-start.
-        [HOST_MONITOR]: { argv: ['setpriv', '--reuid=masakari', '--regid=masakari', '--init-groups', `/etc/init.d/${HOST_MONITOR}`, 'systemd-start'] },
-      },
-      packages: {
-        'masakari-host-monitor': () => debInstalled('masakari-host-monitor'),
-        'masakari-instance-monitor': () => debInstalled('masakari-instance-monitor'),
-        sudo: () => debInstalled('sudo'),
-        'pacemaker-remote': () => existsSync(REMOTED),
-      },
-    });
+    const host = new LabNodeHost(lab, 'c1');
     harness = new Harness(charm, { charmDir: resolve(HERE, '..'), unit: 'masakari-monitors/0', host, principalUnit: 'nova-compute/0' });
-    harness.setNetwork('container', lab.node('c1').ip, '10.78.1.0/24', 'eth0');
+    harness.setNetwork('container', lab.address('c1'), '10.78.1.0/24', 'eth0');
     await harness.updateConfig({ 'monitoring-interval': 2, 'monitoring-samples': 2, 'enable-instance-monitor': false });
     await harness.beginWithInitialHooks();
     await harness.addRelation('container', 'nova-compute', { units: { 'nova-compute/0': {} } });
-    const os = lab.node('os').ip;
+    const os = lab.address('os');
     await harness.addRelation('identity-credentials', 'keystone', {
       units: {
         'keystone/0': {
@@ -102,30 +97,29 @@ describe.skipIf(process.getuid?.() !== 0)('masakari-hostmonitor on a pacemaker-r
       },
     });
     expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
-    const conf = statSync(join(lab.node('c1').dir, CONF_PATH));
+    const conf = statSync(lab.nodePath('c1', CONF_PATH));
     expect({ uid: conf.uid, gid: conf.gid, mode: conf.mode & 0o777 }).toEqual({ uid: 0, gid: gid('masakari'), mode: 0o640 });
     expect(uid('masakari')).toBeGreaterThan(0);
 
-    await waitFor('the monitor to watch c2.lab', 60_000, async () => /Recognized 'c2\.lab' as a new member of cluster/.test(monitorLog()));
+    await waitFor('the monitor to watch c2.lab', async () => /Recognized 'c2\.lab' as a new member of cluster/.test(monitorLog()), 60_000);
     const log = monitorLog();
     expect(log).toContain('Works on pacemaker-remote.');
     expect(log).not.toMatch(/doesn't have quorum|Neither pacemaker nor pacemaker-remote/);
     expect(log).not.toContain(PASSWORD);
 
     // Another hook changes nothing on the machine: same monitor process, no service action.
-    const monitorPid = lab.daemonPid(host.daemon(HOST_MONITOR)!);
+    const monitorPid = lab.servicePid('c1', HOST_MONITOR);
+    expect(monitorPid).not.toBeNull();
     host.clearRecords();
     await harness.runHook('update-status');
     await harness.runHook('config-changed');
     expect(host.serviceActions).toEqual([]);
-    expect(lab.daemonPid(host.daemon(HOST_MONITOR)!)).toBe(monitorPid);
+    expect(lab.servicePid('c1', HOST_MONITOR)).toBe(monitorPid);
 
-    const victim = remotes[1]!;
     const t0 = Date.now();
-    await lab.stopDaemon(victim.host.daemon('pacemaker_remote')!, 'SIGKILL');
-    const notification = await waitFor('a COMPUTE_HOST notification for c2.lab', 60_000, async () =>
-      requests().find((r) => r.method === 'POST' && r.path.endsWith('/notifications')),
-    );
+    await lab.killRemote('c2');
+    const notification = await waitFor('a COMPUTE_HOST notification for c2.lab', async () =>
+      requests().find((r) => r.method === 'POST' && r.path.endsWith('/notifications')), 60_000);
     progress(`notification POSTed ${Date.now() - t0} ms after pacemaker_remoted on c2 was killed (interval 2 s, samples 2)`);
     expect(notification.status).toBe(202);
     expect(notification.path).toBe('/v1/p-services/notifications');

@@ -1,19 +1,40 @@
 /**
- * A live corosync/pacemaker cluster on one host (real-components.md §2): N members and M pacemaker-remote nodes,
- * each a network namespace plus its own mount/UTS/PID namespaces with private copies of the directories the
- * cluster keeps state in. Daemons run for real; a node's PID 1 is recorded and killing it ends the whole node.
- * See README.md for the API.
+ * A live corosync/pacemaker cluster on one host (real-components.md §2): members, pacemaker-remote nodes and plain
+ * nodes, each a network namespace plus its own mount/UTS/PID namespaces with private copies of the directories
+ * the cluster (and whatever the test adds) keeps state in. Daemons run for real and the lab is every node's service
+ * manager: it starts them by name, records their PIDs and stops them by PID. See README.md for the API.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chownSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { execa } from 'execa';
-import { XMLParser } from 'fast-xml-parser';
+import { seedCib } from './cib-text.js';
+import { parseCrmMon, parseFencingHistory, remotePrimitive, type ClusterStatus, type FenceEvent } from './cluster-state.js';
 import { createNodeNetwork, createSwitch, destroyNetwork, nodeNs, setLink } from './network.js';
-import { ensurePacemakerRemoted, REMOTED } from './prereqs.js';
+import { alive, bootNode, daemonPid, execIn, kill, sleep, startDaemon, stopDaemon, waitFor, type ExecOptions, type ExecResult, type NodeDaemon } from './node-process.js';
+import { debInstalled, ensureLabPrereqs, REMOTED } from './prereqs.js';
 
-export const PRIVATE_DIRS = ['/etc/corosync', '/etc/pacemaker', '/var/lib/corosync', '/var/lib/pacemaker', '/var/log/pacemaker', '/var/log/corosync'] as const;
+export type { ClusterStatus, FenceEvent, NodeState } from './cluster-state.js';
+export type { ExecOptions, ExecResult } from './node-process.js';
+export { waitFor } from './node-process.js';
+
+/** Directories every node keeps its own copy of. */
+export const CLUSTER_DIRS = ['/etc/corosync', '/etc/pacemaker', '/var/lib/corosync', '/var/lib/pacemaker', '/var/log/pacemaker', '/var/log/corosync'] as const;
+
+/** How the lab runs a service: the program of its unit's ExecStart (User= via setpriv), and when it is ready. */
+export interface ServiceCommand {
+  readonly argv: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+const PCMK_LOG = { PCMK_logfile: '/var/log/pacemaker/pacemaker.log' };
+
+/** Debian's unit names for the cluster's daemons. */
+export const CLUSTER_SERVICES: Readonly<Record<string, ServiceCommand>> = {
+  corosync: { argv: ['corosync', '-f'] },
+  pacemaker: { argv: ['pacemakerd'], env: PCMK_LOG },
+  pacemaker_remote: { argv: [REMOTED], env: PCMK_LOG },
+};
 
 export interface ClusterLabOptions {
   /** ≤ 6 characters; namespaces are `<prefix>-sw` and `<prefix>-<node>`. */
@@ -24,108 +45,73 @@ export interface ClusterLabOptions {
   readonly members: readonly string[];
   /** Remote host names (short). Addresses `<subnet>.11`, `.12`, ... */
   readonly remotes: readonly string[];
+  /** Nodes outside the cluster (an emulator's machine). Addresses `<subnet>.51`, ... */
+  readonly others?: readonly string[];
   readonly baseDir: string;
+  /**
+   * `lab` (default): the lab writes the remotes' authkey and runs their pacemaker_remote. `hooks`: both are left
+   * to charm code running against the remote's LabNodeHost.
+   */
+  readonly remoteDaemons?: 'lab' | 'hooks';
+  /** The pacemaker authkey the lab writes; random when absent. */
+  readonly authkey?: Buffer;
   /** Give the host namespace `<subnet>.254` on the lab switch (for emulators running in the test process). */
   readonly hostAddress?: boolean;
   /** corosync.conf for every member; the lab writes a knet one when absent. */
   readonly corosyncConf?: string;
+  /** Node domain: a node's FQDN is `<node>.<domain>` (just `<node>` without one). */
+  readonly domain?: string;
+  /** More private directories (path → "user:group" owning it), for what the test runs besides the cluster. */
+  readonly privateDirs?: Readonly<Record<string, string>>;
+  /** Directories created on each node's fresh /run at boot (path → "user:group"). */
+  readonly runDirs?: Readonly<Record<string, string>>;
+  /** More services (Debian unit name → command); a node's LabNodeHost starts them through the lab. */
+  readonly services?: Readonly<Record<string, ServiceCommand>>;
+  /** Debian packages the test needs besides the cluster's (checked before anything is built). */
+  readonly packages?: readonly string[];
   readonly log?: (line: string) => void;
 }
 
-export interface ExecResult {
-  readonly exitCode: number;
-  readonly stdout: string;
-  readonly stderr: string;
+/** Numeric ids of the host's accounts (lab nodes share them). */
+export function gid(group: string): number {
+  return Number(execFileSync('getent', ['group', group], { encoding: 'utf8' }).split(':')[2]);
 }
-
-export interface FenceEvent {
-  readonly target: string;
-  readonly action: string;
-  readonly status: string;
-  readonly delegate: string;
-  readonly completed: string;
-}
-
-export interface ClusterStatus {
-  readonly quorum: boolean;
-  readonly onlineMembers: readonly string[];
-  readonly onlineRemotes: readonly string[];
-  /** resource id → nodes where it is started */
-  readonly started: ReadonlyMap<string, readonly string[]>;
-  /** True while any resource is starting, stopping or in a pending action. */
-  readonly busy: boolean;
-}
-
-const INIT = `set -e
-hostname "$LAB_HOST"
-for d in $LAB_DIRS; do mount --bind "$LAB_ROOT$d" "$d"; done
-mount -t tmpfs -o mode=0755 tmpfs /run
-mkdir -p /run/crm /run/lock
-chown hacluster:haclient /run/crm
-mount -t tmpfs -o mode=1777 tmpfs /dev/shm
-touch "$LAB_ROOT/ready"
-trap 'exit 0' TERM
-while :; do sleep 1 & wait $! || true; done
-`;
-
-const SEED_CIB = `<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
-  <configuration>
-    <crm_config>
-      <cluster_property_set id="cib-bootstrap-options">
-        <nvpair id="cib-bootstrap-options-dc-deadtime" name="dc-deadtime" value="5s"/>
-        <nvpair id="cib-bootstrap-options-stonith-enabled" name="stonith-enabled" value="false"/>
-      </cluster_property_set>
-    </crm_config>
-    <nodes/><resources/><constraints/>
-  </configuration>
-  <status/>
-</cib>
-`;
-
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['node', 'resource', 'clone', 'group', 'fence_event'].includes(name) });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-function ids(user: string): number {
-  return Number(readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`))?.split(':')[2] ?? 0);
-}
-function gid(group: string): number {
-  return Number(readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.startsWith(`${group}:`))?.split(':')[2] ?? 0);
+export function uid(user: string): number {
+  return Number(execFileSync('getent', ['passwd', user], { encoding: 'utf8' }).split(':')[2]);
 }
 
 export class ClusterLab {
   readonly members: readonly string[];
   readonly remotes: readonly string[];
+  readonly others: readonly string[];
+  /** Every directory a node keeps its own copy of. */
+  readonly privateDirs: readonly string[];
+  private readonly services: Record<string, ServiceCommand>;
   private readonly log: (line: string) => void;
   private readonly started = Date.now();
-  private initPids = new Map<string, number>();
+  private readonly initPids = new Map<string, number>();
+  private readonly daemons = new Map<string, NodeDaemon>();
+  /** node → services its boot starts, in order (what `systemctl enable` gives a machine). */
+  private readonly enabled = new Map<string, Set<string>>();
 
   constructor(readonly options: ClusterLabOptions) {
     this.members = options.members;
     this.remotes = options.remotes;
+    this.others = options.others ?? [];
+    this.privateDirs = [...CLUSTER_DIRS, ...Object.keys(options.privateDirs ?? {})];
+    this.services = { ...CLUSTER_SERVICES, ...options.services };
     this.log = options.log ?? (() => undefined);
   }
 
   get nodes(): string[] {
-    return [...this.members, ...this.remotes];
+    return [...this.members, ...this.remotes, ...this.others];
   }
 
   address(node: string): string {
-    const m = this.members.indexOf(node);
-    if (m >= 0) return `${this.options.subnet}.${m + 1}`;
-    const r = this.remotes.indexOf(node);
-    if (r >= 0) return `${this.options.subnet}.${r + 11}`;
+    for (const [list, first] of [[this.members, 1], [this.remotes, 11], [this.others, 51]] as const) {
+      const i = list.indexOf(node);
+      if (i >= 0) return `${this.options.subnet}.${i + first}`;
+    }
     throw new Error(`${node} is not a node of this lab`);
   }
 
@@ -133,7 +119,23 @@ export class ClusterLab {
     return `${this.options.subnet}.254`;
   }
 
-  /** What `node` sees at `path` (one of PRIVATE_DIRS or below), as a host path. */
+  fqdn(node: string): string {
+    return this.options.domain ? `${node}.${this.options.domain}` : node;
+  }
+
+  /**
+   * Whether `node` has a package, as its charms' aptInstall/packageVersion see it. Nodes share the host's /usr, but
+   * Debian's pacemaker-remote conflicts with pacemaker: a remote has it (unpacked beside pacemaker) and has neither
+   * pacemaker nor corosync; the other nodes have what the host has, pacemaker-remote excepted.
+   */
+  hasPackage(node: string, name: string): boolean {
+    const remote = this.remotes.includes(node);
+    if (name === 'pacemaker-remote') return remote && existsSync(REMOTED);
+    if (remote && (name === 'pacemaker' || name === 'corosync')) return false;
+    return debInstalled(name);
+  }
+
+  /** What `node` sees at `path` (one of the private directories or below), as a host path. */
   nodePath(node: string, path: string): string {
     return join(this.options.baseDir, 'nodes', node, path);
   }
@@ -180,32 +182,44 @@ export class ClusterLab {
     if (existsSync(this.lockFile) && readFileSync(this.lockFile, 'utf8').trim() === String(process.pid)) rmSync(this.lockFile, { force: true });
   }
 
+  private get labRunsRemotes(): boolean {
+    return (this.options.remoteDaemons ?? 'lab') === 'lab';
+  }
+
   /** Network, node directories, configuration files and node namespaces; cluster daemons are not started yet. */
   async create(): Promise<void> {
+    await ensureLabPrereqs(this.options.packages, this.log);
     mkdirSync(dirname(this.options.baseDir), { recursive: true });
     await this.acquire();
     await ClusterLab.destroyLeftovers(this.options.baseDir);
-    await ensurePacemakerRemoted(this.log);
     rmSync(join(this.options.baseDir, 'nodes'), { recursive: true, force: true });
     mkdirSync(this.options.baseDir, { recursive: true });
-    this.progress(`network ${this.options.subnet}.0/24: ${this.members.length} members, ${this.remotes.length} remotes`);
+    this.progress(`network ${this.options.subnet}.0/24: ${this.members.length} members, ${this.remotes.length} remotes, ${this.others.length} other nodes`);
     await createSwitch(this.options.prefix, this.options.subnet, this.options.hostAddress ?? false);
-    const authkey = randomBytes(4096);
+    const authkey = this.options.authkey ?? randomBytes(4096);
+    const hacluster = { uid: uid('hacluster'), gid: gid('haclient') };
     for (const node of this.nodes) {
       await createNodeNetwork(this.options.prefix, node, this.address(node));
-      for (const d of PRIVATE_DIRS) mkdirSync(this.nodePath(node, d), { recursive: true });
+      for (const d of this.privateDirs) mkdirSync(this.nodePath(node, d), { recursive: true });
+      for (const [d, owner] of Object.entries(this.options.privateDirs ?? {})) {
+        const [user, group] = owner.split(':') as [string, string];
+        chownSync(this.nodePath(node, d), uid(user), gid(group ?? user));
+      }
       for (const sub of ['cib', 'pengine', 'blackbox', 'cores']) mkdirSync(this.nodePath(node, `/var/lib/pacemaker/${sub}`), { recursive: true });
-      writeFileSync(this.nodePath(node, '/etc/pacemaker/authkey'), authkey, { mode: 0o640 });
       if (this.members.includes(node)) {
         writeFileSync(this.nodePath(node, '/etc/corosync/corosync.conf'), this.options.corosyncConf ?? this.corosyncConf());
-        writeFileSync(this.nodePath(node, '/var/lib/pacemaker/cib/cib.xml'), SEED_CIB, { mode: 0o600 });
+        writeFileSync(this.nodePath(node, '/var/lib/pacemaker/cib/cib.xml'), ClusterLab.SEED_CIB, { mode: 0o600 });
       }
-      for (const p of ['/etc/pacemaker/authkey', '/var/lib/pacemaker', '/var/lib/pacemaker/cib', '/var/lib/pacemaker/cib/cib.xml', '/var/lib/pacemaker/pengine', '/var/lib/pacemaker/blackbox', '/var/lib/pacemaker/cores', '/var/log/pacemaker']) {
-        if (existsSync(this.nodePath(node, p))) chownSync(this.nodePath(node, p), ids('hacluster'), gid('haclient'));
+      if (this.members.includes(node) || (this.remotes.includes(node) && this.labRunsRemotes)) this.writePacemakerKey(node, authkey);
+      for (const p of ['/var/lib/pacemaker', '/var/lib/pacemaker/cib', '/var/lib/pacemaker/cib/cib.xml', '/var/lib/pacemaker/pengine', '/var/lib/pacemaker/blackbox', '/var/lib/pacemaker/cores', '/var/log/pacemaker']) {
+        if (existsSync(this.nodePath(node, p))) chownSync(this.nodePath(node, p), hacluster.uid, hacluster.gid);
       }
       await this.boot(node);
     }
   }
+
+  /** dc-deadtime 5 s: a fresh cluster elects its DC in seconds instead of ~20; a 60 s recheck retries failures soon. */
+  static readonly SEED_CIB = seedCib({ 'dc-deadtime': '5s', 'stonith-enabled': 'false', 'cluster-recheck-interval': '60s' });
 
   /** The lab's own corosync.conf: knet unicast, no crypto (the lab network is private), votequorum. */
   corosyncConf(): string {
@@ -215,95 +229,124 @@ export class ClusterLab {
       + 'logging {\n  to_logfile: yes\n  logfile: /var/log/corosync/corosync.log\n  to_syslog: no\n  to_stderr: no\n  timestamp: on\n}\n';
   }
 
-  /** Starts the node's PID 1 (namespaces + private mounts) and records its host PID. */
-  private async boot(node: string): Promise<void> {
-    rmSync(join(this.nodePath(node, ''), 'ready'), { force: true });
-    const child = spawn('ip', ['netns', 'exec', nodeNs(this.options.prefix, node), 'unshare', '--mount', '--uts', '--pid', '--fork', '--mount-proc', '--kill-child', 'sh', '-c', INIT], {
-      detached: true, stdio: 'ignore',
-      env: { ...process.env, LAB_HOST: node, LAB_ROOT: this.nodePath(node, ''), LAB_DIRS: PRIVATE_DIRS.join(' ') },
-    });
-    child.unref();
-    const unsharePid = child.pid as number;
-    for (let i = 0; i < 100; i++) {
-      const kids = existsSync(`/proc/${unsharePid}/task/${unsharePid}/children`) ? readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim() : '';
-      if (kids && existsSync(join(this.nodePath(node, ''), 'ready'))) {
-        this.initPids.set(node, Number(kids.split(' ')[0]));
-        this.saveState();
-        return;
-      }
-      await sleep(50);
-    }
-    throw new Error(`node ${node} did not come up (see ${this.nodePath(node, '')})`);
+  /** The node's /etc/pacemaker/authkey (hacluster:haclient 0640); a running pacemakerd keeps the key it read. */
+  writePacemakerKey(node: string, key: Buffer): void {
+    const path = this.nodePath(node, '/etc/pacemaker/authkey');
+    writeFileSync(path, key, { mode: 0o640 });
+    chownSync(path, uid('hacluster'), gid('haclient'));
   }
 
-  /** Runs a program inside a node (its network, mount, UTS and PID namespaces). */
-  async exec(node: string, argv: readonly string[], options: { input?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+  private async boot(node: string): Promise<void> {
+    const pid = await bootNode({
+      node, netns: nodeNs(this.options.prefix, node), root: this.nodePath(node, ''), privateDirs: this.privateDirs, runDirs: this.options.runDirs ?? {},
+    });
+    this.initPids.set(node, pid);
+    this.saveState();
+  }
+
+  /** Runs a program inside a node (its network, mount, UTS and PID namespaces); never throws on exit codes. */
+  async exec(node: string, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     const pid = this.initPids.get(node);
     if (pid === undefined || !alive(pid)) return { exitCode: 255, stdout: '', stderr: `node ${node} is not running` };
-    const r = await execa('nsenter', ['-t', String(pid), '-n', '-m', '-u', '-p', '--', ...argv], {
-      reject: false, input: options.input, timeout: options.timeoutMs ?? 60_000,
-    });
-    return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+    return execIn(pid, argv, options);
   }
 
-  /** Starts a daemon in the background inside a node; its PID (inside the node) goes to /run/<name>.pid. */
-  private async daemon(node: string, name: string, argv: readonly string[]): Promise<void> {
-    const r = await this.exec(node, ['sh', '-c', `"$@" >/dev/null 2>&1 & echo $! > /run/${name}.pid`, 'sh', ...argv]);
-    if (r.exitCode !== 0) throw new Error(`starting ${name} on ${node} failed: ${r.stderr}`);
+  waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
+    return waitFor(what, probe, timeoutMs, intervalMs);
   }
 
-  async waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`lab: timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-      await sleep(intervalMs);
-    }
+  /** Adds or replaces a service (for commands that need the lab's addresses or paths). */
+  defineService(name: string, command: ServiceCommand): void {
+    this.services[name] = command;
   }
 
-  /** corosync + pacemakerd on every member, pacemaker-remoted on every remote; waits for a quorate membership. */
+  /** Starts a service on a node unless it runs already; corosync counts as started once its ring is up. */
+  async startService(node: string, name: string): Promise<void> {
+    if (this.servicePid(node, name) !== null) return;
+    const command = this.services[name];
+    if (!command) throw new Error(`lab: no command for service ${name} (known: ${Object.keys(this.services).join(', ')}); add it to the lab's services option`);
+    const pid = this.initPids.get(node);
+    if (pid === undefined || !alive(pid)) throw new Error(`lab: cannot start ${name}: node ${node} is not running`);
+    const daemon = await startDaemon(node, pid, this.nodePath(node, ''), name, command.argv, command.env);
+    this.daemons.set(`${node}/${name}`, daemon);
+    if (name === 'corosync') await this.waitFor(`corosync on ${node}`, async () => (await this.exec(node, ['corosync-cfgtool', '-s'])).exitCode === 0, 30_000);
+    this.progress(`${node}: started ${name} (pid ${daemonPid(daemon) ?? 'gone'})`);
+  }
+
+  /** Stops a service by its PID (`signal`, then SIGKILL after `timeoutMs`) and waits until it is gone. */
+  async stopService(node: string, name: string, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 60_000): Promise<void> {
+    const daemon = this.daemons.get(`${node}/${name}`);
+    if (daemon) await stopDaemon(daemon, signal, timeoutMs);
+    this.daemons.delete(`${node}/${name}`);
+  }
+
+  /** Whether a service starts when the node is powered on. */
+  enableService(node: string, name: string, enabled = true): void {
+    const set = this.enabled.get(node) ?? new Set<string>();
+    if (enabled) set.add(name);
+    else set.delete(name);
+    this.enabled.set(node, set);
+  }
+
+  serviceEnabled(node: string, name: string): boolean {
+    return this.enabled.get(node)?.has(name) ?? false;
+  }
+
+  /** Host PID of a service's process, or null when it is not running. */
+  servicePid(node: string, name: string): number | null {
+    const daemon = this.daemons.get(`${node}/${name}`);
+    return daemon ? daemonPid(daemon) : null;
+  }
+
+  /** Where a service's stdout and stderr go (in the node's folder). */
+  serviceOutput(node: string, name: string): string {
+    return join(this.nodePath(node, ''), `${name}.out`);
+  }
+
+  /** corosync + pacemaker on every member (and pacemaker_remote on the remotes it runs); waits for quorum. */
   async start(): Promise<void> {
-    for (const m of this.members) await this.daemon(m, 'corosync', ['corosync', '-f']);
-    for (const m of this.members) await this.waitFor(`corosync on ${m}`, async () => (await this.exec(m, ['corosync-cfgtool', '-s'])).exitCode === 0, 30_000);
-    for (const m of this.members) await this.daemon(m, 'pacemakerd', ['pacemakerd']);
-    for (const r of this.remotes) await this.startRemote(r);
+    for (const m of this.members) for (const s of ['corosync', 'pacemaker']) this.enableService(m, s);
+    if (this.labRunsRemotes) for (const r of this.remotes) this.enableService(r, 'pacemaker_remote');
+    for (const m of this.members) await this.startService(m, 'corosync');
+    for (const m of this.members) await this.startService(m, 'pacemaker');
+    if (this.labRunsRemotes) for (const r of this.remotes) await this.startRemote(r);
     this.progress('daemons started; waiting for the membership');
-    await this.waitFor('all members online with quorum', async () => {
-      const s = await this.status().catch(() => null);
-      return s !== null && s.quorum && s.onlineMembers.length === this.members.length;
-    }, 90_000, 500);
+    await this.waitForQuorum();
     this.progress(`cluster formed: ${this.members.join(' ')} online with quorum`);
   }
 
+  /** Every member online in a quorate partition with a DC. */
+  async waitForQuorum(timeoutMs = 90_000): Promise<void> {
+    await this.waitFor('all members online with quorum', async () => {
+      const s = await this.status().catch(() => null);
+      return s !== null && s.quorum && s.onlineMembers.length === this.members.length;
+    }, timeoutMs, 500);
+  }
+
   async startRemote(remote: string): Promise<void> {
-    await this.daemon(remote, 'pacemaker-remoted', [REMOTED]);
+    await this.startService(remote, 'pacemaker_remote');
   }
 
   /** SIGKILL of pacemaker-remoted inside the remote node (the host itself stays up). */
   async killRemote(remote: string): Promise<void> {
-    const r = await this.exec(remote, ['sh', '-c', 'kill -9 "$(cat /run/pacemaker-remoted.pid)"']);
-    if (r.exitCode !== 0) throw new Error(`kill-remote ${remote}: ${r.stderr}`);
+    if (this.servicePid(remote, 'pacemaker_remote') === null) throw new Error(`kill-remote ${remote}: pacemaker_remote is not running there`);
+    await this.stopService(remote, 'pacemaker_remote', 'SIGKILL', 10_000);
     this.progress(`killed pacemaker-remoted on ${remote}`);
   }
 
   /** "Power off": the node's PID 1 is killed, which ends every process of the node. */
   async powerOff(node: string): Promise<void> {
     const pid = this.initPids.get(node);
-    if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
+    if (pid !== undefined) kill(pid, 'SIGKILL');
     if (pid !== undefined) await this.waitFor(`${node} to stop`, async () => !alive(pid), 10_000, 50);
+    for (const key of [...this.daemons.keys()]) if (key.startsWith(`${node}/`)) this.daemons.delete(key);
     this.progress(`${node} powered off`);
   }
 
-  /** "Power on": a fresh PID 1; remotes get pacemaker-remoted, members corosync + pacemakerd. */
+  /** "Power on": a fresh PID 1 that starts the node's enabled services (those `start()` ran, or a charm enabled). */
   async powerOn(node: string): Promise<void> {
     await this.boot(node);
-    if (this.remotes.includes(node)) await this.startRemote(node);
-    else {
-      await this.daemon(node, 'corosync', ['corosync', '-f']);
-      await this.waitFor(`corosync on ${node}`, async () => (await this.exec(node, ['corosync-cfgtool', '-s'])).exitCode === 0, 30_000);
-      await this.daemon(node, 'pacemakerd', ['pacemakerd']);
-    }
+    for (const s of this.enabled.get(node) ?? []) await this.startService(node, s);
     this.progress(`${node} powered on`);
   }
 
@@ -315,51 +358,39 @@ export class ClusterLab {
   async status(member = this.members[0] as string): Promise<ClusterStatus> {
     const r = await this.exec(member, ['crm_mon', '--one-shot', '--inactive', '--output-as=xml']);
     if (r.exitCode !== 0) throw new Error(`crm_mon on ${member}: ${r.stderr.trim()}`);
-    const doc = xml.parse(r.stdout) as { 'pacemaker-result': Record<string, any> };
-    const res = doc['pacemaker-result'];
-    const nodes = (res.nodes?.node ?? []) as { name: string; type: string; online: string }[];
-    const started = new Map<string, string[]>();
-    let busy = false;
-    const visit = (rs: Record<string, any>[] = []): void => {
-      for (const x of rs) {
-        if (x.role === 'Starting' || x.role === 'Stopping' || x.pending) busy = true;
-        if (x.role === 'Started') for (const n of x.node ?? []) started.set(x.id, [...(started.get(x.id) ?? []), n.name]);
-      }
-    };
-    visit(res.resources?.resource);
-    for (const c of res.resources?.clone ?? []) visit(c.resource);
-    for (const g of res.resources?.group ?? []) visit(g.resource);
-    for (const c of res.resources?.clone ?? []) for (const g of c.group ?? []) visit(g.resource);
-    return {
-      quorum: res.summary?.current_dc?.with_quorum === 'true',
-      onlineMembers: nodes.filter((n) => n.type === 'member' && n.online === 'true').map((n) => n.name),
-      onlineRemotes: nodes.filter((n) => n.type === 'remote' && n.online === 'true').map((n) => n.name),
-      started, busy,
-    };
+    return parseCrmMon(r.stdout);
+  }
+
+  /** Creates the `ocf:pacemaker:remote` connection to `server` as hacluster does (node name = resource id). */
+  async addRemoteConnection(nodeName: string, server: string, member = this.members[0] as string): Promise<void> {
+    const r = await this.exec(member, ['cibadmin', '--create', '--scope', 'resources', '--xml-text', remotePrimitive(nodeName, server)]);
+    if (r.exitCode !== 0) throw new Error(`cibadmin --create ${nodeName} failed: ${r.stderr}`);
+  }
+
+  /** Waits until the cluster sees the remote node `nodeName` (present, type remote) online or offline. */
+  async waitForRemote(nodeName: string, online: boolean, timeoutMs = 60_000): Promise<void> {
+    await this.waitFor(`${nodeName} to be ${online ? 'online' : 'offline'}`, async () => {
+      const s = await this.status().catch(() => null);
+      return s?.nodes.some((n) => n.name === nodeName && n.type === 'remote' && n.online === online) ?? false;
+    }, timeoutMs);
   }
 
   /** The fencer's history of every target, from a member. */
   async fencingHistory(member = this.members[0] as string): Promise<FenceEvent[]> {
     const r = await this.exec(member, ['stonith_admin', '--history', '*', '--verbose', '--output-as=xml']);
-    if (r.exitCode !== 0) return [];
-    // <pacemaker-result><list name="fencing history"><fence_event .../></list></pacemaker-result>
-    const doc = xml.parse(r.stdout) as { 'pacemaker-result'?: { list?: { fence_event?: Record<string, string>[] } | { fence_event?: Record<string, string>[] }[] } };
-    const lists = doc['pacemaker-result']?.list;
-    const events = (Array.isArray(lists) ? lists : lists ? [lists] : []).flatMap((l) => l.fence_event ?? []);
-    return events.map((e) => ({
-      target: e.target ?? '', action: e.action ?? '', status: e.status ?? '', delegate: e.delegate ?? '', completed: e.completed ?? '',
-    }));
+    return r.exitCode === 0 ? parseFencingHistory(r.stdout) : [];
   }
 
   /** Kills every node (by recorded PID) and removes the namespaces. Safe to call twice. */
   async destroy(): Promise<void> {
     for (const [node, pid] of this.initPids) if (alive(pid)) {
-      process.kill(pid, 'SIGKILL');
+      kill(pid, 'SIGKILL');
       this.log(`[lab] stopped ${node}`);
     }
     for (const pid of this.initPids.values()) await this.waitFor('nodes to stop', async () => !alive(pid), 10_000, 50).catch(() => undefined);
     await destroyNetwork(this.options.prefix, this.nodes);
     this.initPids.clear();
+    this.daemons.clear();
     rmSync(join(this.options.baseDir, 'state.json'), { force: true });
     this.release();
   }
@@ -369,7 +400,7 @@ export class ClusterLab {
     const file = join(baseDir, 'state.json');
     if (!existsSync(file)) return;
     const state = JSON.parse(readFileSync(file, 'utf8')) as { prefix: string; nodes: string[]; initPids: Record<string, number> };
-    for (const pid of Object.values(state.initPids)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of Object.values(state.initPids)) if (alive(pid)) kill(pid, 'SIGKILL');
     await sleep(200);
     await destroyNetwork(state.prefix, state.nodes);
     rmSync(file, { force: true });

@@ -1,56 +1,106 @@
 /**
- * A `Host` for one lab node, so charm code runs against a live cluster unchanged: commands run inside the node
- * (nsenter), files under the node's private directories land in its copy, every other path is the host's.
- * Command invocations are counted per program, which is how tests and benches see what a hook ran.
+ * The `Host` a charm sees on one lab node, so charm code (a CIB apply, or whole hooks through the harness) runs
+ * against the live cluster unchanged: commands run inside the node, files in the node's private directories are
+ * written for real (atomically, with real owner and mode, through LocalHost), services are started and stopped by
+ * the lab (it is the node's service manager), packages are the host's (nodes share its /usr) as `ClusterLab.hasPackage` tells them apart.
+ *
+ * It is a RecordingHost (the harness's host type) whose every operation acts on the node; what a hook did is still
+ * recorded in `serviceActions`, `packageActions` and `commands` (`invocations`: just the argv lists).
  */
-import type { CommandResult, FileOptions, Host, RunOptions, ServiceAction } from '../../../reactive/host/host.js';
+import type { CommandResult, FileOptions, RunOptions, ServiceAction } from '../../../reactive/host/host.js';
 import { LocalHost } from '../../../reactive/host/local-host.js';
-import { HostCommandError } from '../../../reactive/host/errors.js';
-import { PRIVATE_DIRS, type ClusterLab } from './lab.js';
+import { RecordingHost, type RecordedCommand } from '../../../reactive/host/recording-host.js';
+import type { ClusterLab } from './lab.js';
 
-export class LabNodeHost implements Host {
+export class LabNodeHost extends RecordingHost {
   private readonly local = new LocalHost({ log: () => undefined });
-  readonly invocations: string[][] = [];
+  private nodeCommands: RecordedCommand[] = [];
 
-  constructor(private readonly lab: ClusterLab, readonly node: string) {}
-
-  private map(path: string): string {
-    return PRIVATE_DIRS.some((d) => path === d || path.startsWith(`${d}/`)) ? this.lab.nodePath(this.node, path) : path;
+  constructor(private readonly lab: ClusterLab, readonly node: string) {
+    // The node's folder stands for `/`, so pathOnDisk() answers where a node path lives on this host.
+    super({ root: lab.nodePath(node, ''), hostname: node, fqdn: lab.fqdn(node) });
   }
 
-  readFile(path: string): Promise<string | null> { return this.local.readFile(this.map(path)); }
-  writeFile(path: string, content: string | Uint8Array, options?: FileOptions): Promise<boolean> { return this.local.writeFile(this.map(path), content, options); }
-  removeFile(path: string): Promise<boolean> { return this.local.removeFile(this.map(path)); }
-  exists(path: string): Promise<boolean> { return this.local.exists(this.map(path)); }
-  ensureDirectory(path: string, options?: FileOptions): Promise<boolean> { return this.local.ensureDirectory(this.map(path), options); }
-
-  async aptInstall(): Promise<void> { /* the lab's packages are the host's, installed by the prereqs */ }
-  async aptUpgrade(): Promise<void> { /* as above */ }
-  async aptPurge(): Promise<void> { throw new Error('lab nodes share the host packages; purge is not supported'); }
-  packageVersion(name: string): Promise<string | null> { return this.local.packageVersion(name); }
-
-  async service(action: ServiceAction, name: string): Promise<void> {
-    throw new Error(`lab nodes have no service manager (${action} ${name}); start daemons through ClusterLab`);
-  }
-  async serviceIsActive(): Promise<boolean> { return false; }
-  async serviceIsEnabled(): Promise<boolean> { return false; }
-  async ensureGroup(): Promise<boolean> { return false; }
-  async ensureUser(): Promise<boolean> { return false; }
-
-  async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-    this.invocations.push([...argv]);
-    const r = await this.lab.exec(this.node, argv, { input: options.input, timeoutMs: options.timeoutMs });
-    return r;
+  override get commands(): readonly RecordedCommand[] {
+    return this.nodeCommands;
   }
 
-  async check(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-    const r = await this.run(argv, options);
-    if (r.exitCode !== 0) {
-      throw new HostCommandError({ argv, secretArgs: options.secretArgs, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr });
+  /** The argv of every command run since the last clearRecords(). */
+  get invocations(): string[][] {
+    return this.nodeCommands.map((c) => [...c.argv]);
+  }
+
+  override clearRecords(): void {
+    super.clearRecords();
+    this.nodeCommands = [];
+  }
+
+  private isPrivate(path: string): boolean {
+    return this.lab.privateDirs.some((d) => path === d || path.startsWith(`${d}/`));
+  }
+
+  /** Node paths outside the private directories are the host's own files: readable, never written from a test. */
+  private writable(path: string): string {
+    if (!this.isPrivate(path)) throw new Error(`lab node ${this.node}: ${path} is not in a node-private directory (${this.lab.privateDirs.join(', ')})`);
+    return this.pathOnDisk(path);
+  }
+
+  override readFile(path: string): Promise<string | null> {
+    return this.local.readFile(this.isPrivate(path) ? this.pathOnDisk(path) : path);
+  }
+  override writeFile(path: string, content: string | Uint8Array, options?: FileOptions): Promise<boolean> {
+    return this.local.writeFile(this.writable(path), content, options);
+  }
+  override removeFile(path: string): Promise<boolean> {
+    return this.local.removeFile(this.writable(path));
+  }
+  override exists(path: string): Promise<boolean> {
+    return this.local.exists(this.isPrivate(path) ? this.pathOnDisk(path) : path);
+  }
+  override ensureDirectory(path: string, options?: FileOptions): Promise<boolean> {
+    return this.local.ensureDirectory(this.writable(path), options);
+  }
+
+  override async aptInstall(packages: readonly string[]): Promise<void> {
+    const missing = packages.filter((name) => !this.lab.hasPackage(this.node, name));
+    if (missing.length > 0) {
+      throw new Error(`lab node ${this.node}: ${missing.join(', ')} not available (lab nodes share the host's packages; pacemaker-remote only on remotes): list them in tools/prereqs/packages.ts`);
     }
-    return r;
+    await super.aptInstall(packages);
+  }
+  override async aptPurge(packages: readonly string[]): Promise<void> {
+    throw new Error(`lab node ${this.node}: purging ${packages.join(', ')} is not supported (lab nodes share the host's packages)`);
+  }
+  override async packageVersion(name: string): Promise<string | null> {
+    if (!this.lab.hasPackage(this.node, name)) return null;
+    // The unpacked pacemaker-remote comes from the same Debian release as the installed pacemaker.
+    return this.local.packageVersion(name === 'pacemaker-remote' ? 'pacemaker' : name);
   }
 
-  async hostname(): Promise<string> { return this.node; }
-  async fqdn(): Promise<string> { return this.node; }
+  override async service(action: ServiceAction, name: string): Promise<void> {
+    if (action === 'reload') throw new Error(`lab node ${this.node}: reload of ${name} is not supported`);
+    await super.service(action, name);
+    if (action === 'enable' || action === 'disable') this.lab.enableService(this.node, name, action === 'enable');
+    if (action === 'stop' || action === 'restart') await this.lab.stopService(this.node, name);
+    if (action === 'start' || action === 'restart') await this.lab.startService(this.node, name);
+  }
+  override async serviceIsActive(name: string): Promise<boolean> {
+    return this.lab.servicePid(this.node, name) !== null;
+  }
+  override async serviceIsEnabled(name: string): Promise<boolean> {
+    return this.lab.serviceEnabled(this.node, name);
+  }
+
+  /** Lab nodes share the host's users and groups. */
+  override ensureGroup(name: string): Promise<boolean> {
+    return this.local.ensureGroup(name, { system: true });
+  }
+  override ensureUser(name: string, options?: { group?: string; home?: string; shell?: string; system?: boolean }): Promise<boolean> {
+    return this.local.ensureUser(name, options);
+  }
+
+  override async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+    this.nodeCommands.push({ argv: [...argv], input: options.input, env: options.env, cwd: options.cwd });
+    return this.lab.exec(this.node, argv, { input: options.input, timeoutMs: options.timeoutMs, env: options.env, cwd: options.cwd });
+  }
 }

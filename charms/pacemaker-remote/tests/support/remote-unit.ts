@@ -1,32 +1,21 @@
 /**
- * Runs the pacemaker-remote charm's own hooks for a NamespaceLab node (through the harness, against a LabHost), so
- * that the key file and the daemon in the node are the ones the charm's code wrote and started.
+ * Runs the pacemaker-remote charm's own hooks for a cluster-lab remote (through the harness, against the node's
+ * LabNodeHost), so that the key file and the daemon in the node are the ones the charm's code wrote and started.
+ * The lab must leave the remotes to the hooks (`remoteDaemons: 'hooks'`).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Harness } from '../../../../reactive/testing/harness.js';
 import { decodeRemoteNodeInfo, type RemoteNodeInfo } from '../../../../interfaces/pacemaker-remote/protocol.js';
+import type { ClusterLab } from '../../../../tests/lab/cluster/lab.js';
+import { LabNodeHost } from '../../../../tests/lab/cluster/node-host.js';
 import { charm } from '../../src/charm.js';
-import { REMOTED } from './cluster.js';
-import { LabHost } from './lab-host.js';
-import type { NamespaceLab } from './namespace-lab.js';
 
 const CHARM_DIR = join(dirname(fileURLToPath(import.meta.url)), '../..');
-export const LAB_DOMAIN = 'lab';
-
-export function debInstalled(name: string): boolean {
-  try {
-    return execFileSync('dpkg-query', ['-W', '-f', '${Status}', name], { encoding: 'utf8' }).includes('install ok installed');
-  } catch {
-    return false;
-  }
-}
 
 export interface RemoteUnit {
   readonly harness: Harness<string, typeof charm.endpointClasses>;
-  readonly host: LabHost;
+  readonly host: LabNodeHost;
   readonly relationId: string;
   /** What the unit published, decoded the way hacluster reads it. */
   published(): RemoteNodeInfo;
@@ -35,17 +24,10 @@ export interface RemoteUnit {
 }
 
 /** Deploys the charm on a node and relates it to one hacluster unit that sends `key` in relation-joined. */
-export async function deployRemoteUnit(lab: NamespaceLab, nodeName: string, key: Buffer, unitNumber = 0): Promise<RemoteUnit> {
-  const host = new LabHost(lab, nodeName, {
-    domain: LAB_DOMAIN,
-    services: { pacemaker_remote: { argv: [REMOTED], env: { PCMK_logfile: '/var/log/pacemaker/pacemaker.log' } } },
-    packages: {
-      'pacemaker-remote': () => existsSync(REMOTED),
-      'resource-agents': () => debInstalled('resource-agents'),
-    },
-  });
+export async function deployRemoteUnit(lab: ClusterLab, nodeName: string, key: Buffer, unitNumber = 0): Promise<RemoteUnit> {
+  const host = new LabNodeHost(lab, nodeName);
   const harness = new Harness(charm, { charmDir: CHARM_DIR, unit: `pacemaker-remote/${unitNumber}`, host });
-  harness.setNetwork('pacemaker-remote', lab.node(nodeName).ip, `${lab.options.subnet}.0/24`, 'eth0');
+  harness.setNetwork('pacemaker-remote', lab.address(nodeName), `${lab.options.subnet}.0/24`, 'eth0');
   await harness.beginWithInitialHooks();
   const relationId = await harness.addRelation('pacemaker-remote', 'hacluster', {
     units: { 'hacluster/0': { 'pacemaker-key': key.toString('base64') } },
