@@ -1,4 +1,7 @@
-/** Reads a charm directory's metadata.yaml, config.yaml and actions.yaml (source trees, tests, the build). */
+/**
+ * The hook-time fallback for a charm folder tools/build did not build (no dist/charm-meta.json): the YAML files,
+ * read as they are. Everything else reads charms with charm-meta-check.ts, which also checks them.
+ */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';

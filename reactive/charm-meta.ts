@@ -1,4 +1,8 @@
-/** metadata.yaml, config.yaml and actions.yaml of a charm directory, read once and typed. */
+/**
+ * metadata.yaml, config.yaml and actions.yaml of a charm, typed, as hooks read them: from the JSON the build
+ * wrote after checking them with charm-meta-check.ts (the one validator; this file trusts its output and stays
+ * small, as it is in every charm bundle).
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigValue } from './hookenv/tools.js';
@@ -21,6 +25,13 @@ export interface ActionMeta {
   readonly params?: Readonly<Record<string, Record<string, unknown>>>;
   readonly required?: readonly string[];
   readonly additionalProperties?: boolean;
+}
+
+/** The three documents as YAML parses them; dist/charm-meta.json holds them as charm-meta-check.ts returns them. */
+export interface CharmDocs {
+  readonly metadata: Record<string, unknown>;
+  readonly config: Record<string, unknown>;
+  readonly actions: Record<string, unknown>;
 }
 
 export interface CharmMeta {
@@ -54,8 +65,8 @@ export function parseCharmMeta(metadata: Record<string, unknown>, config: Record
 export const BUILT_META_FILE = 'dist/charm-meta.json';
 
 /**
- * The charm's metadata at hook time: the JSON the build wrote when present (fast), else the YAML files (a charm
- * directory that was not built by tools/build, e.g. in tests).
+ * The charm's metadata at hook time: the JSON the build wrote when present (fast), else the YAML files, unchecked
+ * (a charm directory that was not built by tools/build).
  */
 export async function loadCharmMeta(charmDir: string): Promise<CharmMeta> {
   let built: string | undefined;
@@ -65,7 +76,7 @@ export async function loadCharmMeta(charmDir: string): Promise<CharmMeta> {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   if (built !== undefined) {
-    const doc = JSON.parse(built) as { metadata: Record<string, unknown>; config: Record<string, unknown>; actions: Record<string, unknown> };
+    const doc = JSON.parse(built) as CharmDocs;
     return parseCharmMeta(doc.metadata, doc.config, doc.actions);
   }
   const { loadCharmMetaFromYaml } = await import('./charm-meta-yaml.js');

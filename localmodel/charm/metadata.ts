@@ -1,11 +1,14 @@
 /**
  * What the local model needs to know about a charm: its endpoints (metadata.yaml, plus the implicit juju-info),
- * its config options (config.yaml) and its actions (actions.yaml). Parsed from a charm directory or a .charm zip.
+ * its config options (config.yaml) and its actions (actions.yaml), from a charm directory or a .charm zip.
+ * Reading and checking the files is the framework's (reactive/charm-meta-check.ts), so a charm the build accepts
+ * is one the model accepts, with the same messages; this file keeps the model's view, which model state stores.
  */
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import yaml from 'js-yaml';
+import { CharmMetaError, readCharm } from '../../reactive/charm-meta-check.js';
+import type { CharmMeta as FrameworkCharmMeta, ConfigOptionMeta as FrameworkOptionMeta } from '../../reactive/charm-meta.js';
 
 export type RelationRole = 'provider' | 'requirer' | 'peer';
 export type RelationScope = 'global' | 'container';
@@ -20,12 +23,8 @@ export interface EndpointMeta {
   readonly implicit?: boolean;
 }
 
-export type ConfigType = 'string' | 'int' | 'float' | 'boolean' | 'secret';
-export interface ConfigOptionMeta {
-  readonly type: ConfigType;
-  readonly default?: string | number | boolean | null;
-  readonly description?: string;
-}
+export type ConfigType = FrameworkOptionMeta['type'];
+export type ConfigOptionMeta = FrameworkOptionMeta;
 
 export interface ActionMeta {
   readonly description?: string;
@@ -44,7 +43,8 @@ export interface CharmMeta {
   readonly version?: string;
 }
 
-export class CharmError extends Error {}
+/** A charm that cannot be read or is not valid (the framework's error, so one `instanceof` covers both). */
+export const CharmError = CharmMetaError;
 
 /** Reads one file of a charm, from a directory or from inside a .charm zip (via Debian's unzip). */
 export function readCharmFile(charmPath: string, file: string): string | undefined {
@@ -61,97 +61,47 @@ export function readCharmFile(charmPath: string, file: string): string | undefin
   }
 }
 
-function asRecord(value: unknown, what: string): Record<string, unknown> {
-  if (value === null || value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new CharmError(`${what}: expected a mapping`);
-  return value as Record<string, unknown>;
-}
+const ROLES = { provides: 'provider', requires: 'requirer', peers: 'peer' } as const;
 
-function parseEndpoints(section: unknown, role: RelationRole, file: string): EndpointMeta[] {
-  return Object.entries(asRecord(section, `${file}: ${role}`)).map(([name, raw]) => {
-    const spec = typeof raw === 'string' ? { interface: raw } : asRecord(raw, `${file}: endpoint ${name}`);
-    if (typeof spec.interface !== 'string') throw new CharmError(`${file}: endpoint "${name}" has no interface`);
-    const scope = spec.scope === undefined ? 'global' : spec.scope;
-    if (scope !== 'global' && scope !== 'container') {
-      throw new CharmError(`${file}: endpoint "${name}" scope must be global or container, got ${JSON.stringify(scope)}`);
-    }
-    const ep: EndpointMeta = { name, role, interface: spec.interface, scope };
-    return typeof spec.limit === 'number' ? { ...ep, limit: spec.limit } : ep;
-  });
-}
-
-/** Parses the three YAML files of a charm; `where` names the charm in error messages. */
-export function parseCharmMeta(files: { metadata: string; config?: string; actions?: string; version?: string }, where: string): CharmMeta {
-  let metadata: Record<string, unknown>;
-  try {
-    metadata = asRecord(yaml.load(files.metadata), `${where}/metadata.yaml`);
-  } catch (error) {
-    throw new CharmError(`${where}/metadata.yaml: ${(error as Error).message.split('\n')[0]}`);
-  }
-  if (typeof metadata.name !== 'string' || !metadata.name) throw new CharmError(`${where}/metadata.yaml: "name" is missing`);
+/** The model's view of a checked charm: Juju's endpoint roles, the implicit juju-info, actions with defaults. */
+function modelCharmMeta(meta: FrameworkCharmMeta, version: string | undefined): CharmMeta {
   const endpoints: Record<string, EndpointMeta> = {};
-  const file = `${where}/metadata.yaml`;
-  for (const ep of [
-    ...parseEndpoints(metadata.provides, 'provider', file),
-    ...parseEndpoints(metadata.requires, 'requirer', file),
-    ...parseEndpoints(metadata.peers, 'peer', file),
-  ]) {
-    if (endpoints[ep.name]) throw new CharmError(`${file}: endpoint "${ep.name}" is declared twice`);
-    endpoints[ep.name] = ep;
-  }
-  if (!endpoints['juju-info']) {
-    endpoints['juju-info'] = { name: 'juju-info', role: 'provider', interface: 'juju-info', scope: 'global', implicit: true };
-  }
-  const config: Record<string, ConfigOptionMeta> = {};
-  if (files.config) {
-    const doc = asRecord(yaml.load(files.config), `${where}/config.yaml`);
-    for (const [name, raw] of Object.entries(asRecord(doc.options, `${where}/config.yaml: options`))) {
-      const opt = asRecord(raw, `${where}/config.yaml: options.${name}`);
-      const type = (opt.type ?? 'string') as ConfigType;
-      if (!['string', 'int', 'float', 'boolean', 'secret'].includes(type)) {
-        throw new CharmError(`${where}/config.yaml: options.${name}.type must be string, int, float, boolean or secret`);
-      }
-      config[name] = { type, default: opt.default as ConfigOptionMeta['default'], description: opt.description as string | undefined };
+  for (const section of ['provides', 'requires', 'peers'] as const) {
+    for (const [name, rel] of Object.entries(meta[section])) {
+      const ep: EndpointMeta = { name, role: ROLES[section], interface: rel.interface, scope: rel.scope ?? 'global' };
+      endpoints[name] = rel.limit === undefined ? ep : { ...ep, limit: rel.limit };
     }
   }
-  const actions: Record<string, ActionMeta> = {};
-  if (files.actions) {
-    for (const [name, raw] of Object.entries(asRecord(yaml.load(files.actions), `${where}/actions.yaml`))) {
-      const a = asRecord(raw, `${where}/actions.yaml: ${name}`);
-      actions[name] = {
-        description: a.description as string | undefined,
-        params: asRecord(a.params, `${where}/actions.yaml: ${name}.params`),
-        required: Array.isArray(a.required) ? (a.required as string[]) : [],
-        additionalProperties: a.additionalProperties !== false,
-      };
-    }
-  }
-  const extraBindings = Object.keys(asRecord(metadata['extra-bindings'], `${file}: extra-bindings`));
+  endpoints['juju-info'] ??= { name: 'juju-info', role: 'provider', interface: 'juju-info', scope: 'global', implicit: true };
+  const config = Object.fromEntries(Object.entries(meta.options).map(([name, opt]): [string, ConfigOptionMeta] => [
+    name,
+    { type: opt.type, default: opt.default, description: opt.description },
+  ]));
+  const actions = Object.fromEntries(Object.entries(meta.actions).map(([name, a]): [string, ActionMeta] => [
+    name,
+    { description: a.description, params: a.params ?? {}, required: [...(a.required ?? [])], additionalProperties: a.additionalProperties !== false },
+  ]));
   return {
-    name: metadata.name,
-    subordinate: metadata.subordinate === true,
+    name: meta.name,
+    subordinate: meta.subordinate,
     endpoints,
     config,
     actions,
-    extraBindings,
-    ...(files.version ? { version: files.version.trim() } : {}),
+    extraBindings: [...meta.extraBindings],
+    ...(version ? { version: version.trim() } : {}),
   };
+}
+
+/** The model's view of a charm given as the texts of its files; `where` names the charm in error messages. */
+export function charmMetaFromTexts(files: { metadata: string; config?: string; actions?: string; version?: string }, where: string): CharmMeta {
+  const texts: Record<string, string | undefined> = { 'metadata.yaml': files.metadata, 'config.yaml': files.config, 'actions.yaml': files.actions };
+  return modelCharmMeta(readCharm(where, (file) => texts[file]).meta, files.version);
 }
 
 /** Loads a charm's metadata from a directory or a .charm file. */
 export function loadCharmMeta(charmPath: string): CharmMeta {
   if (!existsSync(charmPath)) throw new CharmError(`${charmPath} does not exist`);
-  const metadata = readCharmFile(charmPath, 'metadata.yaml');
-  if (metadata === undefined) throw new CharmError(`${charmPath} is not a charm: it has no metadata.yaml`);
-  return parseCharmMeta(
-    {
-      metadata,
-      config: readCharmFile(charmPath, 'config.yaml'),
-      actions: readCharmFile(charmPath, 'actions.yaml'),
-      version: readCharmFile(charmPath, 'version'),
-    },
-    charmPath,
-  );
+  return modelCharmMeta(readCharm(charmPath, (file) => readCharmFile(charmPath, file)).meta, readCharmFile(charmPath, 'version'));
 }
 
 /** The relation scope is container when either side is container-scoped (Juju's rule). */

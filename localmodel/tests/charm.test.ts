@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yazl from 'yazl';
-import { loadCharmMeta } from '../charm/metadata.js';
+import { charmMetaFromTexts, loadCharmMeta } from '../charm/metadata.js';
 import { storeCharm } from '../charm/store.js';
 import { statusDocument } from '../cli/status.js';
 import { deployApps, emptyState, meta, settle } from './simulate.js';
@@ -55,6 +55,14 @@ describe('.charm files', () => {
     dirs.push(dir);
     expect(() => loadCharmMeta(join(dir, 'nope.charm'))).toThrow(`${dir}/nope.charm does not exist`);
     expect(() => loadCharmMeta(dir)).toThrow(`${dir} is not a charm: it has no metadata.yaml`);
+  });
+
+  it("reads metadata as the build checks it: Juju's shorthands spelled out, mistakes named with file and place", () => {
+    const m = charmMetaFromTexts({ metadata: 'name: web\nrequires:\n  db: mysql\n', actions: 'pause:\n' }, 'web.charm');
+    expect(m.endpoints.db).toEqual({ name: 'db', role: 'requirer', interface: 'mysql', scope: 'global' });
+    expect(m.actions.pause).toEqual({ description: undefined, params: {}, required: [], additionalProperties: true });
+    expect(() => charmMetaFromTexts({ metadata: 'name: web\npeers:\n  c: { interface: p, scope: unit }\n' }, 'web.charm'))
+      .toThrow('web.charm/metadata.yaml: peers.c.scope must be global or container; found "unit"');
   });
 });
 

@@ -2,7 +2,7 @@
  * Drives the pure resolver and transitions without processes: every unit runs its next operation in turn until
  * nothing is left. `onHook` plays the charm (it may write relation data through a HookContext).
  */
-import { parseCharmMeta, type CharmMeta } from '../charm/metadata.js';
+import { charmMetaFromTexts, type CharmMeta } from '../charm/metadata.js';
 import { HookContext, commitContext } from '../hooktools/context.js';
 import { nextOp } from '../agent/resolver.js';
 import { applyCommit, applyPreHookStatus, leaveScope, reconcile, removeUnit } from '../agent/transitions.js';
@@ -11,7 +11,7 @@ import { compareUnits, type HookSpec, type ModelState } from '../model/state.js'
 import yaml from 'js-yaml';
 
 export function meta(doc: object): CharmMeta {
-  return parseCharmMeta({ metadata: yaml.dump(doc), config: yaml.dump({ options: { message: { type: 'string', default: 'hi' } } }) }, 'test');
+  return charmMetaFromTexts({ metadata: yaml.dump(doc), config: yaml.dump({ options: { message: { type: 'string', default: 'hi' } } }) }, 'test');
 }
 
 export function emptyState(): ModelState {

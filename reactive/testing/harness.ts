@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Charm, EndpointMap } from '../charm.js';
 import { defaultsOf } from '../config.js';
 import { endpointsOf, type CharmMeta } from '../charm-meta.js';
-import { loadCharmMetaFromYaml } from '../charm-meta-yaml.js';
+import { readCharmDir } from '../charm-meta-check.js';
 import type { HookEnvironment } from '../hookenv/environment.js';
 import type { ConfigValue, StatusRecord } from '../hookenv/tools.js';
 import { RecordingHost } from '../host/recording-host.js';
@@ -58,7 +58,7 @@ export class Harness<F extends string, EM extends EndpointMap> {
   private started = false;
 
   constructor(private readonly charm: Charm<F, EM>, private readonly options: HarnessOptions) {
-    this.meta = loadCharmMetaFromYaml(options.charmDir);
+    this.meta = readCharmDir(options.charmDir).meta; // checked as the build checks it
     this.model = new HarnessModel(options.unit ?? `${this.meta.name}/0`, options.address);
     this.model.config = { ...defaultsOf(this.meta) };
     this.host = options.host ?? new RecordingHost();

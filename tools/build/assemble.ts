@@ -92,19 +92,10 @@ export async function buildCharm(source: CharmSource, options: BuildOptions): Pr
       log(`build: ${name}: dropped 'series' from the built metadata.yaml (the bases in manifest.yaml apply only without it)`);
     }
 
-    // Hooks read this JSON instead of parsing three YAML files every time (see reactive/charm-meta.ts).
-    const parsed = (text: string, file: string): Record<string, unknown> => {
-      const doc = yaml.load(text);
-      if (doc === null || doc === undefined) return {};
-      if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${join(source.dir, file)}: expected a YAML mapping`);
-      return doc as Record<string, unknown>;
-    };
-    const optional = async (file: string): Promise<string> => fs.readFile(join(source.dir, file), 'utf8').catch(() => '');
-    const builtMeta = {
-      metadata: parsed(metadata.text, 'metadata.yaml'),
-      config: parsed(await optional('config.yaml'), 'config.yaml'),
-      actions: parsed(await optional('actions.yaml'), 'actions.yaml'),
-    };
+    // Hooks read the checked documents as JSON instead of parsing three YAML files every time (see
+    // reactive/charm-meta.ts); the metadata as built, without series.
+    const { series: _series, ...builtMetadata } = source.docs.metadata;
+    const builtMeta = { ...source.docs, metadata: builtMetadata };
     await writeOut(join(staging, BUILT_META_FILE), `${JSON.stringify(builtMeta)}\n`, 0o644);
 
     const main = await bundleMain({ entry: join(source.dir, source.mainEntry), projectRoot: options.projectRoot });

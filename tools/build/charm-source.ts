@@ -10,8 +10,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, normalize } from 'node:path';
-import yaml from 'js-yaml';
-import { actionNames, hookNames } from './charm-hooks.js';
+import type { CharmDocs } from '../../reactive/charm-meta.js';
+import { readCharmDir } from '../../reactive/charm-meta-check.js';
 
 export interface ExtraEntry {
   /** Source file relative to the charm folder. */
@@ -25,7 +25,8 @@ export interface ExtraEntry {
 export interface CharmSource {
   readonly name: string;
   readonly dir: string;
-  readonly metadata: Record<string, unknown>;
+  /** metadata.yaml, config.yaml and actions.yaml, checked (see reactive/charm-meta-check.ts). */
+  readonly docs: CharmDocs;
   readonly hooks: readonly string[];
   readonly actions: readonly string[];
   /** Files and folders copied as they are (relative to the charm folder), in a stable order. */
@@ -41,14 +42,6 @@ export const BUNDLE_DIR = 'dist';
 
 const OPTIONAL_FILES = ['config.yaml', 'actions.yaml', 'README.md', 'templates', 'icon.svg', 'LICENSE', 'copyright'];
 const GENERATED = new Set(['dispatch', 'hooks', 'actions', 'dist', 'manifest.yaml', 'version']);
-
-function readYaml(path: string): unknown {
-  try {
-    return yaml.load(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new Error(`${path}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
-}
 
 function isPlainRelative(path: string): boolean {
   const normal = normalize(path);
@@ -88,17 +81,12 @@ function readBuildJson(dir: string): { entries: ExtraEntry[]; include: string[] 
 }
 
 export function readCharmSource(dir: string): CharmSource {
-  const metadataFile = join(dir, 'metadata.yaml');
-  const metadata = readYaml(metadataFile);
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw new Error(`${metadataFile}: must be a mapping`);
-  const meta = metadata as Record<string, unknown>;
-  const name = meta['name'];
-  if (typeof name !== 'string' || name !== basename(dir)) {
-    throw new Error(`${metadataFile}: 'name' must be the charm folder's name '${basename(dir)}', found ${JSON.stringify(name)}`);
+  const charm = readCharmDir(dir);
+  const { name } = charm.meta;
+  if (name !== basename(dir)) {
+    throw new Error(`${join(dir, 'metadata.yaml')}: 'name' must be the charm folder's name '${basename(dir)}', found ${JSON.stringify(name)}`);
   }
   if (!existsSync(join(dir, MAIN_ENTRY))) throw new Error(`${dir}: ${MAIN_ENTRY} is missing; every charm's hooks start there`);
-  const actionsFile = join(dir, 'actions.yaml');
-  const actions = existsSync(actionsFile) ? actionNames(readYaml(actionsFile), actionsFile) : [];
   const build = readBuildJson(dir);
   for (const item of build.include) {
     if (!existsSync(join(dir, item))) throw new Error(`${join(dir, 'build.json')}: include '${item}' does not exist`);
@@ -107,7 +95,7 @@ export function readCharmSource(dir: string): CharmSource {
   const copy = ['metadata.yaml', ...OPTIONAL_FILES.filter((file) => existsSync(join(dir, file))), ...build.include];
   if (copy.includes('templates') && !statSync(join(dir, 'templates')).isDirectory()) throw new Error(`${dir}/templates must be a folder`);
   return {
-    name, dir, metadata: meta, hooks: hookNames(meta, metadataFile), actions,
+    name, dir, docs: charm.docs, hooks: charm.hookNames, actions: charm.actionNames,
     copy: [...new Set(copy)], mainEntry: MAIN_ENTRY, extraEntries: build.entries,
   };
 }

@@ -4,8 +4,8 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { buildAll } from '../main.js';
-import { hookNames, actionNames } from '../charm-hooks.js';
 import { withoutSeries } from '../metadata.js';
+import { checkCharmDocs } from '../../../reactive/charm-meta-check.js';
 import { PROJECT_ROOT, writeTinyCharm, type TinyCharm } from './support/tiny-charm.js';
 
 let tiny: TinyCharm;
@@ -36,13 +36,14 @@ function zipModes(file: string): Map<string, string> {
 
 describe('hook and action names', () => {
   it('covers standard hooks, five hooks per endpoint (peers included) and two per storage', () => {
-    const hooks = hookNames({ provides: { a: {} }, requires: { b: {} }, peers: { c: {} }, storage: { d: {} } });
-    expect(hooks).toHaveLength(11 + 3 * 5 + 2);
-    expect(hooks).toContain('c-relation-created');
-    expect(hooks).toContain('d-storage-detaching');
-    expect(() => hookNames({ requires: { Bad_Name: {} } })).toThrow(/requires name 'Bad_Name' must be lowercase/);
-    expect(actionNames({ 'b-x': {}, a: {} })).toEqual(['a', 'b-x']);
-    expect(() => actionNames(['a'])).toThrow(/actions.yaml: must be a mapping/);
+    const { hookNames, actionNames } = checkCharmDocs({
+      metadata: { name: 'x', provides: { a: { interface: 'i' } }, requires: { b: 'i' }, peers: { c: { interface: 'p' } }, storage: { d: {} } },
+      actions: { 'b-x': {}, a: null },
+    }, 'x');
+    expect(hookNames).toHaveLength(11 + 3 * 5 + 2);
+    expect(hookNames).toContain('c-relation-created');
+    expect(hookNames).toContain('d-storage-detaching');
+    expect(actionNames).toEqual(['a', 'b-x']);
   });
 });
 
@@ -144,6 +145,8 @@ describe('bad charm sources are named, not half-built', () => {
       /"include" must be a list of relative paths inside the charm folder/],
     ['badaction', { 'metadata.yaml': 'name: badaction\n', 'src/main.ts': '', 'actions.yaml': 'Do_It: {}\n' },
       /actions.yaml: action name 'Do_It' must be lowercase letters, digits and single hyphens/],
+    ['badendpoint', { 'metadata.yaml': 'name: badendpoint\nrequires:\n  Bad_Name: { interface: x }\n', 'src/main.ts': '' },
+      /badendpoint\/metadata.yaml: requires name 'Bad_Name' must be lowercase letters, digits and single hyphens/],
   ])('%s', async (name, files, message) => {
     const root = brokenCharm(name, files);
     const result = await buildAll({ projectRoot: PROJECT_ROOT, charmsDir: join(root, 'charms'), outDir: join(root, 'build'), log: () => {} });
