@@ -13,7 +13,7 @@ export function emptyConfiguration(properties: Readonly<Record<string, string>>)
 }
 
 /** `<nodes>` of cluster members, node ids counted from `idBase`. */
-export function memberNodes(members: readonly string[], idBase: number): string {
+function memberNodes(members: readonly string[], idBase: number): string {
   return `    <nodes>\n${members.map((m, i) => `      <node id="${idBase + i}" uname="${m}"/>\n`).join('')}    </nodes>\n`;
 }
 
@@ -24,7 +24,7 @@ function onlineStatus(members: readonly string[], idBase: number): string {
 }
 
 /** Replaces the `<nodes>` element of a rendered configuration. */
-export function withNodes(configuration: string, nodes: string): string {
+function withNodes(configuration: string, nodes: string): string {
   return configuration.replace(/ *<nodes\/>\n| *<nodes>[\s\S]*?<\/nodes>\n/, nodes);
 }
 

@@ -12,15 +12,16 @@ export interface NodeState {
 }
 
 export interface ClusterStatus {
+  /** The DC's partition has quorum. */
   readonly quorum: boolean;
-  /** Every node crm_mon knows, online or not. */
+  /** True while any resource is starting, stopping or in a pending action. */
+  readonly busy: boolean;
+  /** resource id → nodes where it is started */
+  readonly started: ReadonlyMap<string, readonly string[]>;
+  /** Every node crm_mon knows, online or not; then the names of those online, by type. */
   readonly nodes: readonly NodeState[];
   readonly onlineMembers: readonly string[];
   readonly onlineRemotes: readonly string[];
-  /** resource id → nodes where it is started */
-  readonly started: ReadonlyMap<string, readonly string[]>;
-  /** True while any resource is starting, stopping or in a pending action. */
-  readonly busy: boolean;
 }
 
 export interface FenceEvent {

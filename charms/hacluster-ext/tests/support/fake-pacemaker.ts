@@ -8,19 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecordingHost } from '../../../../reactive/host/recording-host.js';
+import { emptyConfiguration, onlineCib } from '../../../../tests/lab/cluster/cib-text.js';
 
-const EMPTY = `  <configuration>
-    <crm_config>
-      <cluster_property_set id="cib-bootstrap-options">
-        <nvpair id="cib-bootstrap-options-dc-version" name="dc-version" value="2.1.5-a3f44794f94"/>
-        <nvpair id="cib-bootstrap-options-cluster-infrastructure" name="cluster-infrastructure" value="corosync"/>
-      </cluster_property_set>
-    </crm_config>
-    <nodes/>
-    <resources/>
-    <constraints/>
-  </configuration>
-`;
+const EMPTY = emptyConfiguration({ 'dc-version': '2.1.5-a3f44794f94', 'cluster-infrastructure': 'corosync' });
 
 export class FakePacemaker {
   configuration = EMPTY;
@@ -31,11 +21,9 @@ export class FakePacemaker {
 
   constructor(public members: string[], private readonly options: { verify?: boolean } = {}) {}
 
+  /** Node ids 1000.. as the charm's corosync.conf numbers its units; every member online. */
   cib(): string {
-    const nodes = `    <nodes>\n${this.members.map((m, i) => `      <node id="${1000 + i}" uname="${m}"/>\n`).join('')}    </nodes>\n`;
-    const conf = this.configuration.replace(/ *<nodes\/>\n| *<nodes>[\s\S]*?<\/nodes>\n/, nodes);
-    const status = this.members.map((m, i) => `    <node_state id="${1000 + i}" uname="${m}" in_ccm="true" crmd="online" join="member" expected="member"/>\n`).join('');
-    return `<cib validate-with="pacemaker-3.9" epoch="${this.epoch}" num_updates="0" admin_epoch="0" have-quorum="1" dc-uuid="1000">\n${conf}  <status>\n${status}  </status>\n</cib>\n`;
+    return onlineCib(this.configuration, this.members, { idBase: 1000, epoch: this.epoch });
   }
 
   install(host: RecordingHost): this {

@@ -8,17 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CibDocument } from '../../src/cib/model.js';
 import { renderConfiguration } from '../../src/cib/xml.js';
+import { onlineCib } from '../../../../tests/lab/cluster/cib-text.js';
 
 export const MEMBER_ID_BASE = 1001;
 
 /** A standalone CIB: members as nodes 1001.. (online, in the membership), the given configuration, no history. */
 export function simulationCib(doc: CibDocument, members: readonly string[]): string {
-  const nodes = `    <nodes>\n${members.map((m, i) => `      <node id="${MEMBER_ID_BASE + i}" uname="${m}"/>\n`).join('')}    </nodes>\n`;
-  const status = members.map((m, i) =>
-    `    <node_state id="${MEMBER_ID_BASE + i}" uname="${m}" in_ccm="true" crmd="online" join="member" expected="member"/>\n`).join('');
-  return `<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0" have-quorum="1" dc-uuid="${MEMBER_ID_BASE}">\n`
-    + renderConfiguration(doc, { nodes })
-    + `  <status>\n${status}  </status>\n</cib>\n`;
+  return onlineCib(renderConfiguration(doc), members, { idBase: MEMBER_ID_BASE });
 }
 
 export interface ToolRun {
