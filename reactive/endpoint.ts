@@ -56,6 +56,11 @@ export class PublishBag {
     else this.current.set(key, value);
   }
 
+  /** setRaw for every key, in order: what an interface's encode function returns goes on the wire as it is. */
+  setAllRaw(values: Readonly<Record<string, string | null | undefined>>): void {
+    for (const [key, value] of Object.entries(values)) this.setRaw(key, value);
+  }
+
   get(key: string): string | undefined {
     return this.current.get(key);
   }
@@ -140,6 +145,13 @@ export class Relation {
   }
 }
 
+/** What one remote unit asked for, and where (the provides side of request/answer interfaces). */
+export interface UnitRequest<T> {
+  readonly relation: Relation;
+  readonly unit: string;
+  readonly request: T;
+}
+
 export class Endpoint {
   /** Suffixes of the interface flags this endpoint class manages (`endpoint.<name>.<suffix>`), for typing. */
   static readonly flagSuffixes: readonly string[] = [];
@@ -152,6 +164,35 @@ export class Endpoint {
 
   get isJoined(): boolean {
     return this.relations.some((r) => r.units.length > 0);
+  }
+
+  /** The same plain-string values on every relation of this endpoint (a requirer's request, a peer's addresses). */
+  publishRawToAll(values: Readonly<Record<string, string | null | undefined>>): void {
+    for (const relation of this.relations) relation.toPublishRaw.setAllRaw(values);
+  }
+
+  /** The first joined unit's data (by relation, then unit number) that `decode` accepts; null while none does. */
+  firstDecoded<T>(decode: (unit: RelationUnit) => T | null): T | null {
+    for (const unit of this.allJoinedUnits) {
+      const value = decode(unit);
+      if (value !== null) return value;
+    }
+    return null;
+  }
+
+  /** Per relation, the first unit whose request `decode` accepts: the units of one application all ask the same. */
+  firstRequestPerRelation<T>(decode: (unit: RelationUnit) => T | null): UnitRequest<T>[] {
+    const out: UnitRequest<T>[] = [];
+    for (const relation of this.relations) {
+      for (const unit of relation.units) {
+        const request = decode(unit);
+        if (request !== null) {
+          out.push({ relation, unit: unit.name, request });
+          break;
+        }
+      }
+    }
+    return out;
   }
 
   flag(suffix: string): string {

@@ -7,10 +7,7 @@ export class HaclusterRequires extends Endpoint {
 
   /** Publishes the resources (json_* keys) and the corosync binding on every ha relation. */
   manageResources(crm: Crm, bind: { iface?: string; mcastPort?: number } = {}): void {
-    const data = { ...encodeBinding(bind.iface, bind.mcastPort), ...encodeCrm(crm) };
-    for (const relation of this.relations) {
-      for (const [k, v] of Object.entries(data)) relation.toPublishRaw.setRaw(k, v);
-    }
+    this.publishRawToAll({ ...encodeBinding(bind.iface, bind.mcastPort), ...encodeCrm(crm) });
   }
 
   /** hacluster is a subordinate: there is one unit; it says clustered once its resources are applied. */

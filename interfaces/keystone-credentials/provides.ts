@@ -18,24 +18,15 @@ export class KeystoneCredentialsProvides extends Endpoint {
 
   /** One request per relation: the first unit (lowest number) that named a username. */
   requests(): readonly PendingRequest[] {
-    const out: PendingRequest[] = [];
-    for (const relation of this.relations) {
-      for (const unit of relation.units) {
-        const request = decodeRequest(unit.receivedRaw);
-        if (request) {
-          out.push({ relationId: relation.id, remoteApp: relation.remoteApp, unit: unit.name, request });
-          break;
-        }
-      }
-    }
-    return out;
+    return this.firstRequestPerRelation((unit) => decodeRequest(unit.receivedRaw))
+      .map(({ relation, unit, request }) => ({ relationId: relation.id, remoteApp: relation.remoteApp, unit, request }));
   }
 
   /** Answers one relation (plain strings, stock keystone's key names). */
   publishCredentials(relationId: string, credentials: Credentials): void {
     const relation = this.relations.find((r) => r.id === relationId);
     if (!relation) throw new Error(`relation ${relationId} is not a relation of endpoint ${this.name}`);
-    for (const [key, value] of Object.entries(encodeCredentials(credentials))) relation.toPublishRaw.setRaw(key, value);
+    relation.toPublishRaw.setAllRaw(encodeCredentials(credentials));
   }
 
   override manageFlags(): void {

@@ -14,9 +14,7 @@ export class KeystoneCredentialsRequires extends Endpoint {
 
   /** Asks on every relation; optional fields left out are deleted from our bag, so keystone applies its defaults. */
   requestCredentials(request: CredentialsRequest): void {
-    for (const relation of this.relations) {
-      for (const [key, value] of Object.entries(encodeRequest(request))) relation.toPublishRaw.setRaw(key, value);
-    }
+    this.publishRawToAll(encodeRequest(request));
   }
 
   /**
@@ -24,11 +22,7 @@ export class KeystoneCredentialsRequires extends Endpoint {
    * wins; null until some unit answered completely.
    */
   credentials(): Credentials | null {
-    for (const unit of this.allJoinedUnits) {
-      const credentials = decodeCredentials(unit.receivedRaw);
-      if (credentials) return credentials;
-    }
-    return null;
+    return this.firstDecoded((unit) => decodeCredentials(unit.receivedRaw));
   }
 
   override manageFlags(): void {

@@ -6,18 +6,12 @@ export class KeystoneRequires extends Endpoint {
   static override readonly flagSuffixes = ['connected', 'available'] as const;
 
   registerEndpoints(request: EndpointRequest): void {
-    for (const relation of this.relations) {
-      for (const [k, v] of Object.entries(encodeRequest(request))) relation.toPublishRaw.setRaw(k, v);
-    }
+    this.publishRawToAll(encodeRequest(request));
   }
 
   /** The first keystone unit that has answered with everything the stock interface requires. */
   credentials(): ServiceCredentials | null {
-    for (const unit of this.allJoinedUnits) {
-      const c = decodeCredentials(unit.receivedRaw);
-      if (c) return c;
-    }
-    return null;
+    return this.firstDecoded((unit) => decodeCredentials(unit.receivedRaw));
   }
 
   override manageFlags(): void {

@@ -1,12 +1,8 @@
 /** The database side of `mysql-shared` (used by the stand-in database charm of the functional suite). */
-import { Endpoint, type Relation } from '../../reactive/endpoint.js';
+import { Endpoint, type Relation, type UnitRequest } from '../../reactive/endpoint.js';
 import { decodeRequests, encodeConnectionInfo, type ConnectionInfo, type DatabaseRequest } from './protocol.js';
 
-export interface PendingRequest {
-  readonly relation: Relation;
-  readonly unit: string;
-  readonly request: DatabaseRequest;
-}
+export type PendingRequest = UnitRequest<DatabaseRequest>;
 
 export class MysqlSharedProvides extends Endpoint {
   static override readonly flagSuffixes = ['database-requested'] as const;
@@ -17,7 +13,7 @@ export class MysqlSharedProvides extends Endpoint {
   }
 
   setConnectionInfo(relation: Relation, info: ConnectionInfo, prefix?: string): void {
-    for (const [k, v] of Object.entries(encodeConnectionInfo(info, prefix))) relation.toPublishRaw.setRaw(k, v);
+    relation.toPublishRaw.setAllRaw(encodeConnectionInfo(info, prefix));
   }
 
   override manageFlags(): void {

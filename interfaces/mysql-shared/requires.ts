@@ -7,18 +7,12 @@ export class MysqlSharedRequires extends Endpoint {
 
   /** Publishes the request on every shared-db relation (plain strings, as the stock interface does). */
   requestDatabase(request: DatabaseRequest): void {
-    for (const relation of this.relations) {
-      for (const [k, v] of Object.entries(encodeRequest(request))) relation.toPublishRaw.setRaw(k, v);
-    }
+    this.publishRawToAll(encodeRequest(request));
   }
 
   /** The first answering unit whose data is complete and lists this unit in allowed_units; else null. */
   connection(prefix?: string): ConnectionInfo | null {
-    for (const unit of this.allJoinedUnits) {
-      const info = decodeConnectionInfo(unit.receivedRaw, this.ctx.env.unitName, prefix);
-      if (info) return info;
-    }
-    return null;
+    return this.firstDecoded((unit) => decodeConnectionInfo(unit.receivedRaw, this.ctx.env.unitName, prefix));
   }
 
   override manageFlags(): void {

@@ -6,9 +6,7 @@ export class OpenstackHaPeers extends Endpoint {
   static override readonly flagSuffixes = ['connected', 'available'] as const;
 
   publishAddresses(addresses: PeerAddresses): void {
-    for (const relation of this.relations) {
-      for (const [k, v] of Object.entries(encodeAddresses(addresses))) relation.toPublishRaw.setRaw(k, v);
-    }
+    this.publishRawToAll(encodeAddresses(addresses));
   }
 
   /** Peers with an address, ordered by unit number (not including this unit). */

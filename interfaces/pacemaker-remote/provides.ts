@@ -14,7 +14,7 @@ export class PacemakerRemoteProvides extends Endpoint {
     const relation = this.relations.find((r) => r.id === relationId);
     if (!relation) throw new Error(`relation ${relationId} is not a relation of endpoint ${this.name}`);
     // Raw bag with explicit JSON: `stonith-hostname` must be the JSON text null, not a deleted key.
-    for (const [key, value] of Object.entries(encodeRemoteNodeInfo(info))) relation.toPublishRaw.setRaw(key, value);
+    relation.toPublishRaw.setAllRaw(encodeRemoteNodeInfo(info));
   }
 
   /** The key the cluster units agree on, across every relation of this endpoint. */

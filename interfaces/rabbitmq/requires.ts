@@ -6,9 +6,7 @@ export class RabbitMQRequires extends Endpoint {
   static override readonly flagSuffixes = ['connected', 'available'] as const;
 
   requestAccess(request: AccessRequest): void {
-    for (const relation of this.relations) {
-      for (const [k, v] of Object.entries(encodeRequest(request))) relation.toPublishRaw.setRaw(k, v);
-    }
+    this.publishRawToAll(encodeRequest(request));
   }
 
   /** What this unit asked for, read back from its own published data. */
