@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 // Three tiers (see README): unit tests are *.test.ts, component tests *.component.test.ts (real daemons from
-// Debian, a minute), functional tests *.functional.test.ts (the local model, minutes). `npm test` runs all three.
+// Debian, a minute), functional tests *.functional.test.ts (the local model, minutes). `npm test` runs all three,
+// one tier after the other (groupOrder): live clusters and the local model must not starve each other's corosync
+// and pacemaker of the 2 CPUs, or timing-driven membership and fencing would decide test outcomes.
 export default defineConfig({
   test: {
     projects: [
@@ -9,6 +11,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['**/*.test.ts'],
           exclude: ['**/node_modules/**', 'build/**', '**/*.component.test.ts', '**/*.functional.test.ts'],
           testTimeout: 30_000,
@@ -18,6 +21,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'component',
+          sequence: { groupOrder: 1 },
           include: ['**/*.component.test.ts'],
           exclude: ['**/node_modules/**', 'build/**'],
           testTimeout: 300_000,
@@ -29,6 +33,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'functional',
+          sequence: { groupOrder: 2 },
           include: ['**/*.functional.test.ts'],
           exclude: ['**/node_modules/**', 'build/**'],
           testTimeout: 1_800_000,

@@ -184,6 +184,8 @@ async function syncDatabase(ctx: MasakariCtx, manage: string): Promise<void> {
  * Services converge to what they should be: all stopped while paused; API and engine stopped until the schema is
  * synced; otherwise every service running, restarted when one of its files changed. update-status only observes.
  */
+const RETRY_START_MS = 2_000;
+
 async function applyServices(ctx: MasakariCtx, platform: Platform, restarts: readonly string[]): Promise<void> {
   if (ctx.hookName === 'update-status') return;
   const paused = ctx.flags.isSet('masakari.paused');
@@ -202,7 +204,13 @@ async function applyServices(ctx: MasakariCtx, platform: Platform, restarts: rea
       if (restarts.includes(s)) await ctx.host.service('restart', s);
       else if (!active) await ctx.host.service('start', s);
     } catch (error) {
-      await ctx.log(`${s} did not start: ${(error as Error).message.split('\n')[0]}; see journalctl -u ${s}`, 'ERROR');
+      // One more start after a short pause: a restart racing the old process's teardown can fail once (seen with
+      // haproxy when systemd could not clean its control group) and would otherwise wait for update-status.
+      const first = (error as Error).message.split('\n')[0];
+      await new Promise((r) => setTimeout(r, RETRY_START_MS));
+      const retried = (await ctx.host.serviceIsActive(s)) || await ctx.host.service('start', s).then(() => true, () => false);
+      if (retried) await ctx.log(`${s} failed to start once (${first}); running after a second start`, 'WARNING');
+      else await ctx.log(`${s} did not start: ${first}; see journalctl -u ${s}`, 'ERROR');
     }
   }
 }

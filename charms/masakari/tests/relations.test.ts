@@ -215,4 +215,23 @@ describe('masakari relations, step by step', () => {
     await harness.runHook('config-changed');
     expect(harness.status.message).toBe('Unit is ready');
   });
+
+  it('a restart that fails once is followed by a second start in the same hook', async () => {
+    class FailsOnce extends RecordingHost {
+      failures = 0;
+      override async service(action: ServiceAction, name: string): Promise<void> {
+        if (name === 'haproxy' && action === 'restart' && this.failures++ === 0) {
+          throw new Error('command failed: systemctl restart haproxy exited with code 1');
+        }
+        return super.service(action, name);
+      }
+    }
+    const host = new FailsOnce();
+    const { harness } = await unit({ host });
+    await relateAll(harness);
+    expect(host.failures).toBeGreaterThan(0);
+    expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
+    expect(harness.model.logs.some((l) => l.level === 'WARNING' && l.message.startsWith('haproxy failed to start once'))).toBe(true);
+    expect(harness.model.logs.some((l) => l.level === 'ERROR')).toBe(false);
+  });
 });
