@@ -9,9 +9,9 @@ import { runSuite } from './runner/suite.js';
 import { parseTestsYaml } from './runner/tests-yaml.js';
 import { buildStandins, repoRoot } from './build-standins.js';
 
-// The whole suite deploys 19 units on 7 machines and fails over twice (about 30 minutes on 2 cores). It runs with
-// `npm run test:suite` (FUNCTEST_SUITE=1) until it is proven green from a fresh clone within CI's budget.
-describe.skipIf(process.env.FUNCTEST_SUITE !== '1')('masakari on the local model (zaza-style suite)', () => {
+// The whole suite deploys 19 units on 7 machines and fails over twice (about 20 minutes on 2 cores, within CI's
+// 90). `npm test` runs it; FUNCTEST_SUITE=0 skips it for a quick local run.
+describe.skipIf(process.env.FUNCTEST_SUITE === '0')('masakari on the local model (zaza-style suite)', () => {
   it('deploys base + masakari overlay, fences and evacuates a failed host, recovers, scales down', async () => {
     await buildStandins((l) => console.log(l));
     const config = parseTestsYaml(join(repoRoot, 'tests/zaza/tests.yaml'));
@@ -23,5 +23,5 @@ describe.skipIf(process.env.FUNCTEST_SUITE !== '1')('masakari on the local model
     });
     expect(result.reports.map((r) => r.error ?? 'ok')).toEqual(result.reports.map(() => 'ok'));
     expect(result.reports.flatMap((r) => r.outcomes.filter((o) => !o.ok).map((o) => `${o.test}: ${o.error}`))).toEqual([]);
-  });
+  }, 50 * 60_000);
 });
