@@ -4,9 +4,9 @@
  * subordinates have no units and are attached through a container-scoped relation, placements name known
  * machines, and options exist in the charm's config.yaml with the right type.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import yaml from 'js-yaml';
+import { readCharmDir } from '../../../reactive/charm-meta-check.js';
 import type { Bundle, BundleApp } from './load.js';
 import { type CharmSpec, type EndpointSpec, stockCharms } from './stock-endpoints.js';
 
@@ -30,23 +30,20 @@ export function localCharmSource(repo: string, charmPath: string): string {
   return join(repo, 'charms', name);
 }
 
+/** Our own charm's endpoints and options, through the one charm-metadata checker (a bad metadata.yaml throws). */
 function loadLocal(dir: string): LocalCharm | null {
-  const metaFile = join(dir, 'metadata.yaml');
-  if (!existsSync(metaFile)) return null;
-  const meta = yaml.load(readFileSync(metaFile, 'utf8')) as Record<string, any>;
+  if (!existsSync(join(dir, 'metadata.yaml'))) return null;
+  const { meta } = readCharmDir(dir);
   const endpoints: Record<string, EndpointSpec> = {};
   for (const role of ['requires', 'provides', 'peers'] as const) {
-    for (const [name, spec] of Object.entries((meta[role] ?? {}) as Record<string, any>)) {
-      endpoints[name] = { interface: String(spec?.interface ?? ''), role, ...(spec?.scope ? { scope: spec.scope } : {}) };
+    for (const [name, spec] of Object.entries(meta[role])) {
+      endpoints[name] = { interface: spec.interface, role, ...(spec.scope ? { scope: spec.scope } : {}) };
     }
   }
   // Juju gives every charm an implicit juju-info provider.
   endpoints['juju-info'] ??= { interface: 'juju-info', role: 'provides' };
-  const configFile = join(dir, 'config.yaml');
-  const options = existsSync(configFile)
-    ? ((yaml.load(readFileSync(configFile, 'utf8')) as { options?: Record<string, { type: string }> })?.options ?? {})
-    : null;
-  return { subordinate: meta['subordinate'] === true, endpoints, options };
+  const options = existsSync(join(dir, 'config.yaml')) ? meta.options : null;
+  return { subordinate: meta.subordinate, endpoints, options };
 }
 
 function specFor(repo: string, app: BundleApp): LocalCharm | null {

@@ -65,8 +65,35 @@ export async function computeHosts(ctx: SuiteContext): Promise<{ unit: string; h
 }
 
 /**
+ * Registers MAAS in Keystone's catalog (service type `maas`, one endpoint per interface), as a cloud that lists
+ * its bare-metal provider does; returns the public URL the catalog then gives. Idempotent: an existing service
+ * and endpoints with the same URL are kept.
+ */
+export async function registerMaasInCatalog(ctx: SuiteContext, url: string): Promise<string> {
+  const services = await ok(openstack(ctx, 'identity', 'GET', '/services?type=maas'), 'list maas services');
+  let service = (services.services as { id: string }[])[0];
+  if (!service) {
+    service = (await ok(openstack(ctx, 'identity', 'POST', '/services', { service: { type: 'maas', name: 'maas', description: 'MAAS (emulated)' } }), 'create maas service')).service;
+  }
+  const existing = (await ok(openstack(ctx, 'identity', 'GET', `/endpoints?service_id=${service!.id}`), 'list maas endpoints')).endpoints as { id: string; interface: string; url: string; region_id?: string }[];
+  const regions = (await ok(openstack(ctx, 'identity', 'GET', '/regions'), 'list regions')).regions as { id: string }[];
+  const region = regions[0]?.id ?? 'RegionOne';
+  for (const iface of ['admin', 'internal', 'public']) {
+    const found = existing.find((e) => e.interface === iface);
+    if (found?.url === url) continue;
+    if (found) await ok(openstack(ctx, 'identity', 'PATCH', `/endpoints/${found.id}`, { endpoint: { url } }), `update maas ${iface} endpoint`);
+    else await ok(openstack(ctx, 'identity', 'POST', '/endpoints', { endpoint: { service_id: service!.id, interface: iface, url, region_id: region } }), `create maas ${iface} endpoint`);
+  }
+  const catalog = (await ok(openstack(ctx, 'identity', 'GET', '/auth/catalog'), 'read the catalog')).catalog as { type: string; endpoints: { interface: string; url: string }[] }[];
+  const listed = catalog.find((c) => c.type === 'maas')?.endpoints.find((e) => e.interface === 'public')?.url;
+  if (!listed) throw new Error('MAAS was registered but is not in the catalog the admin token returns');
+  return listed;
+}
+
+/**
  * Adds fencing to the running model as an operator would: MAAS (the emulator, on the model's switch address)
- * knows the compute machines; hacluster gets maas_url + key, pacemaker-remote enable-stonith.
+ * knows the compute machines and is registered in Keystone's catalog; hacluster gets the catalog's MAAS URL and
+ * a key, pacemaker-remote enable-stonith.
  */
 export async function enableMaasFencing(ctx: SuiteContext): Promise<void> {
   if (ctx.cli.backend !== 'juju-local') {
@@ -108,7 +135,9 @@ export async function enableMaasFencing(ctx: SuiteContext): Promise<void> {
     const r = await ctx.cli.exec(ctx.model, probeUnit, `node -e "fetch('http://${network.gateway}:${MAAS_PORT}/MAAS/api/2.0/version/').then(r => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))"`);
     return r.code === 0 ? true : undefined;
   }, 60_000);
-  await ctx.cli.config(ctx.model, 'hacluster', { maas_url: `http://${network.gateway}:${MAAS_PORT}/MAAS`, maas_credentials: `${key.consumerKey}:${key.tokenKey}:${key.tokenSecret}` });
+  const maasUrl = await registerMaasInCatalog(ctx, `http://${network.gateway}:${MAAS_PORT}/MAAS`);
+  ctx.log(`MAAS registered in Keystone's catalog: ${maasUrl}`);
+  await ctx.cli.config(ctx.model, 'hacluster', { maas_url: maasUrl, maas_credentials: `${key.consumerKey}:${key.tokenKey}:${key.tokenSecret}` });
   await ctx.cli.config(ctx.model, 'pacemaker-remote', { 'enable-stonith': 'true' });
   ctx.mark('fencing.configured');
   await waitForApplicationStates(ctx.cli, ctx.model, ctx.config.targetDeployStatus, 900_000, ctx.log);
