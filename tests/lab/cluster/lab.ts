@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { seedCib } from './cib-text.js';
 import { parseCrmMon, parseFencingHistory, remotePrimitive, type ClusterStatus, type FenceEvent } from './cluster-state.js';
+import { LabLock } from './lab-lock.js';
 import { createNodeNetwork, createSwitch, destroyNetwork, nodeNs, setLink } from './network.js';
 import { alive, bootNode, daemonPid, execIn, kill, sleep, startDaemon, stopDaemon, waitFor, type ExecOptions, type ExecResult, type NodeDaemon } from './node-process.js';
 import { debInstalled, ensureLabPrereqs, REMOTED } from './prereqs.js';
@@ -89,6 +90,7 @@ export class ClusterLab {
   private readonly services: Record<string, ServiceCommand>;
   private readonly log: (line: string) => void;
   private readonly started = Date.now();
+  private readonly lock: LabLock;
   private readonly initPids = new Map<string, number>();
   private readonly daemons = new Map<string, NodeDaemon>();
   /** node → services its boot starts, in order (what `systemctl enable` gives a machine). */
@@ -101,6 +103,7 @@ export class ClusterLab {
     this.privateDirs = [...CLUSTER_DIRS, ...Object.keys(options.privateDirs ?? {})];
     this.services = { ...CLUSTER_SERVICES, ...options.services };
     this.log = options.log ?? (() => undefined);
+    this.lock = new LabLock(`${options.baseDir}.lock`, `lab ${options.prefix}`, (line) => this.progress(line));
   }
 
   get nodes(): string[] {
@@ -148,40 +151,6 @@ export class ClusterLab {
     writeFileSync(join(this.options.baseDir, 'state.json'), JSON.stringify({ prefix: this.options.prefix, nodes: this.nodes, initPids: Object.fromEntries(this.initPids) }));
   }
 
-  private get lockFile(): string {
-    return `${this.options.baseDir}.lock`;
-  }
-
-  /**
-   * One lab per prefix at a time: another process (a CI run next to a developer's) may hold it, so wait for it
-   * rather than tear its lab down. A lock whose owner died is a leftover and is taken over.
-   */
-  private async acquire(timeoutMs = 15 * 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let said = false;
-    for (;;) {
-      try {
-        writeFileSync(this.lockFile, String(process.pid), { flag: 'wx' });
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const owner = Number(readFileSync(this.lockFile, 'utf8').trim());
-      if (!Number.isInteger(owner) || owner === process.pid || !alive(owner)) {
-        rmSync(this.lockFile, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`lab ${this.options.prefix}: process ${owner} holds ${this.lockFile} for too long; stop it or remove the file`);
-      if (!said) this.progress(`lab ${this.options.prefix} is in use by process ${owner}; waiting for it to finish`);
-      said = true;
-      await sleep(2000);
-    }
-  }
-
-  private release(): void {
-    if (existsSync(this.lockFile) && readFileSync(this.lockFile, 'utf8').trim() === String(process.pid)) rmSync(this.lockFile, { force: true });
-  }
-
   private get labRunsRemotes(): boolean {
     return (this.options.remoteDaemons ?? 'lab') === 'lab';
   }
@@ -190,7 +159,7 @@ export class ClusterLab {
   async create(): Promise<void> {
     await ensureLabPrereqs(this.options.packages, this.log);
     mkdirSync(dirname(this.options.baseDir), { recursive: true });
-    await this.acquire();
+    await this.lock.acquire();
     await ClusterLab.destroyLeftovers(this.options.baseDir);
     rmSync(join(this.options.baseDir, 'nodes'), { recursive: true, force: true });
     mkdirSync(this.options.baseDir, { recursive: true });
@@ -392,7 +361,7 @@ export class ClusterLab {
     this.initPids.clear();
     this.daemons.clear();
     rmSync(join(this.options.baseDir, 'state.json'), { force: true });
-    this.release();
+    this.lock.release();
   }
 
   /** Tears down a lab a crashed run left behind (PIDs and namespaces from its state.json). */
