@@ -53,15 +53,9 @@ export function call<T = unknown>(model: string, verb: string, body: unknown = {
 
 /** Makes sure the model's agent runs; starts it in the background if not. Returns its PID. */
 export async function ensureAgent(model: string, home = jujuLocalHome()): Promise<number> {
-  const running = agentPid(model, home);
-  if (running) {
-    try {
-      await call(model, 'ping', {}, home, 5_000);
-      return running;
-    } catch {
-      // not answering yet: decide under the lock below
-    }
-  }
+  // Not answering yet: decide under the lock below.
+  const running = await answeringAgent(model, home);
+  if (running) return running;
   // Two CLI calls finding the agent dead at once must not start two agents: one starts it, the other waits.
   const release = await lockfile.lock(modelPaths(model, home).dir, {
     lockfilePath: join(modelPaths(model, home).dir, '.agent.lock'),
@@ -75,16 +69,17 @@ export async function ensureAgent(model: string, home = jujuLocalHome()): Promis
   }
 }
 
-async function startAgentLocked(model: string, home: string): Promise<number> {
+/** The PID of the model's agent when it answers a ping, else null. */
+async function answeringAgent(model: string, home: string): Promise<number | null> {
   const running = agentPid(model, home);
-  if (running) {
-    try {
-      await call(model, 'ping', {}, home, 5_000);
-      return running;
-    } catch {
-      // a process with that pid but no answer: fall through and wait for it below
-    }
-  }
+  if (!running) return null;
+  return call(model, 'ping', {}, home, 5_000).then(() => running, () => null);
+}
+
+async function startAgentLocked(model: string, home: string): Promise<number> {
+  // A process with that pid but no answer: fall through and wait for it below.
+  const running = await answeringAgent(model, home);
+  if (running) return running;
   const paths = modelPaths(model, home);
   const logFd = openSync(paths.agentLog, 'a');
   const child = spawn(
