@@ -16,7 +16,7 @@ import { RabbitMQRequires } from '../../../interfaces/rabbitmq/requires.js';
 import {
   AddressError, API_PORT, BACKEND_PORT, endpointUrls, ENDPOINT_TYPES, haResources, SERVICE, unitAddress,
 } from './addresses.js';
-import { bindingAddresses, collectBindings, detectPlatform, portsClosed, servicesDown, workaroundDecision } from './facts.js';
+import { bindingAddresses, collectBindings, detectPlatform, settledRuntimeFacts, workaroundDecision } from './facts.js';
 import { PACKAGED_MANAGE, WRAPPED_MANAGE } from './debian-workarounds.js';
 import { desiredState } from './files.js';
 import { AMQP_USER, AMQP_VHOST, CONF_PATH, DATABASE, DB_USER } from './masakari-conf.js';
@@ -236,7 +236,6 @@ charm.assessStatus(async (ctx) => {
     dbSynced: ready,
     isLeader: ctx.isLeader,
     ...(ctx.kv.get<string>(KV.dbSyncError) ? { dbSyncError: ctx.kv.get<string>(KV.dbSyncError)! } : {}),
-    servicesDown: checkRuntime ? await servicesDown(ctx.host, platform.services) : [],
-    portsClosed: checkRuntime ? await portsClosed(ctx.host, [API_PORT, BACKEND_PORT]) : [],
+    ...(checkRuntime ? await settledRuntimeFacts(ctx.host, platform.services, [API_PORT, BACKEND_PORT]) : { servicesDown: [], portsClosed: [] }),
   });
 });

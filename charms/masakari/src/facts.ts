@@ -83,6 +83,26 @@ export async function servicesDown(host: Host, services: readonly string[]): Pro
   return down;
 }
 
+export interface RuntimeFacts {
+  readonly servicesDown: readonly string[];
+  readonly portsClosed: readonly number[];
+}
+
+/**
+ * Services down and ports closed, looked at again (up to `attempts` times, `pauseMs` apart) while anything is
+ * missing: pacemaker restarts haproxy through its clone on its own schedule, and a status computed in the second
+ * that takes would stay blocked until the next hook.
+ */
+export async function settledRuntimeFacts(
+  host: Host, services: readonly string[], ports: readonly number[], { attempts = 3, pauseMs = 2_000 } = {},
+): Promise<RuntimeFacts> {
+  for (let attempt = 1; ; attempt++) {
+    const facts = { servicesDown: await servicesDown(host, services), portsClosed: await portsClosed(host, ports) };
+    if ((facts.servicesDown.length === 0 && facts.portsClosed.length === 0) || attempt >= attempts) return facts;
+    await new Promise((r) => setTimeout(r, pauseMs));
+  }
+}
+
 /** Ports not listening; empty when /proc/net/tcp cannot be read (nothing can be said then). */
 export async function portsClosed(host: Host, ports: readonly number[]): Promise<number[]> {
   const v4 = await host.readFile('/proc/net/tcp');

@@ -8,6 +8,8 @@ import { coordinationUrl, iniValue } from '../src/masakari-conf.js';
 import { ActionParamError, validateParams } from '../src/operator-actions.js';
 import { configCheck, decodePem, parseCidr } from '../src/options.js';
 import { apiWorkers, detectOs } from '../src/platform.js';
+import { settledRuntimeFacts } from '../src/facts.js';
+import { RecordingHost } from '../../../reactive/host/recording-host.js';
 import { assessStatus, listeningPorts, type StatusFacts } from '../src/status.js';
 
 const split: Bindings = {
@@ -122,5 +124,26 @@ describe('API helpers and parameter checks', () => {
     expect(validateParams('add-host', { segment: 's', host: 'cmp-1.maas', reserved: 'true' })).toEqual({ segment: 's', host: 'cmp-1.maas', reserved: true, type: 'COMPUTE', controlAttributes: 'SSH' });
     expect(() => validateParams('set-maintenance', { host: 'h' })).toThrow(ActionParamError);
     expect(() => validateParams('list-notifications', { limit: '10x' })).toThrow('limit must be an integer from 1 to 1000, got "10x"');
+  });
+});
+
+describe('settledRuntimeFacts', () => {
+  it('looks again while a service is down, so a restart in progress is not reported', async () => {
+    const host = new RecordingHost().setServiceActive('haproxy', false).setServiceActive('masakari-api', true);
+    setTimeout(() => host.setServiceActive('haproxy', true), 30);
+    expect(await settledRuntimeFacts(host, ['haproxy', 'masakari-api'], [], { attempts: 3, pauseMs: 100 })).toEqual({ servicesDown: [], portsClosed: [] });
+  });
+
+  it('reports what is still down after the last look', async () => {
+    class Counting extends RecordingHost {
+      looks = 0;
+      override async serviceIsActive(name: string): Promise<boolean> {
+        this.looks++;
+        return super.serviceIsActive(name);
+      }
+    }
+    const host = new Counting().setServiceActive('haproxy', false);
+    expect(await settledRuntimeFacts(host, ['haproxy'], [], { attempts: 2, pauseMs: 10 })).toEqual({ servicesDown: ['haproxy'], portsClosed: [] });
+    expect(host.looks).toBe(2);
   });
 });
