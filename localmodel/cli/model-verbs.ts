@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createBackend } from '../backend/factory.js';
 import { currentModel, listModels, MODEL_NAME, modelPaths, readState, removeModelDir, setCurrentModel, withStoreLock, writeState, jujuLocalHome } from '../model/store.js';
-import { now, type ModelState } from '../model/state.js';
+import { newModelState, now, type ModelState } from '../model/state.js';
 import { parseDuration } from '../agent/duration.js';
 import { agentPid, call, ensureAgent, pidAlive } from './agent-client.js';
 import { stillRunning } from '../model/processes.js';
@@ -31,19 +31,7 @@ export async function addModelVerb(args: string[], io: Io): Promise<number> {
     const paths = modelPaths(name);
     if (existsSync(paths.state)) throw new Error(`model "${name}" already exists`);
     mkdirSync(paths.dir, { recursive: true });
-    const state: ModelState = {
-      name,
-      uuid: randomUUID(),
-      backend,
-      created: now(),
-      settings,
-      machines: {},
-      applications: {},
-      units: {},
-      relations: {},
-      actions: {},
-      counters: { machine: 0, relation: 0, action: 1 },
-    };
+    const state = newModelState({ name, uuid: randomUUID(), backend, created: now(), settings });
     writeState(state);
     if (!parsed.flags['no-switch']) setCurrentModel(name);
   });

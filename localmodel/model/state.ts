@@ -160,6 +160,11 @@ export interface ModelState {
   counters: { machine: number; relation: number; action: number };
 }
 
+/** A model with nothing in it yet. */
+export function newModelState(fields: Pick<ModelState, 'name' | 'uuid' | 'backend' | 'created' | 'settings'>): ModelState {
+  return { ...fields, machines: {}, applications: {}, units: {}, relations: {}, actions: {}, counters: { machine: 0, relation: 0, action: 1 } };
+}
+
 export function now(): string {
   return new Date().toISOString();
 }

@@ -7,7 +7,7 @@ import { HookContext, commitContext } from '../hooktools/context.js';
 import { nextOp } from '../agent/resolver.js';
 import { applyCommit, applyPreHookStatus, leaveScope, reconcile, removeUnit } from '../agent/transitions.js';
 import { deploy, type DeployApplication } from '../agent/operations.js';
-import { compareUnits, type HookSpec, type ModelState } from '../model/state.js';
+import { compareUnits, newModelState, type HookSpec, type ModelState } from '../model/state.js';
 import yaml from 'js-yaml';
 
 export function meta(doc: object): CharmMeta {
@@ -15,19 +15,10 @@ export function meta(doc: object): CharmMeta {
 }
 
 export function emptyState(): ModelState {
-  return {
-    name: 'sim',
-    uuid: '00000000-0000-4000-8000-000000000000',
-    backend: 'host',
-    created: new Date().toISOString(),
+  return newModelState({
+    name: 'sim', uuid: '00000000-0000-4000-8000-000000000000', backend: 'host', created: new Date().toISOString(),
     settings: { 'update-status-hook-interval': '5m', 'automatically-retry-hooks': false },
-    machines: {},
-    applications: {},
-    units: {},
-    relations: {},
-    actions: {},
-    counters: { machine: 0, relation: 0, action: 1 },
-  };
+  });
 }
 
 export function deployApps(state: ModelState, apps: { name: string; meta: CharmMeta; units: number }[], relations: [string, string, string, string][] = []): void {
