@@ -180,12 +180,12 @@ async function syncDatabase(ctx: MasakariCtx, manage: string): Promise<void> {
   await ctx.log(`database schema synchronised for masakari ${version}`);
 }
 
+const RETRY_START_MS = 2_000;
+
 /**
  * Services converge to what they should be: all stopped while paused; API and engine stopped until the schema is
  * synced; otherwise every service running, restarted when one of its files changed. update-status only observes.
  */
-const RETRY_START_MS = 2_000;
-
 async function applyServices(ctx: MasakariCtx, platform: Platform, restarts: readonly string[]): Promise<void> {
   if (ctx.hookName === 'update-status') return;
   const paused = ctx.flags.isSet('masakari.paused');
@@ -193,13 +193,13 @@ async function applyServices(ctx: MasakariCtx, platform: Platform, restarts: rea
   for (const s of platform.services) {
     const wanted = !paused && (ready || platform.withoutDatabase.includes(s));
     const active = await ctx.host.serviceIsActive(s);
+    if (!wanted) {
+      if (active) await ctx.host.service('stop', s);
+      continue;
+    }
     // A service that will not start is the machine's problem, not a charm bug: the status names it (and the
     // next hook tries again) instead of the hook failing.
     try {
-      if (!wanted) {
-        if (active) await ctx.host.service('stop', s);
-        continue;
-      }
       if (!(await ctx.host.serviceIsEnabled(s))) await ctx.host.service('enable', s);
       if (restarts.includes(s)) await ctx.host.service('restart', s);
       else if (!active) await ctx.host.service('start', s);
