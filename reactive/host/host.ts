@@ -55,6 +55,9 @@ export interface Host {
 
   ensureGroup(name: string, options?: { system?: boolean }): Promise<boolean>;
   ensureUser(name: string, options?: { group?: string; home?: string; shell?: string; system?: boolean }): Promise<boolean>;
+  groupExists(name: string): Promise<boolean>;
+  /** Adds an existing user to an existing group (supplementary). True when it was not a member before. */
+  ensureGroupMember(user: string, group: string): Promise<boolean>;
 
   /** Runs a program (no shell). Never throws for a non-zero exit: callers inspect exitCode. */
   run(argv: readonly string[], options?: RunOptions): Promise<CommandResult>;

@@ -173,6 +173,21 @@ export class LocalHost implements Host {
     return true;
   }
 
+  async groupExists(name: string): Promise<boolean> {
+    return (await this.getent('group', name)) !== null;
+  }
+
+  async ensureGroupMember(user: string, group: string): Promise<boolean> {
+    const entry = await this.getent('group', group);
+    if (!entry) throw new Error(`cannot add ${user} to group ${group}: the group does not exist`);
+    const account = await this.getent('passwd', user);
+    if (!account) throw new Error(`cannot add ${user} to group ${group}: the user does not exist`);
+    if (account[3] === entry[2] || (entry[3] ?? '').split(',').includes(user)) return false;
+    this.log(`host: adding ${user} to group ${group}`);
+    await this.check(['usermod', '--append', '--groups', group, user]);
+    return true;
+  }
+
   // ---- commands ----
 
   /**

@@ -89,6 +89,7 @@ export class RecordingHost implements Host {
   private readonly enabled = new Set<string>();
   private readonly knownUsers = new Map<string, { group: string; home?: string; shell?: string; system: boolean }>();
   private readonly knownGroups = new Set<string>(['root']);
+  private readonly memberships = new Map<string, Set<string>>();
   private readonly responders: { matcher: CommandMatcher; respond: CommandResponder }[] = [];
   private shortName: string;
   private fullName: string;
@@ -356,6 +357,23 @@ export class RecordingHost implements Host {
     this.userLog.push(name);
     return true;
   }
+
+  async groupExists(name: string): Promise<boolean> {
+    return this.knownGroups.has(name);
+  }
+
+  async ensureGroupMember(user: string, group: string): Promise<boolean> {
+    if (!this.knownGroups.has(group)) throw new Error(`cannot add ${user} to group ${group}: the group does not exist`);
+    const account = this.knownUsers.get(user);
+    if (!account) throw new Error(`cannot add ${user} to group ${group}: the user does not exist`);
+    const members = this.memberships.get(group) ?? new Set<string>();
+    if (account.group === group || members.has(user)) return false;
+    this.memberships.set(group, members.add(user));
+    return true;
+  }
+
+  /** Supplementary members of a group, sorted. */
+  groupMembers(group: string): string[] { return [...(this.memberships.get(group) ?? [])].sort(); }
 
   // ---- Host: commands ----
 

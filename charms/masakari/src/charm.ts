@@ -19,6 +19,7 @@ import {
 import { bindingAddresses, collectBindings, detectPlatform, settledRuntimeFacts, workaroundDecision } from './facts.js';
 import { PACKAGED_MANAGE, WRAPPED_MANAGE } from './debian-workarounds.js';
 import { desiredState } from './files.js';
+import { CLUSTER_GROUP, fenceGateProblem, SERVICE_USER } from './fence-gate.js';
 import { AMQP_USER, AMQP_VHOST, CONF_PATH, DATABASE, DB_USER } from './masakari-conf.js';
 import { configCheck, configRules, parseVips } from './options.js';
 import { apiWorkers, type Platform } from './platform.js';
@@ -151,9 +152,22 @@ charm.when('masakari.installed', 'config.valid').do('converge', async (ctx) => {
   ctx.flags.set('masakari.configured');
 
   await syncDatabase(ctx, decision.workarounds.taskflowAlembic ? WRAPPED_MANAGE : PACKAGED_MANAGE);
-  await applyServices(ctx, platform, planRestarts(writes, { ...desired.restartMap, ...removalServices }));
+  const joined = await joinClusterGroup(ctx);
+  await applyServices(ctx, platform, [...planRestarts(writes, { ...desired.restartMap, ...removalServices }), ...joined]);
   if (!(await ctx.tools.openedPorts()).some((p) => p.startsWith(`${API_PORT}/`))) await ctx.tools.openPort(API_PORT);
 });
+
+/**
+ * The fence gate runs inside masakari-engine as the masakari user and reads the fencing history, which takes
+ * membership of pacemaker's haclient group. The group exists once hacluster-ext has installed pacemaker; the
+ * engine picks up a new group only when it starts again.
+ */
+async function joinClusterGroup(ctx: MasakariCtx): Promise<string[]> {
+  if (ctx.config['require-fencing'] === false || !(await ctx.host.groupExists(CLUSTER_GROUP))) return [];
+  if (!(await ctx.host.ensureGroupMember(SERVICE_USER, CLUSTER_GROUP))) return [];
+  await ctx.log(`fence gate: ${SERVICE_USER} joined group ${CLUSTER_GROUP}; masakari-engine restarts to read the fencing history`);
+  return ['masakari-engine'];
+}
 
 /** The database schema version the code expects: that of the installed package. */
 async function schemaVersion(ctx: MasakariCtx): Promise<string> {
@@ -233,6 +247,11 @@ charm.assessStatus(async (ctx) => {
     vipSet: parseVips(ctx.config.vip).length > 0,
     haJoined: ctx.flags.isSet('endpoint.ha.joined'),
     haClustered: ctx.flags.isSet('endpoint.ha.available'),
+    fenceGate: fenceGateProblem({
+      required: ctx.config['require-fencing'] !== false,
+      haJoined: ctx.flags.isSet('endpoint.ha.joined'),
+      clusterGroup: await ctx.host.groupExists(CLUSTER_GROUP),
+    }),
     dbSynced: ready,
     isLeader: ctx.isLeader,
     ...(ctx.kv.get<string>(KV.dbSyncError) ? { dbSyncError: ctx.kv.get<string>(KV.dbSyncError)! } : {}),

@@ -13,6 +13,7 @@ import {
   API_PASTE_PATH, CONF_PATH, DB_CA_PATH, KEYSTONE_CA_PATH, RABBIT_CA_PATH, masakariConfContext,
 } from './masakari-conf.js';
 import { decodePem, tlsEnabled } from './options.js';
+import { DIST_INFO_DIR, distInfo, MODULES, PACKAGE_DIR } from './fence-gate.js';
 import { apiServiceFiles, type Platform } from './platform.js';
 import {
   PACKAGED_WSGI, WRAPPED_ENGINE, WRAPPED_ENGINE_SOURCE, WRAPPED_MANAGE, WRAPPED_MANAGE_SOURCE, WRAPPED_WSGI,
@@ -102,6 +103,18 @@ export async function desiredState(i: FileInputs, render: Render): Promise<Desir
   // masakari-manage is run by the charm (db sync), never by a service: nothing to restart.
   if (i.workarounds.taskflowAlembic) add(WRAPPED_MANAGE, WRAPPED_MANAGE_SOURCE, executable, []);
   else removals.push(WRAPPED_MANAGE);
+  // The fence gate's package: only the engine loads it, and only when masakari.conf names it.
+  const gate = i.config['require-fencing'] !== false;
+  for (const m of MODULES) {
+    const path = `${PACKAGE_DIR}/${m}`;
+    if (gate) add(path, await render(`masakari_fence_gate/${m}`, {}), PUBLIC, [engine]);
+    else { removals.push(path); restartMap[path] = [engine]; }
+  }
+  for (const f of distInfo()) {
+    const path = `${DIST_INFO_DIR}/${f.name}`;
+    if (gate) add(path, f.content, PUBLIC, [engine]);
+    else { removals.push(path); restartMap[path] = [engine]; }
+  }
   add(ENGINE_DEFAULT, await render('masakari-engine.default', i.workarounds.readDeleted ? { daemon: WRAPPED_ENGINE, workaround: 'read_deleted' } : { daemon: null, workaround: null }), PUBLIC, [engine]);
 
   let tlsPem: string | null = null;

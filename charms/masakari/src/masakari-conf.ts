@@ -1,7 +1,8 @@
 /**
  * The values of /etc/masakari/masakari.conf as a pure function of config and relation data. Every section the
  * engine and API read is here: [DEFAULT] (messaging, the privileged user the engine calls nova as, recovery
- * timing), [database], [taskflow] (LP#1882656), [coordination], [keystone_authtoken], [host_failure].
+ * timing), [database], [taskflow] (LP#1882656), [coordination], [keystone_authtoken], [host_failure], and with
+ * require-fencing the recovery flows that start with the fence gate ([taskflow_driver_recovery_flows], [fence_gate]).
  */
 import type { ConfigValues } from '../../../reactive/config.js';
 import { databaseUri, type ConnectionInfo } from '../../../interfaces/mysql-shared/protocol.js';
@@ -18,6 +19,8 @@ export const DATABASE = 'masakari';
 export const DB_USER = 'masakari';
 export const AMQP_USER = 'masakari';
 export const AMQP_VHOST = 'masakari';
+/** The fence gate's entry point in 'masakari.task_flow.tasks' (see fence-gate.ts). */
+export const FENCE_GATE_TASK = 'fenced_host_disable_task';
 
 export interface ConfInputs {
   readonly config: ConfigValues;
@@ -85,6 +88,10 @@ export function masakariConfContext(inputs: ConfInputs): Record<string, unknown>
     // The local memcached (the distribution's default listens on 127.0.0.1 only).
     memcachedServers: '127.0.0.1:11211',
     evacuateAllInstances: config['evacuate-all-instances'] !== false,
+    fenceGate: config['require-fencing'] === false ? null : {
+      task: FENCE_GATE_TASK,
+      timeout: optionalInt(config['fence-confirm-timeout']) ?? 300,
+    },
   };
 }
 

@@ -17,6 +17,8 @@ export interface StatusFacts {
   readonly vipSet: boolean;
   readonly haJoined: boolean;
   readonly haClustered: boolean;
+  /** require-fencing's needs on this unit that are not met (fence-gate.ts), or null. */
+  readonly fenceGate: { readonly status: 'blocked' | 'waiting'; readonly message: string } | null;
   readonly dbSynced: boolean;
   readonly isLeader: boolean;
   readonly dbSyncError?: string;
@@ -41,6 +43,7 @@ export function assessStatus(f: StatusFacts): UnitStatus {
   if (missing.length > 0) return { status: 'blocked', message: [...missing, ...incomplete].join(', ') };
   if (f.addressError) return { status: 'blocked', message: f.addressError };
   if (f.vipSet && !f.haJoined) return { status: 'blocked', message: "'ha' missing: vip is set, relate masakari to hacluster" };
+  if (f.fenceGate?.status === 'blocked') return f.fenceGate;
   if (incomplete.length > 0) return { status: 'waiting', message: incomplete.join(', ') };
   if (f.dbSyncError) return { status: 'blocked', message: f.dbSyncError };
   if (!f.dbSynced) {
@@ -51,6 +54,7 @@ export function assessStatus(f: StatusFacts): UnitStatus {
   if (f.servicesDown.length > 0) return { status: 'blocked', message: `Services not running that should be: ${f.servicesDown.join(', ')}` };
   if (f.portsClosed.length > 0) return { status: 'blocked', message: `Ports which should be open, but are not: ${f.portsClosed.join(', ')}` };
   if (f.vipSet && !f.haClustered) return { status: 'waiting', message: "'ha' incomplete: waiting for hacluster to report clustered" };
+  if (f.fenceGate) return f.fenceGate;
   return { status: 'active', message: 'Unit is ready' };
 }
 

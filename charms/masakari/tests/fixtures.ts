@@ -48,6 +48,11 @@ export interface UnitOptions {
   /** Exit code of masakari-manage db sync (mutable: tests flip it). */
   readonly sync?: { exitCode: number };
   readonly host?: RecordingHost;
+  /**
+   * The charm's require-fencing (default true) blocks a unit without the ha relation; most tests here are about
+   * one unit without hacluster, so they run with it off unless they ask for it.
+   */
+  readonly requireFencing?: boolean;
 }
 
 export async function masakariHarness(o: UnitOptions = {}) {
@@ -69,6 +74,7 @@ export async function masakariHarness(o: UnitOptions = {}) {
   const sync = o.sync ?? { exitCode: 0 };
   host.onCommand((argv) => argv.includes('db') && argv.includes('sync'), () => ({ exitCode: sync.exitCode, stdout: '', stderr: sync.exitCode ? 'OperationalError' : '' }));
   harness.model.isLeader = o.leader ?? true;
+  harness.model.config['require-fencing'] = o.requireFencing ?? false;
   return { harness, host, probe, sync };
 }
 

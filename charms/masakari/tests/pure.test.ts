@@ -10,6 +10,7 @@ import { configCheck, decodePem, parseCidr } from '../src/options.js';
 import { apiWorkers, detectOs } from '../src/platform.js';
 import { settledRuntimeFacts } from '../src/facts.js';
 import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { fenceGateProblem } from '../src/fence-gate.js';
 import { assessStatus, listeningPorts, type StatusFacts } from '../src/status.js';
 
 const split: Bindings = {
@@ -72,7 +73,7 @@ describe('status order', () => {
   const ready: StatusFacts = {
     installed: true, paused: false, vipSet: false, haJoined: false, haClustered: false, dbSynced: true, isLeader: true,
     relations: { 'shared-db': { connected: true, available: true }, amqp: { connected: true, available: true }, 'identity-service': { connected: true, available: true } },
-    servicesDown: [], portsClosed: [],
+    servicesDown: [], portsClosed: [], fenceGate: null,
   };
   it('follows the upstream precedence and wording', () => {
     expect(assessStatus(ready)).toEqual({ status: 'active', message: 'Unit is ready' });
@@ -83,6 +84,19 @@ describe('status order', () => {
     expect(assessStatus({ ...ready, servicesDown: ['masakari-api', 'haproxy'], portsClosed: [15868] }).message).toBe('Services not running that should be: masakari-api, haproxy');
     expect(assessStatus({ ...ready, vipSet: true, haJoined: true }).status).toBe('waiting');
     expect(assessStatus({ ...ready, dbSynced: false, isLeader: false }).message).toBe('Waiting for the leader to synchronise the database schema');
+  });
+
+  it('says what the fence gate lacks: the ha relation (blocked), then pacemaker on the unit (waiting)', () => {
+    const noHa = fenceGateProblem({ required: true, haJoined: false, clusterGroup: false });
+    expect(noHa).toEqual({ status: 'blocked', message: "require-fencing needs the 'ha' relation to hacluster-ext (or set require-fencing=false)" });
+    expect(assessStatus({ ...ready, fenceGate: noHa })).toEqual(noHa);
+    // A missing relation still comes first: it is the first thing to fix.
+    expect(assessStatus({ ...ready, fenceGate: noHa, relations: { ...ready.relations, amqp: { connected: false, available: false } } }).message).toBe("'amqp' missing");
+    const noPacemaker = fenceGateProblem({ required: true, haJoined: true, clusterGroup: false });
+    expect(assessStatus({ ...ready, haJoined: true, fenceGate: noPacemaker })).toEqual({ status: 'waiting', message: 'Waiting for pacemaker on this unit (fence gate)' });
+    expect(assessStatus({ ...ready, haJoined: true, servicesDown: ['haproxy'], fenceGate: noPacemaker }).status).toBe('blocked');
+    expect(fenceGateProblem({ required: true, haJoined: true, clusterGroup: true })).toBeNull();
+    expect(fenceGateProblem({ required: false, haJoined: false, clusterGroup: false })).toBeNull();
   });
 
   it('reads listening ports from /proc/net/tcp{,6}', () => {

@@ -177,6 +177,49 @@ describe('masakari relations, step by step', () => {
     expect(next.corosync_bindiface).toBe('ens4');
   });
 
+  it('require-fencing: the gate task in the flows, its package installed, masakari in haclient once pacemaker is there', async () => {
+    const { harness, host } = await unit({ requireFencing: true });
+    await relateAll(harness);
+    expect(harness.status).toEqual({ status: 'blocked', message: "require-fencing needs the 'ha' relation to hacluster-ext (or set require-fencing=false)" });
+    const conf = parseIni(host.file('/etc/masakari/masakari.conf')!);
+    const flow = "pre:['fenced_host_disable_task'],main:['prepare_HA_enabled_instances_task'],post:['evacuate_instances_task']";
+    expect(conf.taskflow_driver_recovery_flows).toEqual({ host_auto_failure_recovery_tasks: flow, host_rh_failure_recovery_tasks: flow });
+    expect(conf.fence_gate).toEqual({ timeout: '300' });
+    expect(host.file('/usr/lib/python3/dist-packages/masakari_fence_gate-1.0.dist-info/entry_points.txt'))
+      .toBe('[masakari.task_flow.tasks]\nfenced_host_disable_task = masakari_fence_gate.task:FencedHostDisableTask\n');
+    expect(host.file('/usr/lib/python3/dist-packages/masakari_fence_gate/task.py')).toContain('class FencedHostDisableTask(base.MasakariTask)');
+
+    const ha = await harness.addRelation('ha', 'hacluster', { units: { 'hacluster/0': { 'private-address': '10.5.0.11' } } });
+    expect(harness.status).toEqual({ status: 'waiting', message: 'Waiting for pacemaker on this unit (fence gate)' });
+    // hacluster-ext installs pacemaker, which creates haclient; its answer on the relation runs a hook here.
+    await host.ensureGroup('haclient');
+    host.clearRecords();
+    await harness.updateRelationData(ha, 'hacluster/0', HACLUSTER_CLUSTERED);
+    expect(host.groupMembers('haclient')).toEqual(['masakari']);
+    expect(host.serviceActions.filter((a) => a.action === 'restart').map((a) => a.name)).toEqual(['masakari-engine']);
+    expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
+    host.clearRecords();
+    await harness.runHook('config-changed');
+    expect(host.serviceActions.filter((a) => a.action === 'restart')).toEqual([]);
+
+    // Off: masakari's own flow again, the package gone, the engine restarted once.
+    await harness.updateConfig({ 'require-fencing': false, 'fence-confirm-timeout': 600 });
+    const plain = parseIni(host.file('/etc/masakari/masakari.conf')!);
+    expect(plain.taskflow_driver_recovery_flows).toBeUndefined();
+    expect(plain.fence_gate).toBeUndefined();
+    expect(host.file('/usr/lib/python3/dist-packages/masakari_fence_gate/task.py')).toBeNull();
+    expect(host.file('/usr/lib/python3/dist-packages/masakari_fence_gate-1.0.dist-info/METADATA')).toBeNull();
+    // masakari.conf changed too, and the API reads it.
+    expect(host.serviceActions.filter((a) => a.action === 'restart').map((a) => a.name)).toEqual(['masakari-engine', 'masakari-api']);
+  });
+
+  it('refuses a fence-confirm-timeout out of range, naming the option', async () => {
+    const { harness } = await unit({ requireFencing: true });
+    await harness.updateConfig({ 'fence-confirm-timeout': 5 });
+    expect(harness.status.status).toBe('blocked');
+    expect(harness.status.message).toContain('fence-confirm-timeout');
+  });
+
   it('losing a required relation reports it missing again', async () => {
     const { harness } = await unit();
     const { db } = await relateAll(harness);

@@ -174,12 +174,15 @@ export async function removeGhostNode(ctx: SuiteContext): Promise<void> {
   await ctx.cli.exec(ctx.model, leaderOf(await ctx.cli.status(ctx.model), 'hacluster').name, 'crm_node --force -R node1');
 }
 
-/** Disables a compute service through the Nova API (an operator reserving a host). */
+/**
+ * Disables a compute service through the Nova API (an operator reserving a host), or enables it and clears
+ * forced_down (an operator returning a repaired host: masakari's fence gate forced it down).
+ */
 export async function setNovaService(ctx: SuiteContext, host: string, enabled: boolean, reason = 'reserved for masakari'): Promise<void> {
   const list = await ok(openstack(ctx, 'compute', 'GET', `/os-services?host=${encodeURIComponent(host)}&binary=nova-compute`, undefined, '2.53'), 'list services');
   const id = list.services[0]?.id;
   if (!id) throw new Error(`nova has no compute service for ${host}`);
-  await ok(openstack(ctx, 'compute', 'PUT', `/os-services/${id}`, enabled ? { status: 'enabled' } : { status: 'disabled', disabled_reason: reason }, '2.53'), 'update service');
+  await ok(openstack(ctx, 'compute', 'PUT', `/os-services/${id}`, enabled ? { status: 'enabled', forced_down: false } : { status: 'disabled', disabled_reason: reason }, '2.53'), 'update service');
 }
 
 /**

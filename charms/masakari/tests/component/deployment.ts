@@ -14,13 +14,17 @@ import { brokerAccess, decodeBrokerUnit, type BrokerUnit } from '../../../../int
 import { decodeCredentials, type ServiceCredentials } from '../../../../interfaces/keystone/protocol.js';
 import { workaroundDecision, type WorkaroundDecision } from '../../src/facts.js';
 import { desiredState, type DesiredState } from '../../src/files.js';
+import { DIST_INFO_DIR, PACKAGE_DIR } from '../../src/fence-gate.js';
 import { platformFor } from '../../src/platform.js';
 import { CHARM_DIR } from '../fixtures.js';
 import { inNetns, type Netns } from './netns.js';
 import { uidOf } from './users.js';
 
 /** Charm path → where it lives in the test tree (bind-mounted back over the charm path). */
-export const MOUNTED_DIRS = ['/etc/masakari', '/etc/haproxy', '/etc/default', '/usr/local/lib/masakari-charm', '/var/lib/masakari', '/var/log/masakari', '/run/haproxy'];
+export const MOUNTED_DIRS = [
+  '/etc/masakari', '/etc/haproxy', '/etc/default', '/usr/local/lib/masakari-charm', '/var/lib/masakari', '/var/log/masakari', '/run/haproxy',
+  PACKAGE_DIR, DIST_INFO_DIR,
+];
 
 export interface Layout {
   readonly root: string;

@@ -4,7 +4,7 @@
  * MariaDB, RabbitMQ and Keystone; Nova is the project's emulator. Segment and host are created through the
  * operator actions' code path; a host-down notification is picked up by the engine and recovered.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,12 +13,13 @@ import { connectAsService, type Connection } from '../../src/api/connect.js';
 import { OpenStackApiError } from '../../src/api/keystone-token.js';
 import { ActionParamError, runOperatorAction, validateParams, type OperatorAction } from '../../src/operator-actions.js';
 import { KEYSTONE_DATA } from '../fixtures.js';
-import { onUnit, prepareLayout, removeCreatedHostDirs, renderUnit, type Layout, type RenderedUnit } from './deployment.js';
+import { mapPath, onUnit, prepareLayout, removeCreatedHostDirs, renderUnit, type Layout, type RenderedUnit } from './deployment.js';
 import { addCatalogEntry, registerService, startKeystone, type Keystone } from './keystone.js';
 import { grantDatabase, startMariaDb, type MariaDb } from './mariadb.js';
 import { createNetns, deleteNetns, type Netns } from './netns.js';
 import { httpAnswers, run, sleep, startDaemon, stopDaemon, tail, waitFor, type Daemon } from './processes.js';
 import { grantVhost, startRabbitMq, type RabbitMq } from './rabbitmq.js';
+import { uidOf } from './users.js';
 
 const UNIT = 'masakari/0';
 const DB_PASSWORD = 'Ct7dbPw2x9';
@@ -46,6 +47,7 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
   let unit: RenderedUnit;
   let connection: Connection;
   let heartbeat: NodeJS.Timeout | undefined;
+  let fencer: string;
 
   const action = async (name: OperatorAction, params: Record<string, unknown>) =>
     runOperatorAction(name, validateParams(name, params), connection.client);
@@ -88,6 +90,13 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
       },
     }, { 'evacuation-delay': 3, 'evacuate-all-instances': true, region: 'RegionOne', debug: true, 'use-internal-endpoints': false });
     note(`rendered ${unit.state.files.length} files; ${unit.decision.changedMessage ?? unit.decision.versions}`);
+    // There is no Pacemaker here: a script with stonith_admin's command line answers for the fencer. oslo.config
+    // merges a repeated section, so the rendered [fence_gate] stays as the charm wrote it, plus these two lines.
+    fencer = join(root, 'fencer');
+    mkdirSync(fencer, { recursive: true, mode: 0o755 });
+    chownSync(fencer, uidOf('masakari'), uidOf('masakari', 'group')); // the engine's user logs the calls there
+    writeFileSync(join(fencer, 'stonith_admin'), `#!/bin/sh\necho "$*" >> ${fencer}/calls\ncat ${fencer}/fenced-at 2>/dev/null\necho "0 events found"\nexit 0\n`, { mode: 0o755 });
+    appendFileSync(mapPath(layout, '/etc/masakari/masakari.conf'), `\n[fence_gate]\nstonith_admin = ${fencer}/stonith_admin\npoll_interval = 1\n`);
 
     const manage = unit.decision.workarounds.taskflowAlembic ? '/usr/local/lib/masakari-charm/masakari-manage' : 'masakari-manage';
     await run(onUnit(ns, layout, [manage, '--config-file', '/etc/masakari/masakari.conf', 'db', 'sync']), { timeoutMs: 180_000 });
@@ -147,10 +156,23 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
     await expect(action('list-hosts', { segment: 'no-such-segment' })).rejects.toThrow(/no segment named or with UUID "no-such-segment" \(segments: ct-segment\)/);
   });
 
-  it('posts a host-down notification that the engine picks up and recovers', async () => {
+  it('posts a host-down notification; the engine waits for a confirmed fence, then recovers', async () => {
     await fetch(`${novaUrl}/emulator/computes/cmp1.maas/down`, { method: 'POST' });
+    // A fence from an earlier failure (an hour ago) proves nothing about this one.
+    writeFileSync(join(fencer, 'fenced-at'), `${Math.floor(Date.now() / 1000) - 3600}\n`);
     const posted = await connection.client.createHostDownNotification('cmp1.maas', new Date());
     note(`notification ${posted.notification_uuid} posted for cmp1.maas: status ${posted.status}`);
+    const calls = () => (existsSync(join(fencer, 'calls')) ? readFileSync(join(fencer, 'calls'), 'utf8').trim().split('\n') : []);
+    await waitFor('the fence gate asking the fencer', async () => calls().length >= 3, 120_000, daemons[2]);
+    await sleep(4000);
+    const beforeFence = nova!.requests.filter((r) => r.method !== 'GET' && !r.path.startsWith('/emulator')).map((r) => `${r.method} ${r.path}`);
+    note(`unfenced after ${calls().length} stonith_admin calls (${calls()[0]}); nova changes so far: ${beforeFence.length ? beforeFence.join('; ') : 'none'}`);
+    expect(calls()[0]).toBe('--history cmp1.maas --quiet');
+    expect(beforeFence).toEqual([]);
+    expect((await connection.client.getNotification(posted.notification_uuid)).status).toBe('running');
+    const fencedAt = Math.floor(Date.now() / 1000);
+    writeFileSync(join(fencer, 'fenced-at'), `${fencedAt}\n`);
+    note(`fence recorded at ${fencedAt}`);
     let status = posted.status;
     const seen = [status];
     await waitFor('notification finished', async () => {
@@ -169,6 +191,13 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
     const moved = vm.servers.find((s) => s.name === 'ct-vm1');
     note(`ct-vm1 is now on ${moved?.host} (${moved?.vmState})`);
     expect(moved?.host).toBe('cmp2.maas');
+    const services = (await (await fetch(`${novaUrl}/emulator/state`)).json()) as { services: { host: string; binary: string; status: string; forcedDown: boolean }[] };
+    const cmp1 = services.services.find((x) => x.host === 'cmp1.maas' && x.binary === 'nova-compute');
+    note(`cmp1.maas nova-compute: ${cmp1?.status}, forced_down ${cmp1?.forcedDown}`);
+    expect(cmp1).toMatchObject({ status: 'disabled', forcedDown: true });
+    const gateLine = readFileSync(join(layout.mounts['/var/log/masakari']!, 'masakari-engine.log'), 'utf8').split('\n').find((l) => l.includes("fence gate: host 'cmp1.maas'"));
+    note(`engine log: ${gateLine?.replace(/^.*?fence gate/, 'fence gate')}`);
+    expect(gateLine).toContain(`fenced at ${new Date(fencedAt * 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`);
     // keystonemiddleware cached the validated tokens in the unit's memcached.
     const stats = await run(onUnit(ns, layout, ['/usr/bin/python3', '-c', "import memcache; s = memcache.Client(['127.0.0.1:11211']).get_stats()[0][1]; print(s['curr_items'], s['get_hits'])"]));
     note(`memcached: ${stats.trim().split(' ')[0]} items, ${stats.trim().split(' ')[1]} hits (keystonemiddleware token cache)`);
