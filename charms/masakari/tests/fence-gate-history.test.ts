@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHARM_DIR } from './fixtures.js';
+import { historyXml } from './stonith-history.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fence-gate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,27 +38,44 @@ function gate(script: string, host: string, detectedAt: number, window = 300): {
 
 describe('fence gate: history', () => {
   const now = 1_790_000_000;
+  const fqdnCalls = '--history cmp1.maas --verbose --output-as=xml\n--history cmp1 --verbose --output-as=xml\n';
 
-  it('confirms a fence that completed around the failure, under the FQDN or the short name', () => {
-    // Pacemaker 2.1.5's answers, as seen on the local model: the epoch and a footer; only the footer without a fence.
-    const fqdn = fencer('fqdn', { 'cmp1.maas': `${now - 20}\n0 events found\n`, cmp1: '0 events found\n' });
+  it('confirms the newest successful fence around the failure, under the FQDN or the short name', () => {
+    // Pacemaker lists the newest first; the old fence must not hide the new one (as --quiet's answer does).
+    const fqdn = fencer('fqdn', {
+      'cmp1.maas': historyXml('cmp1.maas', [{ target: 'cmp1.maas', status: 'success', completed: now - 20 }, { target: 'cmp1.maas', status: 'success', completed: now - 3600 }]),
+      cmp1: historyXml('cmp1', []),
+    });
     expect(gate(fqdn, 'cmp1.maas', now)).toEqual({ confirmed: true, why: `fenced at ${new Date((now - 20) * 1000).toISOString().replace('.000', '')}`, fencedAt: now - 20 });
-    expect(readFileSync(`${fqdn}.calls`, 'utf8')).toBe('--history cmp1.maas --quiet\n--history cmp1 --quiet\n');
-    const short = fencer('short', { 'cmp1.maas': '0 events found\n', cmp1: `${now + 5}\n1 event found\n` });
+    expect(readFileSync(`${fqdn}.calls`, 'utf8')).toBe(fqdnCalls);
+    const short = fencer('short', { 'cmp1.maas': historyXml('cmp1.maas', []), cmp1: historyXml('cmp1', [{ target: 'cmp1', action: 'reboot', status: 'success', completed: now + 5 }]) });
     expect(gate(short, 'cmp1.maas', now)).toMatchObject({ confirmed: true, fencedAt: now + 5 });
   });
 
-  it('refuses without a fence, with a fence older than the window, and on output it does not understand', () => {
-    expect(gate(fencer('none', { 'cmp1.maas': '0 events found\n', cmp1: '' }), 'cmp1.maas', now)).toEqual({ confirmed: false, why: 'no successful fence of this host in the fencing history', fencedAt: null });
-    const stale = gate(fencer('stale', { 'cmp1.maas': `${now - 301}\n` }), 'cmp1.maas', now);
+  it('reads times with an offset as Pacemaker writes them outside UTC', () => {
+    const code = `import sys; sys.path.insert(0, ${JSON.stringify(join(CHARM_DIR, 'templates'))}); from masakari_fence_gate import history; print(history.parse_completed('2026-11-22 12:49:54 +01:00'), history.parse_completed('2026-11-22 11:49:54Z'))`;
+    const [plus, z] = execFileSync('python3', ['-c', code], { encoding: 'utf8' }).trim().split(' ');
+    expect(plus).toBe(z);
+    expect(Number(z)).toBe(Date.UTC(2026, 10, 22, 11, 49, 54) / 1000);
+  });
+
+  it('refuses without a success, with failed or pending attempts only, with a fence older than the window, and on odd output', () => {
+    expect(gate(fencer('none', { 'cmp1.maas': historyXml('cmp1.maas', []), cmp1: historyXml('cmp1', []) }), 'cmp1.maas', now))
+      .toEqual({ confirmed: false, why: 'no successful fence of this host in the fencing history', fencedAt: null });
+    const attempts = historyXml('cmp1.maas', [{ target: 'cmp1.maas', status: 'pending' }, { target: 'cmp1.maas', status: 'failed', completed: now - 2 }]);
+    expect(gate(fencer('attempts', { 'cmp1.maas': attempts, cmp1: historyXml('cmp1', []) }), 'cmp1.maas', now)).toMatchObject({ confirmed: false, fencedAt: null });
+    // An "on" (unfencing) is no fence.
+    const on = historyXml('cmp1.maas', [{ target: 'cmp1.maas', action: 'on', status: 'success', completed: now }]);
+    expect(gate(fencer('on', { 'cmp1.maas': on, cmp1: historyXml('cmp1', []) }), 'cmp1.maas', now)).toMatchObject({ confirmed: false, fencedAt: null });
+    const stale = gate(fencer('stale', { 'cmp1.maas': historyXml('cmp1.maas', [{ target: 'cmp1.maas', status: 'success', completed: now - 301 }]), cmp1: historyXml('cmp1', []) }), 'cmp1.maas', now);
     expect(stale.confirmed).toBe(false);
     expect(stale.why).toMatch(/^its newest successful fence \(.*\) is more than 300 s older than the failure \(detected .*\)$/);
-    expect(gate(fencer('odd', { 'cmp1.maas': 'reboot of cmp1.maas successful\n' }), 'cmp1.maas', now).error).toMatch(/printed 'reboot of cmp1.maas successful\\n', not an epoch second/);
+    expect(gate(fencer('odd', { 'cmp1.maas': '1790000000\n0 events found\n' }), 'cmp1.maas', now).error).toMatch(/^stonith_admin printed no XML/);
   });
 
   it('reports a fencer that cannot answer with the command, exit code and its message', () => {
     const down = fencer('down', {}, 102, 'Could not connect to fencer: Transport endpoint is not connected');
-    expect(gate(down, 'cmp1.maas', now).error).toBe(`${down} --history cmp1.maas exited 102: Could not connect to fencer: Transport endpoint is not connected`);
+    expect(gate(down, 'cmp1.maas', now).error).toBe(`${down} --history cmp1.maas --verbose --output-as=xml exited 102: Could not connect to fencer: Transport endpoint is not connected`);
     expect(gate(join(dir, 'missing'), 'cmp1.maas', now).error).toMatch(/missing: \[Errno 2\] No such file or directory/);
   });
 });

@@ -6,14 +6,15 @@
  * masakari's notification record, the Nova emulator's events), on the one clock the machines share.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { listMachines, powerOn } from '../../../localmodel/machines/index.js';
 import { defineTests, type SuiteContext } from '../runner/context.js';
 import { blockUntil, leaderOf, runAction, waitForApplicationStates } from '../runner/model.js';
 import { crmMon } from './crm.js';
 import { novaControl, ok, openstack } from './openstack.js';
 import { computeHosts, maasDir, removeGhostNode, setNovaService } from './setup.js';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { bmcDeadMarker } from './bmc.js';
 
 interface Host {
   unit: string;
@@ -114,6 +115,10 @@ export async function failAndAwaitEvacuation(ctx: SuiteContext, victim: Host, la
   if (maasFacts(ctx)) {
     assert.ok(t.fenced !== null, `${victim.host} was powered off through MAAS`);
     assert.ok(t.evacuationRequested !== null && t.fenced! <= t.evacuationRequested, `fencing (${t.fenced}) came before the evacuation (${t.evacuationRequested})`);
+    assert.ok(t.serviceDisabled !== null && t.fenced! <= t.serviceDisabled, `masakari touched nova (${t.serviceDisabled}) only after the fence (${t.fenced})`);
+    // masakari's fence gate (require-fencing, the charm's default) marks the service forced down once the fence is confirmed.
+    const services = await ok(openstack(ctx, 'compute', 'GET', `/os-services?host=${encodeURIComponent(victim.host)}&binary=nova-compute`, undefined, '2.53'), 'list services');
+    assert.equal(services.services[0]?.forced_down, true, `${victim.host}'s nova-compute service is forced down by the fence gate`);
   }
   return { server, timeline: t };
 }
@@ -155,6 +160,65 @@ export const HostFailureTest = defineTests('HostFailureTest', {
       const seg = await runAction(ctx.cli, ctx.model, leaderOf(await ctx.cli.status(ctx.model), 'masakari').name, 'list-hosts', { segment: 'seg0' });
       const listed = JSON.parse(String(seg.results['hosts'])) as { name: string; on_maintenance: boolean }[];
       assert.equal(listed.find((x) => x.name === a!.host)?.on_maintenance, false, 'maintenance cleared through the charm action');
+    },
+  },
+});
+
+/** How long a host that cannot be fenced is watched, after its failure was reported, for masakari leaving it alone. */
+const UNFENCED_HOLD_MS = 30_000;
+
+/**
+ * The BMC of compute A is dead (its power changes fail, as when it lost power with the host): pacemaker cannot
+ * fence A, so masakari must not touch A's instances or its nova service, however long A has been reported down.
+ * Once the BMC answers again, pacemaker's next attempt fences A and the evacuation follows.
+ */
+export const UnfencedHostTest = defineTests('UnfencedHostTest', {
+  setUp: removeGhostNode,
+  tests: {
+    async test_250_unfenced_host_keeps_its_instances(ctx) {
+      const maas = maasFacts(ctx);
+      if (!maas) {
+        ctx.log('no MAAS emulator (real controller): skipped, a BMC cannot be made to fail here');
+        return;
+      }
+      const [a] = await hosts(ctx);
+      const short = a!.host.split('.')[0]!;
+      const marker = bmcDeadMarker(maas.powerLog, a!.host);
+      mkdirSync(dirname(marker), { recursive: true });
+      writeFileSync(marker, 'the BMC does not answer\n');
+      try {
+        const serverId = await bootInstance(ctx, 'zaza-test-instance-unfenced', a!.host);
+        ctx.log(`instance ${serverId} (HA_Enabled) on ${a!.host}; its BMC is dead; failing ${a!.unit}`);
+        const kill = await failHost(ctx, a!);
+        const reported = await blockUntil(`masakari notified of ${a!.host}`, async () => (await timeline(ctx, a!, serverId, kill)).notified ?? undefined, 300_000, 2_000);
+        const holdUntil = Date.now() + UNFENCED_HOLD_MS;
+        while (Date.now() < holdUntil) {
+          const server = (await ok(openstack(ctx, 'compute', 'GET', `/servers/${serverId}`, undefined, '2.53'), 'show server')).server;
+          assert.equal(server['OS-EXT-SRV-ATTR:host'], a!.host, `the instance stays on ${a!.host} while it is not fenced`);
+          const t = await timeline(ctx, a!, serverId, kill);
+          assert.equal(t.serviceDisabled, null, 'nova is not touched before the fence');
+          assert.equal(t.evacuationRequested, null, 'no evacuation before the fence');
+          await new Promise((r) => setTimeout(r, 3_000));
+        }
+        const attempts = readFileSync(maas.powerLog, 'utf8').split('\n').filter((l) => /"(query|off)-failed"/.test(l) && l.includes(`"${short}"`)).length;
+        ctx.log(`unfenced: reported +${((reported - kill) / 1000).toFixed(1)} s; ${((Date.now() - reported) / 1000).toFixed(0)} s later the instance is still on ${a!.host} and nova untouched; the BMC failed ${attempts} fencing requests`);
+        assert.ok(attempts > 0, 'pacemaker tried to fence the host through MAAS');
+
+        rmSync(marker);
+        const restored = Date.now();
+        ctx.log(`the BMC of ${a!.host} answers again`);
+        const server = await blockUntil(`instance ${serverId} evacuated from ${a!.host}`, async () => {
+          const s = (await ok(openstack(ctx, 'compute', 'GET', `/servers/${serverId}`, undefined, '2.53'), 'show server')).server;
+          return s['OS-EXT-SRV-ATTR:host'] !== a!.host && s.status === 'ACTIVE' ? s : undefined;
+        }, 600_000, 2_000);
+        const t = await timeline(ctx, a!, serverId, kill);
+        ctx.log(`unfenced: BMC back +${((restored - kill) / 1000).toFixed(1)} s; ${describeTimeline(t)}; now on ${server['OS-EXT-SRV-ATTR:host']}`);
+        assert.ok(t.fenced !== null && t.fenced >= restored, 'fenced only once the BMC answered');
+        assert.ok(t.serviceDisabled !== null && t.fenced <= t.serviceDisabled, 'nova touched only after the fence');
+      } finally {
+        rmSync(marker, { force: true });
+      }
+      await recoverHost(ctx, a!);
     },
   },
 });

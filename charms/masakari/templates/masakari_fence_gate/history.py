@@ -1,18 +1,25 @@
 # Written by the masakari charm (Juju). Local changes are overwritten on the next hook.
 """When Pacemaker's fencer last fenced a host successfully, and whether that fence covers a failure.
 
-Standard library only: the charm's tests run this module against the real stonith_admin without masakari.
+Standard library only: the charm's tests run this module against stonith_admin stand-ins without masakari.
+
+The full XML history is read, not `--history NODE --quiet`: Pacemaker 2.1.5 prints the *oldest* successful fence
+there (it walks the history newest first and keeps the last success it meets), which would make a fence from an
+earlier failure look like the newest one.
 """
+import calendar
 import re
 import subprocess
 import time
+import xml.etree.ElementTree as ElementTree
 
 STONITH_ADMIN = '/usr/sbin/stonith_admin'
-FOOTER = re.compile(r'^\d+ events? found$')
+# "2026-11-22 11:49:54Z" or "2026-11-22 12:49:54 +01:00" (crm_time_as_string with the time zone).
+COMPLETED = re.compile(r'^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:Z| ([+-])(\d\d):(\d\d))$')
 
 
 class FenceHistoryError(Exception):
-    """The fencer could not be asked (not running, no permission, no answer in time)."""
+    """The fencer could not be asked (not running, no permission, no answer in time) or answered oddly."""
 
 
 def node_names(host_name):
@@ -24,20 +31,32 @@ def node_names(host_name):
     return names
 
 
-def parse_last_fenced(stdout):
-    """The epoch second of the newest successful fence in `stonith_admin --history NODE --quiet` output, or None.
+def parse_completed(text):
+    """Epoch second of a fence_event's `completed` attribute."""
+    m = COMPLETED.match(text or '')
+    if not m:
+        raise FenceHistoryError('fence event completed=%r is not a time stonith_admin writes' % text)
+    epoch = calendar.timegm(tuple(int(v) for v in m.group(1, 2, 3, 4, 5, 6)) + (0, 0, 0))
+    if m.group(7):
+        offset = int(m.group(8)) * 3600 + int(m.group(9)) * 60
+        epoch -= offset if m.group(7) == '+' else -offset
+    return epoch
 
-    Pacemaker 2.1 prints that epoch (only when there was a successful fence) and then its list footer,
-    "0 events found", which says nothing here: the quiet mode does not count what it printed.
-    """
-    newest = None
-    for line in (raw.strip() for raw in stdout.splitlines()):
-        if not line or FOOTER.match(line):
-            continue
-        if not line.isdigit():
-            raise FenceHistoryError('stonith_admin --history --quiet printed %r, not an epoch second' % stdout[:200])
-        newest = max(newest or 0, int(line))
-    return newest
+
+def parse_history(xml_text):
+    """The fence_event elements of `stonith_admin --history NODE --verbose --output-as=xml`, as dicts."""
+    try:
+        root = ElementTree.fromstring(xml_text)
+    except ElementTree.ParseError as exc:
+        raise FenceHistoryError('stonith_admin printed no XML (%s): %r' % (exc, xml_text[:200]))
+    events = []
+    for e in root.iter('fence_event'):
+        events.append({
+            'target': e.get('target'), 'action': e.get('action'), 'status': e.get('status'),
+            'completed': parse_completed(e.get('completed')) if e.get('completed') else None,
+            'reason': e.get('exit-reason'),
+        })
+    return events
 
 
 def _run(argv, timeout):
@@ -50,15 +69,17 @@ def _run(argv, timeout):
 
 
 def last_fenced(host_name, stonith_admin=STONITH_ADMIN, run=_run, timeout=30):
-    """Epoch second of the newest successful fence of the host under any of its names, or None."""
+    """Epoch second of the newest successful fence (off or reboot) of the host under any of its names, or None."""
     newest = None
     for name in node_names(host_name):
-        code, out, err = run([stonith_admin, '--history', name, '--quiet'], timeout)
+        argv = [stonith_admin, '--history', name, '--verbose', '--output-as=xml']
+        code, out, err = run(argv, timeout)
         if code != 0:
-            raise FenceHistoryError('%s --history %s exited %d: %s' % (stonith_admin, name, code, err.strip()[:300]))
-        when = parse_last_fenced(out)
-        if when is not None and (newest is None or when > newest):
-            newest = when
+            raise FenceHistoryError('%s exited %d: %s' % (' '.join(argv), code, err.strip()[:300]))
+        for event in parse_history(out):
+            if event['target'] == name and event['status'] == 'success' and event['action'] in ('off', 'reboot') \
+                    and event['completed'] is not None and (newest is None or event['completed'] > newest):
+                newest = event['completed']
     return newest
 
 

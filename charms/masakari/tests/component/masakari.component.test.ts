@@ -13,6 +13,7 @@ import { connectAsService, type Connection } from '../../src/api/connect.js';
 import { OpenStackApiError } from '../../src/api/keystone-token.js';
 import { ActionParamError, runOperatorAction, validateParams, type OperatorAction } from '../../src/operator-actions.js';
 import { KEYSTONE_DATA } from '../fixtures.js';
+import { historyXml } from '../stonith-history.js';
 import { mapPath, onUnit, prepareLayout, removeCreatedHostDirs, renderUnit, type Layout, type RenderedUnit } from './deployment.js';
 import { addCatalogEntry, registerService, startKeystone, type Keystone } from './keystone.js';
 import { grantDatabase, startMariaDb, type MariaDb } from './mariadb.js';
@@ -95,7 +96,8 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
     fencer = join(root, 'fencer');
     mkdirSync(fencer, { recursive: true, mode: 0o755 });
     chownSync(fencer, uidOf('masakari'), uidOf('masakari', 'group')); // the engine's user logs the calls there
-    writeFileSync(join(fencer, 'stonith_admin'), `#!/bin/sh\necho "$*" >> ${fencer}/calls\ncat ${fencer}/fenced-at 2>/dev/null\necho "0 events found"\nexit 0\n`, { mode: 0o755 });
+    writeFileSync(join(fencer, 'stonith_admin'), `#!/bin/sh\necho "$*" >> ${fencer}/calls\ncat ${fencer}/history.xml\n`, { mode: 0o755 });
+    writeFileSync(join(fencer, 'history.xml'), historyXml('cmp1.maas', []));
     appendFileSync(mapPath(layout, '/etc/masakari/masakari.conf'), `\n[fence_gate]\nstonith_admin = ${fencer}/stonith_admin\npoll_interval = 1\n`);
 
     const manage = unit.decision.workarounds.taskflowAlembic ? '/usr/local/lib/masakari-charm/masakari-manage' : 'masakari-manage';
@@ -159,7 +161,8 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
   it('posts a host-down notification; the engine waits for a confirmed fence, then recovers', async () => {
     await fetch(`${novaUrl}/emulator/computes/cmp1.maas/down`, { method: 'POST' });
     // A fence from an earlier failure (an hour ago) proves nothing about this one.
-    writeFileSync(join(fencer, 'fenced-at'), `${Math.floor(Date.now() / 1000) - 3600}\n`);
+    const earlier = { target: 'cmp1.maas', status: 'success', completed: Math.floor(Date.now() / 1000) - 3600 } as const;
+    writeFileSync(join(fencer, 'history.xml'), historyXml('cmp1.maas', [earlier]));
     const posted = await connection.client.createHostDownNotification('cmp1.maas', new Date());
     note(`notification ${posted.notification_uuid} posted for cmp1.maas: status ${posted.status}`);
     const calls = () => (existsSync(join(fencer, 'calls')) ? readFileSync(join(fencer, 'calls'), 'utf8').trim().split('\n') : []);
@@ -167,11 +170,11 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
     await sleep(4000);
     const beforeFence = nova!.requests.filter((r) => r.method !== 'GET' && !r.path.startsWith('/emulator')).map((r) => `${r.method} ${r.path}`);
     note(`unfenced after ${calls().length} stonith_admin calls (${calls()[0]}); nova changes so far: ${beforeFence.length ? beforeFence.join('; ') : 'none'}`);
-    expect(calls()[0]).toBe('--history cmp1.maas --quiet');
+    expect(calls()[0]).toBe('--history cmp1.maas --verbose --output-as=xml');
     expect(beforeFence).toEqual([]);
     expect((await connection.client.getNotification(posted.notification_uuid)).status).toBe('running');
     const fencedAt = Math.floor(Date.now() / 1000);
-    writeFileSync(join(fencer, 'fenced-at'), `${fencedAt}\n`);
+    writeFileSync(join(fencer, 'history.xml'), historyXml('cmp1.maas', [{ target: 'cmp1.maas', status: 'success', completed: fencedAt }, earlier]));
     note(`fence recorded at ${fencedAt}`);
     let status = posted.status;
     const seen = [status];

@@ -1,7 +1,8 @@
 /**
  * A MAAS 2.0 API emulator (node:http) for the fencing path: machines by host name, power on/off/query, OAuth 1.0
  * PLAINTEXT key checking. Power changes go through a pluggable driver (a callback) so a functional test can make
- * "power off" really stop a local-model machine; MAAS reports the new state only once the driver finished.
+ * "power off" really stop a local-model machine; MAAS reports the new state only once the driver finished. An
+ * optional query callback answers query_power_state from the machine itself, as MAAS asks the BMC.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +20,9 @@ export interface EmulatedMachine {
 /** Performs the power change; MAAS reports the new state when it resolves, `error` when it rejects. */
 export type PowerDriver = (machine: Readonly<EmulatedMachine>, action: PowerAction) => Promise<void> | void;
 
+/** Asks the BMC for the power state (what query_power_state does in MAAS); rejects when the BMC does not answer. */
+export type PowerQuery = (machine: Readonly<EmulatedMachine>) => Promise<'on' | 'off'>;
+
 export interface ApiKey {
   readonly consumerKey: string;
   readonly tokenKey: string;
@@ -29,6 +33,8 @@ export interface MaasEmulatorOptions {
   readonly machines: readonly { hostname: string; domain?: string; powerState?: PowerState; systemId?: string }[];
   readonly apiKeys: readonly ApiKey[];
   readonly powerDriver?: PowerDriver;
+  /** Without it, query_power_state answers the last recorded state. */
+  readonly powerQuery?: PowerQuery;
   /** Extra delay before the driver runs (a slow BMC). */
   readonly powerDelayMs?: number;
   readonly host?: string;
@@ -165,7 +171,20 @@ export class MaasEmulator {
       return;
     }
     if (req.method === 'GET' && op === undefined) send(200, this.view(m), m.systemId);
-    else if (req.method === 'GET' && op === 'query_power_state') send(200, { state: m.powerState }, m.systemId);
+    else if (req.method === 'GET' && op === 'query_power_state') {
+      // MAAS asks the BMC here: a machine powered on or off behind MAAS's back shows its real state.
+      const query = this.options.powerQuery;
+      if (query) {
+        try {
+          m.powerState = await query(m);
+        } catch (err) {
+          m.powerState = 'error';
+          send(503, `Failed to query node's BMC: ${(err as Error).message}`, m.systemId);
+          return;
+        }
+      }
+      send(200, { state: m.powerState }, m.systemId);
+    }
     else if (req.method === 'POST' && (op === 'power_off' || op === 'power_on')) {
       this.requestPower(m, op === 'power_off' ? 'off' : 'on');
       send(200, this.view(m), m.systemId);

@@ -49,13 +49,33 @@ describe('MAAS emulator', () => {
     await expect(bad.whoami()).rejects.toThrow(/refused the API key \(HTTP 401\)/);
   });
 
+  it('asks the BMC on query_power_state: a machine switched behind its back shows its real state; a dead BMC is a 503', async () => {
+    let real: 'on' | 'off' = 'on';
+    let bmcAnswers = true;
+    maas = await startMaasEmulator({
+      machines: [{ hostname: 'cmp1' }], apiKeys: [KEY], powerDriver: (_m, action) => { real = action; },
+      powerQuery: async () => { if (!bmcAnswers) throw new Error('no route to BMC'); return real; },
+    });
+    const client = new MaasClient(maas.url, parseApiKey(apiKeyText(KEY)));
+    const m = await client.findMachine('cmp1');
+    await client.powerOff(m.system_id);
+    await maas.settle();
+    expect(await client.queryPowerState(m.system_id)).toBe('off');
+    real = 'on'; // powered on at the console, not through MAAS
+    expect(await client.queryPowerState(m.system_id)).toBe('on');
+    bmcAnswers = false;
+    await expect(client.queryPowerState(m.system_id)).rejects.toThrow(/503/);
+    expect(maas.machine('cmp1')?.powerState).toBe('error');
+  });
+
   it('runs as a process from a config file and drives power through a command', async () => {
     const { mkdtempSync, writeFileSync, readFileSync, rmSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'maas-emu-'));
     const log = join(dir, 'power.log');
-    writeFileSync(join(dir, 'power.sh'), `#!/bin/sh\necho "$1 $2" >> ${log}\n`, { mode: 0o755 });
+    // query answers from what the last power change left, like a BMC; on and off are logged.
+    writeFileSync(join(dir, 'power.sh'), `#!/bin/sh\ncase "$1" in\n  query) cat ${dir}/state 2>/dev/null || echo on ;;\n  *) echo "$1 $2" >> ${log}; echo "$1" > ${dir}/state ;;\nesac\n`, { mode: 0o755 });
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ machines: [{ hostname: 'cmp1' }], apiKeys: [KEY], port: 0, powerCommand: [join(dir, 'power.sh')] }));
     const child = execa('node', ['--import', './tools/ts-register.mjs', 'tests/zaza/emulators/maas/main.ts', join(dir, 'config.json')], { reject: false });
     try {
