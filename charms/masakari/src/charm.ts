@@ -19,7 +19,7 @@ import {
 import { bindingAddresses, collectBindings, detectPlatform, settledRuntimeFacts, workaroundDecision } from './facts.js';
 import { PACKAGED_MANAGE, WRAPPED_MANAGE } from './debian-workarounds.js';
 import { desiredState } from './files.js';
-import { CLUSTER_GROUP, fenceGateProblem, SERVICE_USER } from './fence-gate.js';
+import { CLUSTER_GROUP, clusterFencing, fenceGateProblem, fencingNote, SERVICE_USER } from './fence-gate.js';
 import { AMQP_USER, AMQP_VHOST, CONF_PATH, DATABASE, DB_USER } from './masakari-conf.js';
 import { configCheck, configRules, parseVips } from './options.js';
 import { apiWorkers, type Platform } from './platform.js';
@@ -252,6 +252,7 @@ charm.assessStatus(async (ctx) => {
       haJoined: ctx.flags.isSet('endpoint.ha.joined'),
       clusterGroup: await ctx.host.groupExists(CLUSTER_GROUP),
     }),
+    readyNote: fencingNote(ctx.config['require-fencing'] !== false, await clusterFencing(ctx.host)),
     dbSynced: ready,
     isLeader: ctx.isLeader,
     ...(ctx.kv.get<string>(KV.dbSyncError) ? { dbSyncError: ctx.kv.get<string>(KV.dbSyncError)! } : {}),

@@ -7,6 +7,7 @@
  * The engine asks Pacemaker's fencer for the history (stonith_admin), which needs the haclient group: the charm
  * adds the masakari user to it once pacemaker (hacluster-ext) has created the group.
  */
+import type { Host } from '../../../reactive/host/host.js';
 import { FENCE_GATE_TASK } from './masakari-conf.js';
 
 /** On sys.path of the distribution's python3 on Debian and Ubuntu alike, whatever the minor version. */
@@ -35,4 +36,20 @@ export function fenceGateProblem(f: { required: boolean; haJoined: boolean; clus
   }
   if (!f.clusterGroup) return { status: 'waiting', message: 'Waiting for pacemaker on this unit (fence gate)' };
   return null;
+}
+
+/**
+ * Pacemaker's stonith-enabled as this unit's cluster member sees it (hacluster-ext sets it false until MAAS fencing
+ * is configured); null when pacemaker is not here or does not answer.
+ */
+export async function clusterFencing(host: Host): Promise<boolean | null> {
+  if (!(await host.groupExists(CLUSTER_GROUP))) return null;
+  const r = await host.run(['crm_attribute', '--type', 'crm_config', '--name', 'stonith-enabled', '--query', '--quiet'], { timeoutMs: 30_000 }).catch(() => null);
+  const value = r?.exitCode === 0 ? r.stdout.trim() : '';
+  return value === 'true' ? true : value === 'false' ? false : null;
+}
+
+/** Said after "Unit is ready": the gate is on but the cluster cannot fence, so no host will be evacuated. */
+export function fencingNote(required: boolean, stonithEnabled: boolean | null): string | null {
+  return required && stonithEnabled === false ? 'no fencing in the cluster: failed hosts are not evacuated' : null;
 }

@@ -19,6 +19,8 @@ export interface StatusFacts {
   readonly haClustered: boolean;
   /** require-fencing's needs on this unit that are not met (fence-gate.ts), or null. */
   readonly fenceGate: { readonly status: 'blocked' | 'waiting'; readonly message: string } | null;
+  /** Added to "Unit is ready" in parentheses (fence-gate.ts fencingNote). */
+  readonly readyNote?: string | null;
   readonly dbSynced: boolean;
   readonly isLeader: boolean;
   readonly dbSyncError?: string;
@@ -55,7 +57,7 @@ export function assessStatus(f: StatusFacts): UnitStatus {
   if (f.portsClosed.length > 0) return { status: 'blocked', message: `Ports which should be open, but are not: ${f.portsClosed.join(', ')}` };
   if (f.vipSet && !f.haClustered) return { status: 'waiting', message: "'ha' incomplete: waiting for hacluster to report clustered" };
   if (f.fenceGate) return f.fenceGate;
-  return { status: 'active', message: 'Unit is ready' };
+  return { status: 'active', message: f.readyNote ? `Unit is ready (${f.readyNote})` : 'Unit is ready' };
 }
 
 /**

@@ -198,6 +198,14 @@ describe('masakari relations, step by step', () => {
     expect(host.groupMembers('haclient')).toEqual(['masakari']);
     expect(host.serviceActions.filter((a) => a.action === 'restart').map((a) => a.name)).toEqual(['masakari-engine']);
     expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
+    // The cluster cannot fence yet (hacluster-ext without MAAS): the unit works, and says what that means.
+    let stonith = 'false';
+    host.onCommand(['crm_attribute'], () => ({ exitCode: 0, stdout: `${stonith}\n`, stderr: '' }));
+    await harness.runHook('update-status');
+    expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready (no fencing in the cluster: failed hosts are not evacuated)' });
+    stonith = 'true';
+    await harness.runHook('update-status');
+    expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
     host.clearRecords();
     await harness.runHook('config-changed');
     expect(host.serviceActions.filter((a) => a.action === 'restart')).toEqual([]);
