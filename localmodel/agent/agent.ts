@@ -321,7 +321,12 @@ export class Agent implements ToolHost {
         if (!running && m.status.current === 'started') this.machineDown(m.id);
         else if (running && m.status.current === 'down') {
           m.status = status('started', '');
-          for (const u of Object.values(this.state.units)) if (u.machine === m.id && u.agent.current === 'lost') u.agent = status('idle', '');
+          for (const u of Object.values(this.state.units)) {
+            if (u.machine !== m.id) continue;
+            if (u.agent.current === 'lost') u.agent = status('idle', '');
+            // Juju (2.8+) runs the start hook again on every unit of a machine that booted again.
+            if (u.uniter.started && !u.uniter.stopped) u.uniter.startPending = true;
+          }
           this.dlog.write(`machine-${m.id.replace(/\//g, '-')}`, 'INFO', 'juju.provisioner', `machine ${m.id} is running again`);
           this.changed();
         }

@@ -250,10 +250,13 @@ export function defineRecorderSuite(backend: 'host' | 'nspawn', model: string): 
       }
       expect(st.machines['2']['juju-status'].current).toBe('down');
       expect(st.applications.b.units['b/0']['juju-status'].current).toBe('lost');
+      const before = (await log('b/0')).length;
       await machines.powerOn({ model, id: '2' });
       await ok('wait', '-m', model, '--timeout', '5m', '--quiet');
       st = await status();
       expect(st.applications.b.units['b/0']['workload-status']).toEqual(expect.objectContaining({ current: 'active', message: 'after-power' }));
+      // As Juju does after a reboot: start again, before the config change that waited.
+      expect(names((await log('b/0')).slice(before))).toEqual(['start', 'config-changed']);
     });
 
     it('destroys the model and leaves nothing running', async () => {

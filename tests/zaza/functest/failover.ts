@@ -73,6 +73,22 @@ export interface FailoverTimeline {
   evacuated: number | null;
 }
 
+/** masakari's UUID for a host name (notifications name their host by UUID only), or null when no segment has it. */
+async function masakariHostId(ctx: SuiteContext, host: string): Promise<string | null> {
+  const segments = (await ok(openstack(ctx, 'instance-ha', 'GET', '/segments'), 'list segments')).segments as { uuid: string }[];
+  for (const seg of segments) {
+    const hosts = (await ok(openstack(ctx, 'instance-ha', 'GET', `/segments/${seg.uuid}/hosts`), 'list hosts')).hosts as { uuid: string; name: string }[];
+    const found = hosts.find((x) => x.name === host);
+    if (found) return found.uuid;
+  }
+  return null;
+}
+
+/** A host-down report (payload event STOPPED) about the host with this masakari UUID. */
+function isHostDown(n: any, hostId: string | null): boolean {
+  return n.type === 'COMPUTE_HOST' && n.payload?.event === 'STOPPED' && (hostId === null || n.source_host_uuid === hostId);
+}
+
 async function timeline(ctx: SuiteContext, h: Host, serverId: string, kill: number): Promise<FailoverTimeline> {
   const maas = maasFacts(ctx);
   let fenced: number | null = null;
@@ -81,8 +97,8 @@ async function timeline(ctx: SuiteContext, h: Host, serverId: string, kill: numb
     fenced = lines.find((l) => l.action === 'off' && h.host.startsWith(l.hostname.split('.')[0]!) && l.done >= kill)?.done ?? null;
   }
   const notifications = await ok(openstack(ctx, 'instance-ha', 'GET', '/notifications?sort_key=created_at&sort_dir=asc&limit=100'), 'list notifications');
-  const mine = ((notifications.notifications ?? []) as any[])
-    .filter((n) => n.type === 'COMPUTE_HOST' && n.hostname === h.host && n.payload?.event === 'STOPPED' && (utc(n.created_at) ?? 0) >= kill - 1000);
+  const hostId = await masakariHostId(ctx, h.host);
+  const mine = ((notifications.notifications ?? []) as any[]).filter((n) => isHostDown(n, hostId) && (utc(n.created_at) ?? 0) >= kill - 1000);
   const notified = utc(mine[0]?.created_at);
   const events = ((await novaControl(ctx, 'GET', '/events')).body?.events ?? []) as { at: number; kind: string; subject: string }[];
   const after = events.filter((e) => e.at >= kill);
@@ -173,7 +189,8 @@ const DUPLICATE_INTERVAL_MS = 180_000;
 /** Waits until masakari would accept a new host-down notification for `host` (its last one is old enough). */
 async function awaitNotificationWindow(ctx: SuiteContext, host: string): Promise<void> {
   const listed = await ok(openstack(ctx, 'instance-ha', 'GET', '/notifications?sort_key=created_at&sort_dir=desc&limit=100'), 'list notifications');
-  const last = ((listed.notifications ?? []) as any[]).find((n) => n.type === 'COMPUTE_HOST' && n.hostname === host && n.payload?.event === 'STOPPED');
+  const hostId = await masakariHostId(ctx, host);
+  const last = ((listed.notifications ?? []) as any[]).find((n) => isHostDown(n, hostId));
   const wait = last ? (utc(last.created_at) ?? 0) + DUPLICATE_INTERVAL_MS + 5_000 - Date.now() : 0;
   if (wait <= 0) return;
   ctx.log(`${host} was reported down ${((Date.now() - utc(last.created_at)!) / 1000).toFixed(0)} s ago; masakari ignores a repeat within 180 s: waiting ${(wait / 1000).toFixed(0)} s`);
