@@ -21,14 +21,14 @@ function fencer(name: string, answers: Record<string, string>, exitCode = 0, std
   return path;
 }
 
-function gate(script: string, host: string, detectedAt: number, window = 300): { confirmed?: boolean; why?: string; error?: string; fencedAt?: number | null } {
+function gate(script: string, host: string, detectedAt: number, window = 300, backOnlineAt: number | null = null): { confirmed?: boolean; why?: string; error?: string; fencedAt?: number | null } {
   const code = [
     'import json, sys',
     `sys.path.insert(0, ${JSON.stringify(join(CHARM_DIR, 'templates'))})`,
     'from masakari_fence_gate import history',
     'try:',
     `    at = history.last_fenced(${JSON.stringify(host)}, ${JSON.stringify(script)})`,
-    `    ok, why = history.verdict(at, ${detectedAt}, ${window})`,
+    `    ok, why = history.verdict(at, ${detectedAt}, ${window}, ${backOnlineAt ?? 'None'})`,
     '    print(json.dumps({"confirmed": ok, "why": why, "fencedAt": at}))',
     'except history.FenceHistoryError as e:',
     '    print(json.dumps({"error": str(e)}))',
@@ -50,6 +50,15 @@ describe('fence gate: history', () => {
     expect(readFileSync(`${fqdn}.calls`, 'utf8')).toBe(fqdnCalls);
     const short = fencer('short', { 'cmp1.maas': historyXml('cmp1.maas', []), cmp1: historyXml('cmp1', [{ target: 'cmp1', action: 'reboot', status: 'success', completed: now + 5 }]) });
     expect(gate(short, 'cmp1.maas', now)).toMatchObject({ confirmed: true, fencedAt: now + 5 });
+  });
+
+  it('refuses a fence from before the host was last back in service, however recent', () => {
+    const answers = { 'cmp1.maas': historyXml('cmp1.maas', [{ target: 'cmp1.maas', status: 'success', completed: now - 60 }]), cmp1: historyXml('cmp1', []) };
+    const refused = gate(fencer('returned', answers), 'cmp1.maas', now, 300, now - 30);
+    expect(refused.confirmed).toBe(false);
+    expect(refused.why).toMatch(/^its newest successful fence \(.*\) is older than its return to service \(reported up .*\): it belongs to an earlier failure$/);
+    // Up again before that fence: the fence is this failure's.
+    expect(gate(fencer('returned-before', answers), 'cmp1.maas', now, 300, now - 90)).toMatchObject({ confirmed: true, fencedAt: now - 60 });
   });
 
   it('reads times with an offset as Pacemaker writes them outside UTC', () => {

@@ -103,13 +103,17 @@ export class MasakariClient {
   }
 
   /** What masakari-hostmonitor sends when a host goes down (used by tests and by operators to rehearse). */
-  async createHostDownNotification(hostname: string, generatedTime: Date): Promise<Notification> {
-    const notification = {
-      type: 'COMPUTE_HOST',
-      hostname,
-      generated_time: generatedTime.toISOString().replace(/\.\d{3}Z$/, ''),
-      payload: { event: 'STOPPED', host_status: 'NORMAL', cluster_status: 'OFFLINE' },
-    };
+  createHostDownNotification(hostname: string, generatedTime: Date): Promise<Notification> {
+    return this.hostNotification(hostname, generatedTime, { event: 'STOPPED', host_status: 'NORMAL', cluster_status: 'OFFLINE' });
+  }
+
+  /** What masakari-hostmonitor sends when a host is back online. */
+  createHostUpNotification(hostname: string, generatedTime: Date): Promise<Notification> {
+    return this.hostNotification(hostname, generatedTime, { event: 'STARTED', host_status: 'NORMAL', cluster_status: 'ONLINE' });
+  }
+
+  private async hostNotification(hostname: string, generatedTime: Date, payload: Record<string, string>): Promise<Notification> {
+    const notification = { type: 'COMPUTE_HOST', hostname, generated_time: generatedTime.toISOString().replace(/\.\d{3}Z$/, ''), payload };
     return (await this.request<{ notification: Notification }>('POST', '/notifications', { notification })).notification;
   }
 }

@@ -87,15 +87,19 @@ def _utc(epoch):
     return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(epoch))
 
 
-def verdict(fenced_at, detected_at, window):
-    """(confirmed, why). A fence counts when it completed after `detected_at - window`.
+def verdict(fenced_at, detected_at, window, back_online_at=None):
+    """(confirmed, why) for the newest successful fence of a host that failed.
 
-    The failure is detected after it happens and the fence can finish on either side of the detection; `window`
-    bounds how long before the detection the fence may have completed. An older fence belongs to an earlier
-    failure the host has since come back from, so it proves nothing about this one.
+    A fence proves this failure only if it came after the host was last back in service: `back_online_at` is when
+    the host monitors last reported it up again (masakari's STARTED notification), so a fence before that belongs
+    to an earlier failure the host has come back from. `window` bounds the rest: the fence can finish on either
+    side of the detection, but not more than `window` seconds before it.
     """
     if fenced_at is None:
         return False, 'no successful fence of this host in the fencing history'
+    if back_online_at is not None and fenced_at <= back_online_at:
+        return False, ('its newest successful fence (%s) is older than its return to service (reported up %s): '
+                       'it belongs to an earlier failure' % (_utc(fenced_at), _utc(back_online_at)))
     if fenced_at < detected_at - window:
         return False, ('its newest successful fence (%s) is more than %d s older than the failure (detected %s)'
                        % (_utc(fenced_at), window, _utc(detected_at)))

@@ -160,9 +160,12 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
 
   it('posts a host-down notification; the engine waits for a confirmed fence, then recovers', async () => {
     await fetch(`${novaUrl}/emulator/computes/cmp1.maas/down`, { method: 'POST' });
-    // A fence from an earlier failure (an hour ago) proves nothing about this one.
-    const earlier = { target: 'cmp1.maas', status: 'success', completed: Math.floor(Date.now() / 1000) - 3600 } as const;
+    // A fence from an earlier failure proves nothing about this one: cmp1 was fenced 60 s ago (well inside the
+    // gate's 300 s window), then came back (the monitors' STARTED report 30 s ago), and fails again now.
+    const earlier = { target: 'cmp1.maas', status: 'success', completed: Math.floor(Date.now() / 1000) - 60 } as const;
     writeFileSync(join(fencer, 'history.xml'), historyXml('cmp1.maas', [earlier]));
+    const up = await connection.client.createHostUpNotification('cmp1.maas', new Date(Date.now() - 30_000));
+    note(`notification ${up.notification_uuid} posted: cmp1.maas back online 30 s ago (its last fence was 60 s ago)`);
     const posted = await connection.client.createHostDownNotification('cmp1.maas', new Date());
     note(`notification ${posted.notification_uuid} posted for cmp1.maas: status ${posted.status}`);
     const calls = () => (existsSync(join(fencer, 'calls')) ? readFileSync(join(fencer, 'calls'), 'utf8').trim().split('\n') : []);
