@@ -21,14 +21,14 @@ function fencer(name: string, answers: Record<string, string>, exitCode = 0, std
   return path;
 }
 
-function gate(script: string, host: string, detectedAt: number, window = 300, backOnlineAt: number | null = null): { confirmed?: boolean; why?: string; error?: string; fencedAt?: number | null } {
+function gate(script: string, host: string, detectedAt: number, window = 300, earlier: [number, string] | null = null): { confirmed?: boolean; why?: string; error?: string; fencedAt?: number | null } {
   const code = [
     'import json, sys',
     `sys.path.insert(0, ${JSON.stringify(join(CHARM_DIR, 'templates'))})`,
     'from masakari_fence_gate import history',
     'try:',
     `    at = history.last_fenced(${JSON.stringify(host)}, ${JSON.stringify(script)})`,
-    `    ok, why = history.verdict(at, ${detectedAt}, ${window}, ${backOnlineAt ?? 'None'})`,
+    `    ok, why = history.verdict(at, ${detectedAt}, ${window}, ${earlier ? `(${earlier[0]}, ${JSON.stringify(earlier[1])})` : 'None'})`,
     '    print(json.dumps({"confirmed": ok, "why": why, "fencedAt": at}))',
     'except history.FenceHistoryError as e:',
     '    print(json.dumps({"error": str(e)}))',
@@ -52,13 +52,29 @@ describe('fence gate: history', () => {
     expect(gate(short, 'cmp1.maas', now)).toMatchObject({ confirmed: true, fencedAt: now + 5 });
   });
 
-  it('refuses a fence from before the host was last back in service, however recent', () => {
+  it('refuses a fence from before the end of the host\'s previous failure, however recent', () => {
     const answers = { 'cmp1.maas': historyXml('cmp1.maas', [{ target: 'cmp1.maas', status: 'success', completed: now - 60 }]), cmp1: historyXml('cmp1', []) };
-    const refused = gate(fencer('returned', answers), 'cmp1.maas', now, 300, now - 30);
+    const refused = gate(fencer('returned', answers), 'cmp1.maas', now, 300, [now - 30, 'the recovery of its previous failure, finished']);
     expect(refused.confirmed).toBe(false);
-    expect(refused.why).toMatch(/^its newest successful fence \(.*\) is older than its return to service \(reported up .*\): it belongs to an earlier failure$/);
-    // Up again before that fence: the fence is this failure's.
-    expect(gate(fencer('returned-before', answers), 'cmp1.maas', now, 300, now - 90)).toMatchObject({ confirmed: true, fencedAt: now - 60 });
+    expect(refused.why).toMatch(/^its newest successful fence \(.*\) is older than the recovery of its previous failure, finished \(.*\): it belongs to an earlier failure$/);
+    expect(gate(fencer('returned-before', answers), 'cmp1.maas', now, 300, [now - 90, 'its return to service, reported'])).toMatchObject({ confirmed: true, fencedAt: now - 60 });
+  });
+
+  it('finds the end of the previous failure: a finished recovery or a STARTED report, whichever is newer', () => {
+    const run = (others: object[]) => JSON.parse(execFileSync('python3', ['-c', [
+      'import json, sys', `sys.path.insert(0, ${JSON.stringify(join(CHARM_DIR, 'templates'))})`,
+      'from masakari_fence_gate import history',
+      `print(json.dumps(history.earlier_incident('this', ${now}, json.loads(sys.argv[1]))))`,
+    ].join('\n'), JSON.stringify(others)], { encoding: 'utf8' })) as [number, string] | null;
+    const n = (uuid: string, event: string, status: string, generated: number, updated: number | null = generated) => ({ uuid, event, status, generated, updated });
+    // What the suite's database held: a STARTED 4 min ago, the previous failure's recovery finished 2 min ago; the
+    // STARTED after that recovery was dropped by masakari-api as a duplicate, so only the finished recovery tells.
+    expect(run([n('this', 'STOPPED', 'running', now), n('prev', 'STOPPED', 'finished', now - 200, now - 150), n('up', 'STARTED', 'finished', now - 240)]))
+      .toEqual([now - 150, 'the recovery of its previous failure, finished']);
+    expect(run([n('up', 'STARTED', 'ignored', now - 20), n('prev', 'STOPPED', 'finished', now - 200, now - 150)])).toEqual([now - 20, 'its return to service, reported']);
+    // A recovery that did not finish consumed no fence; reports after this one do not count; none at all: null.
+    expect(run([n('prev', 'STOPPED', 'error', now - 200, now - 150), n('later', 'STARTED', 'new', now + 5)])).toBeNull();
+    expect(run([])).toBeNull();
   });
 
   it('reads times with an offset as Pacemaker writes them outside UTC', () => {

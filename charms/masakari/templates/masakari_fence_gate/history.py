@@ -87,20 +87,42 @@ def _utc(epoch):
     return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(epoch))
 
 
-def verdict(fenced_at, detected_at, window, back_online_at=None):
+def verdict(fenced_at, detected_at, window, earlier=None):
     """(confirmed, why) for the newest successful fence of a host that failed.
 
-    A fence proves this failure only if it came after the host was last back in service: `back_online_at` is when
-    the host monitors last reported it up again (masakari's STARTED notification), so a fence before that belongs
-    to an earlier failure the host has come back from. `window` bounds the rest: the fence can finish on either
-    side of the detection, but not more than `window` seconds before it.
+    `earlier` is (epoch, what) for the newest event that ended an earlier failure of this host: the finished
+    recovery of its previous host-down notification (which the gate let through on a fence of its own), or the
+    monitors' report that it was back in service. A fence before that belongs to the earlier failure. `window`
+    bounds the rest: the fence can finish on either side of the detection, but not more than `window` seconds
+    before it.
     """
     if fenced_at is None:
         return False, 'no successful fence of this host in the fencing history'
-    if back_online_at is not None and fenced_at <= back_online_at:
-        return False, ('its newest successful fence (%s) is older than its return to service (reported up %s): '
-                       'it belongs to an earlier failure' % (_utc(fenced_at), _utc(back_online_at)))
+    if earlier is not None and fenced_at <= earlier[0]:
+        return False, ('its newest successful fence (%s) is older than %s (%s): it belongs to an earlier failure'
+                       % (_utc(fenced_at), earlier[1], _utc(earlier[0])))
     if fenced_at < detected_at - window:
         return False, ('its newest successful fence (%s) is more than %d s older than the failure (detected %s)'
                        % (_utc(fenced_at), window, _utc(detected_at)))
     return True, 'fenced at %s' % _utc(fenced_at)
+
+
+def earlier_incident(this_uuid, detected_at, others):
+    """The newest end of an earlier failure among the host's other notifications, as (epoch, what), or None.
+
+    `others` are dicts with uuid, event (payload event), status, generated and updated (epoch seconds). Both kinds
+    are needed: masakari-api drops a report equal to one from the last 180 s, so a STARTED can be missing.
+    """
+    newest = None
+    for n in others:
+        if n['uuid'] == this_uuid or n['generated'] is None or n['generated'] > detected_at:
+            continue
+        if n['event'] == 'STOPPED' and n['status'] == 'finished' and n['updated'] is not None:
+            candidate = (n['updated'], 'the recovery of its previous failure, finished')
+        elif n['event'] == 'STARTED':
+            candidate = (n['generated'], 'its return to service, reported')
+        else:
+            continue
+        if newest is None or candidate[0] > newest[0]:
+            newest = candidate
+    return newest

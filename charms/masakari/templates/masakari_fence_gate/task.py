@@ -2,7 +2,7 @@
 """The first task of the host-failure recovery flows when the charm's require-fencing is on.
 
 It replaces masakari's disable_compute_service_task: it waits until Pacemaker reports a successful fence of the
-failed host that is newer than the host's last return to service (its STARTED notification), then disables the host's nova-compute service and marks it forced down, so Nova accepts the
+failed host that is newer than the end of the host's previous failure (history.earlier_incident), then disables the host's nova-compute service and marks it forced down, so Nova accepts the
 evacuations at once instead of after a fixed sleep. Without a confirmed fence within [fence_gate] timeout it
 fails the recovery; masakari-engine retries notifications in error, so a fence that succeeds later still leads
 to the evacuation.
@@ -35,38 +35,38 @@ CONF.register_opts([
 ], group='fence_gate')
 
 
+def _epoch(value):
+    return calendar.timegm(value.utctimetuple()) if value is not None else None
+
+
 class FencedHostDisableTask(base.MasakariTask):
     def __init__(self, context, novaclient, **kwargs):
         kwargs['requires'] = ['host_name', 'notification_uuid']
         super(FencedHostDisableTask, self).__init__(context, novaclient, **kwargs)
 
     def _failure_times(self, notification_uuid):
-        """(detected, back_online): when this failure was reported, and when the host was last reported up before."""
+        """(detected, earlier): when this failure was reported, and the end of the host's previous one."""
         try:
             this = objects.Notification.get_by_uuid(self.context, notification_uuid)
-        except Exception as exc:  # the gate still works from the time it started, without the return time
+        except Exception as exc:  # the gate still works from the time it started, on the window alone
             LOG.warning('fence gate: notification %s not readable (%s); counting from now', notification_uuid, exc)
             return time.time(), None
-        detected = calendar.timegm(this.generated_time.utctimetuple())
-        back_online = None
-        earlier = objects.NotificationList.get_all(
+        detected = _epoch(this.generated_time)
+        others = objects.NotificationList.get_all(
             self.context, filters={'source_host_uuid': this.source_host_uuid, 'type': this.type},
             sort_keys=['generated_time'], sort_dirs=['desc'], limit=100)
-        for other in earlier:
-            when = calendar.timegm(other.generated_time.utctimetuple())
-            if other.notification_uuid != notification_uuid and when <= detected \
-                    and str((other.payload or {}).get('event', '')).upper() == 'STARTED':
-                back_online = when
-                break
-        return detected, back_online
+        return detected, history.earlier_incident(notification_uuid, detected, [{
+            'uuid': n.notification_uuid, 'event': str((n.payload or {}).get('event', '')).upper(), 'status': n.status,
+            'generated': _epoch(n.generated_time), 'updated': _epoch(n.updated_at),
+        } for n in others])
 
-    def _await_fence(self, host_name, detected_at, back_online_at):
+    def _await_fence(self, host_name, detected_at, earlier):
         opts = CONF.fence_gate
         deadline = time.time() + opts.timeout
         while True:
             try:
                 fenced_at = history.last_fenced(host_name, opts.stonith_admin)
-                confirmed, why = history.verdict(fenced_at, detected_at, opts.window, back_online_at)
+                confirmed, why = history.verdict(fenced_at, detected_at, opts.window, earlier)
             except history.FenceHistoryError as exc:
                 confirmed, why = False, str(exc)
             if confirmed:
@@ -82,8 +82,8 @@ class FencedHostDisableTask(base.MasakariTask):
 
     def execute(self, host_name, notification_uuid):
         self.update_details("Waiting for Pacemaker to confirm that host '%s' is fenced" % host_name)
-        detected_at, back_online_at = self._failure_times(notification_uuid)
-        why = self._await_fence(host_name, detected_at, back_online_at)
+        detected_at, earlier = self._failure_times(notification_uuid)
+        why = self._await_fence(host_name, detected_at, earlier)
         self.update_details("Fence of host '%s' confirmed: %s" % (host_name, why), 0.4)
         LOG.info("fence gate: host '%s' %s", host_name, why)
         self.novaclient.enable_disable_service(self.context, host_name,

@@ -161,7 +161,8 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
   it('posts a host-down notification; the engine waits for a confirmed fence, then recovers', async () => {
     await fetch(`${novaUrl}/emulator/computes/cmp1.maas/down`, { method: 'POST' });
     // A fence from an earlier failure proves nothing about this one: cmp1 was fenced 60 s ago (well inside the
-    // gate's 300 s window), then came back (the monitors' STARTED report 30 s ago), and fails again now.
+    // gate's 300 s window), then came back (the monitors' STARTED report 30 s ago), and fails again now. (The
+    // other end of an earlier failure, a finished recovery, is what the functional suite's second failure meets.)
     const earlier = { target: 'cmp1.maas', status: 'success', completed: Math.floor(Date.now() / 1000) - 60 } as const;
     writeFileSync(join(fencer, 'history.xml'), historyXml('cmp1.maas', [earlier]));
     const up = await connection.client.createHostUpNotification('cmp1.maas', new Date(Date.now() - 30_000));
