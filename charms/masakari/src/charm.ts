@@ -21,7 +21,7 @@ import { PACKAGED_MANAGE, WRAPPED_MANAGE } from './debian-workarounds.js';
 import { desiredState } from './files.js';
 import { CLUSTER_GROUP, clusterFencing, fenceGateProblem, fencingNote, SERVICE_USER } from './fence-gate.js';
 import { AMQP_USER, AMQP_VHOST, CONF_PATH, DATABASE, DB_USER } from './masakari-conf.js';
-import { configCheck, configRules, parseVips } from './options.js';
+import { configCheck, configRules, fencingRequired, parseVips } from './options.js';
 import { apiWorkers, type Platform } from './platform.js';
 import { assessStatus } from './status.js';
 
@@ -163,7 +163,7 @@ charm.when('masakari.installed', 'config.valid').do('converge', async (ctx) => {
  * engine picks up a new group only when it starts again.
  */
 async function joinClusterGroup(ctx: MasakariCtx): Promise<string[]> {
-  if (ctx.config['require-fencing'] === false || !(await ctx.host.groupExists(CLUSTER_GROUP))) return [];
+  if (!fencingRequired(ctx.config) || !(await ctx.host.groupExists(CLUSTER_GROUP))) return [];
   if (!(await ctx.host.ensureGroupMember(SERVICE_USER, CLUSTER_GROUP))) return [];
   await ctx.log(`fence gate: ${SERVICE_USER} joined group ${CLUSTER_GROUP}; masakari-engine restarts to read the fencing history`);
   return ['masakari-engine'];
@@ -231,6 +231,9 @@ async function applyServices(ctx: MasakariCtx, platform: Platform, restarts: rea
 
 charm.assessStatus(async (ctx) => {
   const platform = await platformOf(ctx);
+  // The gate's facts: pacemaker is on the unit once its haclient group exists; only then is there a cluster to ask.
+  const fencing = fencingRequired(ctx.config);
+  const pacemakerHere = fencing && (await ctx.host.groupExists(CLUSTER_GROUP));
   const rel = (name: 'shared-db' | 'amqp' | 'identity-service') => ({
     connected: ctx.flags.isSet(`endpoint.${name}.connected`),
     available: ctx.flags.isSet(`endpoint.${name}.available`),
@@ -247,12 +250,8 @@ charm.assessStatus(async (ctx) => {
     vipSet: parseVips(ctx.config.vip).length > 0,
     haJoined: ctx.flags.isSet('endpoint.ha.joined'),
     haClustered: ctx.flags.isSet('endpoint.ha.available'),
-    fenceGate: fenceGateProblem({
-      required: ctx.config['require-fencing'] !== false,
-      haJoined: ctx.flags.isSet('endpoint.ha.joined'),
-      clusterGroup: await ctx.host.groupExists(CLUSTER_GROUP),
-    }),
-    readyNote: fencingNote(ctx.config['require-fencing'] !== false, await clusterFencing(ctx.host)),
+    fenceGate: fenceGateProblem({ required: fencing, haJoined: ctx.flags.isSet('endpoint.ha.joined'), clusterGroup: pacemakerHere }),
+    readyNote: pacemakerHere ? fencingNote(await clusterFencing(ctx.host)) : null,
     dbSynced: ready,
     isLeader: ctx.isLeader,
     ...(ctx.kv.get<string>(KV.dbSyncError) ? { dbSyncError: ctx.kv.get<string>(KV.dbSyncError)! } : {}),

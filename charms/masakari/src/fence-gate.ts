@@ -40,16 +40,15 @@ export function fenceGateProblem(f: { required: boolean; haJoined: boolean; clus
 
 /**
  * Pacemaker's stonith-enabled as this unit's cluster member sees it (hacluster-ext sets it false until MAAS fencing
- * is configured); null when pacemaker is not here or does not answer.
+ * is configured); null when pacemaker does not answer. Ask only where pacemaker is installed.
  */
 export async function clusterFencing(host: Host): Promise<boolean | null> {
-  if (!(await host.groupExists(CLUSTER_GROUP))) return null;
   const r = await host.run(['crm_attribute', '--type', 'crm_config', '--name', 'stonith-enabled', '--query', '--quiet'], { timeoutMs: 30_000 }).catch(() => null);
   const value = r?.exitCode === 0 ? r.stdout.trim() : '';
   return value === 'true' ? true : value === 'false' ? false : null;
 }
 
-/** Said after "Unit is ready": the gate is on but the cluster cannot fence, so no host will be evacuated. */
-export function fencingNote(required: boolean, stonithEnabled: boolean | null): string | null {
-  return required && stonithEnabled === false ? 'no fencing in the cluster: failed hosts are not evacuated' : null;
+/** Said after "Unit is ready" when the gate is on but the cluster cannot fence: no host will be evacuated. */
+export function fencingNote(stonithEnabled: boolean | null): string | null {
+  return stonithEnabled === false ? 'no fencing in the cluster: failed hosts are not evacuated' : null;
 }

@@ -12,7 +12,7 @@ import { API_PORT, BACKEND_PORT } from './addresses.js';
 import {
   API_PASTE_PATH, CONF_PATH, DB_CA_PATH, KEYSTONE_CA_PATH, RABBIT_CA_PATH, masakariConfContext,
 } from './masakari-conf.js';
-import { decodePem, tlsEnabled } from './options.js';
+import { decodePem, fencingRequired, tlsEnabled } from './options.js';
 import { DIST_INFO_DIR, distInfo, MODULES, PACKAGE_DIR } from './fence-gate.js';
 import { apiServiceFiles, type Platform } from './platform.js';
 import {
@@ -104,16 +104,13 @@ export async function desiredState(i: FileInputs, render: Render): Promise<Desir
   if (i.workarounds.taskflowAlembic) add(WRAPPED_MANAGE, WRAPPED_MANAGE_SOURCE, executable, []);
   else removals.push(WRAPPED_MANAGE);
   // The fence gate's package: only the engine loads it, and only when masakari.conf names it.
-  const gate = i.config['require-fencing'] !== false;
-  for (const m of MODULES) {
-    const path = `${PACKAGE_DIR}/${m}`;
-    if (gate) add(path, await render(`masakari_fence_gate/${m}`, {}), PUBLIC, [engine]);
-    else { removals.push(path); restartMap[path] = [engine]; }
-  }
-  for (const f of distInfo()) {
-    const path = `${DIST_INFO_DIR}/${f.name}`;
-    if (gate) add(path, f.content, PUBLIC, [engine]);
-    else { removals.push(path); restartMap[path] = [engine]; }
+  const gateFiles = [
+    ...MODULES.map((m) => ({ path: `${PACKAGE_DIR}/${m}`, content: () => render(`masakari_fence_gate/${m}`, {}) })),
+    ...distInfo().map((f) => ({ path: `${DIST_INFO_DIR}/${f.name}`, content: async () => f.content })),
+  ];
+  for (const f of gateFiles) {
+    if (fencingRequired(i.config)) add(f.path, await f.content(), PUBLIC, [engine]);
+    else { removals.push(f.path); restartMap[f.path] = [engine]; }
   }
   add(ENGINE_DEFAULT, await render('masakari-engine.default', i.workarounds.readDeleted ? { daemon: WRAPPED_ENGINE, workaround: 'read_deleted' } : { daemon: null, workaround: null }), PUBLIC, [engine]);
 

@@ -8,6 +8,7 @@ import type { ConfigValues } from '../../../reactive/config.js';
 import { databaseUri, type ConnectionInfo } from '../../../interfaces/mysql-shared/protocol.js';
 import { transportUrl, type BrokerAccess } from '../../../interfaces/rabbitmq/protocol.js';
 import { internalAuthUrl, adminAuthUrl, type ServiceCredentials } from '../../../interfaces/keystone/protocol.js';
+import { fencingRequired } from './options.js';
 
 export const CONF_DIR = '/etc/masakari';
 export const CONF_PATH = `${CONF_DIR}/masakari.conf`;
@@ -88,7 +89,7 @@ export function masakariConfContext(inputs: ConfInputs): Record<string, unknown>
     // The local memcached (the distribution's default listens on 127.0.0.1 only).
     memcachedServers: '127.0.0.1:11211',
     evacuateAllInstances: config['evacuate-all-instances'] !== false,
-    fenceGate: config['require-fencing'] === false ? null : {
+    fenceGate: !fencingRequired(config) ? null : {
       task: FENCE_GATE_TASK,
       timeout: optionalInt(config['fence-confirm-timeout']) ?? 300,
     },

@@ -92,6 +92,11 @@ export const configCheck: ConfigCheck = (config: ConfigValues) => {
   return errors;
 };
 
+/** require-fencing (default true): evacuate only after a confirmed fence (fence-gate.ts). */
+export function fencingRequired(config: ConfigValues): boolean {
+  return config['require-fencing'] !== false;
+}
+
 export function tlsEnabled(config: ConfigValues): boolean {
   return str(config['ssl_cert']) !== '' && str(config['ssl_key']) !== '';
 }

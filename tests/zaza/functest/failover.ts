@@ -6,15 +6,15 @@
  * masakari's notification record, the Nova emulator's events), on the one clock the machines share.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { listMachines, powerOn } from '../../../localmodel/machines/index.js';
 import { defineTests, type SuiteContext } from '../runner/context.js';
 import { blockUntil, leaderOf, runAction, waitForApplicationStates } from '../runner/model.js';
 import { crmMon } from './crm.js';
 import { novaControl, ok, openstack } from './openstack.js';
 import { computeHosts, maasDir, removeGhostNode, setNovaService } from './setup.js';
-import { dirname, join } from 'node:path';
-import { bmcDeadMarker } from './bmc.js';
+import { join } from 'node:path';
+import { killBmc, reviveBmc } from './bmc.js';
 
 interface Host {
   unit: string;
@@ -73,13 +73,21 @@ export interface FailoverTimeline {
   evacuated: number | null;
 }
 
-/** masakari's UUID for a host name (notifications name their host by UUID only), or null when no segment has it. */
+/**
+ * masakari's UUID for a host name (notifications name their host by UUID only), or null when no segment has it.
+ * Kept in the context's facts once found: the tests poll with it.
+ */
 async function masakariHostId(ctx: SuiteContext, host: string): Promise<string | null> {
+  const key = `masakari.host-id.${host}`;
+  if (typeof ctx.facts[key] === 'string') return ctx.facts[key] as string;
   const segments = (await ok(openstack(ctx, 'instance-ha', 'GET', '/segments'), 'list segments')).segments as { uuid: string }[];
   for (const seg of segments) {
     const hosts = (await ok(openstack(ctx, 'instance-ha', 'GET', `/segments/${seg.uuid}/hosts`), 'list hosts')).hosts as { uuid: string; name: string }[];
     const found = hosts.find((x) => x.name === host);
-    if (found) return found.uuid;
+    if (found) {
+      ctx.facts[key] = found.uuid;
+      return found.uuid;
+    }
   }
   return null;
 }
@@ -230,9 +238,7 @@ export const UnfencedHostTest = defineTests('UnfencedHostTest', {
       const [a] = await hosts(ctx);
       const short = a!.host.split('.')[0]!;
       await awaitNotificationWindow(ctx, a!.host);
-      const marker = bmcDeadMarker(maas.powerLog, a!.host);
-      mkdirSync(dirname(marker), { recursive: true });
-      writeFileSync(marker, 'the BMC does not answer\n');
+      killBmc(maas.powerLog, a!.host);
       try {
         const serverId = await bootInstance(ctx, 'zaza-test-instance-unfenced', a!.host);
         ctx.log(`instance ${serverId} (HA_Enabled) on ${a!.host}; its BMC is dead; failing ${a!.unit}`);
@@ -251,7 +257,7 @@ export const UnfencedHostTest = defineTests('UnfencedHostTest', {
         ctx.log(`unfenced: reported +${((reported - kill) / 1000).toFixed(1)} s; ${((Date.now() - reported) / 1000).toFixed(0)} s later the instance is still on ${a!.host} and nova untouched; the BMC failed ${attempts} fencing requests`);
         assert.ok(attempts > 0, 'pacemaker tried to fence the host through MAAS');
 
-        rmSync(marker);
+        reviveBmc(maas.powerLog, a!.host);
         const restored = Date.now();
         ctx.log(`the BMC of ${a!.host} answers again`);
         const server = await blockUntil(`instance ${serverId} evacuated from ${a!.host}`, async () => {
@@ -263,7 +269,7 @@ export const UnfencedHostTest = defineTests('UnfencedHostTest', {
         assert.ok(t.fenced !== null && t.fenced >= restored, 'fenced only once the BMC answered');
         assert.ok(t.serviceDisabled !== null && t.fenced <= t.serviceDisabled, 'nova touched only after the fence');
       } finally {
-        rmSync(marker, { force: true });
+        reviveBmc(maas.powerLog, a!.host);
       }
       await recoverHost(ctx, a!);
     },
