@@ -135,10 +135,15 @@ export class Agent implements ToolHost {
   }
 
   /** With JUJU_LOCAL_TIMINGS set, one line per hook: where the agent's time goes (ms). */
-  recordTimings(hook: string, t: ProcessOutcome['timings'], committed: number): void {
+  recordTimings(unit: string, hook: string, t: ProcessOutcome['timings'], committed: number): void {
     if (!process.env.JUJU_LOCAL_TIMINGS) return;
     const line = JSON.stringify({
+      unit,
+      machine: this.state.units[unit]?.machine,
       hook,
+      // wall-clock start and end, so that the lines make a per-machine timeline of a deploy
+      startedAt: Math.round(performance.timeOrigin + t.started),
+      exitedAt: Math.round(performance.timeOrigin + t.exited),
       queueToSpawn: t.spawned - t.queued,
       spawnToStart: t.started - t.spawned,
       run: t.exited - t.started,

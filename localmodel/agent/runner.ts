@@ -196,7 +196,7 @@ export class Runner {
     commitContext(this.agent.state, ctx);
     applyCommit(this.agent.state, unitName, hook, this.agent.network(unitName));
     current.uniter.lastFailure = null;
-    if (outcome) this.agent.recordTimings(hook.name, outcome.timings, performance.now());
+    if (outcome) this.agent.recordTimings(unitName, hook.name, outcome.timings, performance.now());
     current.agent = status('idle', '');
     if (!quiet || outcome) this.agent.dlog.write(entity, 'INFO', 'juju.worker.uniter.operation', `ran "${hook.name}" hook`);
     if (ctx.rebootRequested !== 'none') await this.agent.rebootMachine(current.machine);

@@ -117,9 +117,13 @@ charm.when('masakari.installed', 'config.valid').do('converge', async (ctx) => {
     });
   }
   const ha = ctx.endpoint('ha');
+  // Services hacluster takes over: it disables them in the init system, so enabling them here would fight it
+  // (two systemd reloads per hook on every API unit).
+  let pacemakerOwned: readonly string[] = [];
   if (ha.isJoined) {
     const previous = ctx.kv.get<string[]>(KV.haResources) ?? [];
     const crm = haResources(ctx.config, bindings, previous);
+    pacemakerOwned = crm.init_services;
     ha.manageResources(crm, { iface: String(ctx.config['vip_iface'] ?? 'eth0'), mcastPort: 4440 });
     ctx.kv.set(KV.haResources, [...new Set([...previous, ...Object.keys(crm.resources)])].filter((n) => !crm.delete_resources.includes(n)).sort());
   }
@@ -153,7 +157,7 @@ charm.when('masakari.installed', 'config.valid').do('converge', async (ctx) => {
 
   await syncDatabase(ctx, decision.workarounds.taskflowAlembic ? WRAPPED_MANAGE : PACKAGED_MANAGE);
   const joined = await joinClusterGroup(ctx);
-  await applyServices(ctx, platform, [...planRestarts(writes, { ...desired.restartMap, ...removalServices }), ...joined]);
+  await applyServices(ctx, platform, [...planRestarts(writes, { ...desired.restartMap, ...removalServices }), ...joined], pacemakerOwned);
   if (!(await ctx.tools.openedPorts()).some((p) => p.startsWith(`${API_PORT}/`))) await ctx.tools.openPort(API_PORT);
 });
 
@@ -200,7 +204,7 @@ const RETRY_START_MS = 2_000;
  * Services converge to what they should be: all stopped while paused; API and engine stopped until the schema is
  * synced; otherwise every service running, restarted when one of its files changed. update-status only observes.
  */
-async function applyServices(ctx: MasakariCtx, platform: Platform, restarts: readonly string[]): Promise<void> {
+async function applyServices(ctx: MasakariCtx, platform: Platform, restarts: readonly string[], pacemakerOwned: readonly string[]): Promise<void> {
   if (ctx.hookName === 'update-status') return;
   const paused = ctx.flags.isSet('masakari.paused');
   const ready = await dbReady(ctx);
@@ -214,7 +218,7 @@ async function applyServices(ctx: MasakariCtx, platform: Platform, restarts: rea
     // A service that will not start is the machine's problem, not a charm bug: the status names it (and the
     // next hook tries again) instead of the hook failing.
     try {
-      if (!(await ctx.host.serviceIsEnabled(s))) await ctx.host.service('enable', s);
+      if (!pacemakerOwned.includes(s) && !(await ctx.host.serviceIsEnabled(s))) await ctx.host.service('enable', s);
       if (restarts.includes(s)) await ctx.host.service('restart', s);
       else if (!active) await ctx.host.service('start', s);
     } catch (error) {

@@ -177,6 +177,23 @@ describe('masakari relations, step by step', () => {
     expect(next.corosync_bindiface).toBe('ens4');
   });
 
+  it('ha: haproxy, once handed to pacemaker, is left disabled in the init system (no enable/disable fight with hacluster)', async () => {
+    const { harness, host } = await unit();
+    await relateAll(harness);
+    expect(host.enabledServices.has('haproxy')).toBe(true);
+    const ha = await harness.addRelation('ha', 'hacluster', { units: { 'hacluster/0': { 'private-address': '10.5.0.11' } } });
+    await harness.updateRelationData(ha, 'hacluster/0', HACLUSTER_CLUSTERED);
+    // what hacluster-ext does with json_init_services
+    host.setServiceEnabled('haproxy', false);
+    const before = host.commands.length;
+    await harness.runHook('config-changed');
+    await harness.runHook('ha-relation-changed');
+    const ran = host.commands.slice(before).map((c) => c.argv.join(' '));
+    expect(ran.filter((c) => c.startsWith('systemctl enable') || c.startsWith('systemctl disable'))).toEqual([]);
+    expect(host.enabledServices.has('haproxy')).toBe(false);
+    expect(host.enabledServices.has('masakari-engine')).toBe(true);
+  });
+
   it('require-fencing: the gate task in the flows, its package installed, masakari in haclient once pacemaker is there', async () => {
     const { harness, host } = await unit({ requireFencing: true });
     await relateAll(harness);
