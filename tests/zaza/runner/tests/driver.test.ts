@@ -47,7 +47,17 @@ describe('JujuCli', () => {
     });
     const cli = new JujuCli('juju-local', program);
     expect(await cli.runAction('m', 'masakari/0', 'list-hosts', { segment: 'x' })).toMatchObject({ status: 'failed', message: 'segment: "x" not found' });
-    writeFileSync(program, '#!/bin/sh\necho "no such model" >&2\nexit 1\n');
-    await expect(cli.status('m')).rejects.toThrow(/juju-local status -m m --format json failed \(exit 1\): no such model/);
+  });
+
+  it('asks juju-local for status in this process (no CLI process per poll) and names a failure', async () => {
+    const saved = process.env.JUJU_LOCAL_HOME;
+    process.env.JUJU_LOCAL_HOME = dir;
+    try {
+      const cli = new JujuCli('juju-local', join(dir, 'not-a-program'));
+      await expect(cli.status('m')).rejects.toThrow(/juju-local status -m m --format json failed \(exit 1\): ERROR model "m" not found/);
+    } finally {
+      if (saved === undefined) delete process.env.JUJU_LOCAL_HOME;
+      else process.env.JUJU_LOCAL_HOME = saved;
+    }
   });
 });
