@@ -41,6 +41,8 @@ export interface HookOutcome {
 interface Snapshot {
   config: ConfigValues;
   configErrors: string[];
+  /** What configErrors were computed from (the options as declared and the values); see configErrorsFor. */
+  configKey?: string;
   leader: RelationData;
   relations: Record<string, RelationSnapshot[]>;
 }
@@ -132,6 +134,16 @@ async function validateActionParams(meta: CharmMeta, name: string, params: Reado
     .join('; ');
 }
 
+/**
+ * The checks are a pure function of the declared options, the values and the charm's code; compiling the
+ * schema costs about a tenth of a hook's CPU, so the answer of the last hook is reused while the options and
+ * values are the same. The code changes only with the charm, and upgrade-charm always checks again.
+ */
+async function configErrorsFor(hookName: string, previous: Snapshot | undefined, key: string, check: () => Promise<string[]>): Promise<string[]> {
+  if (previous?.configKey === key && hookName !== 'upgrade-charm') return previous.configErrors;
+  return check();
+}
+
 export async function runHook<F extends string, EM extends EndpointMap>(charm: Charm<F, EM>, deps: RuntimeDeps): Promise<HookOutcome> {
   const { env, tools, host, meta, store } = deps;
   const debug = deps.debug ?? (() => undefined);
@@ -143,9 +155,10 @@ export async function runHook<F extends string, EM extends EndpointMap>(charm: C
 
   const isLeader = await tools.isLeader();
   const config = useSnapshot ? previous.config : await tools.configGet();
+  const configKey = hashOf({ options: meta.options, config });
   const configErrors = useSnapshot
     ? previous.configErrors
-    : await validateConfig(meta, config, charm.options.configRules, charm.options.configCheck);
+    : await configErrorsFor(env.hookName, previous, configKey, () => validateConfig(meta, config, charm.options.configRules, charm.options.configCheck));
   let leaderData: RelationData = useSnapshot ? previous.leader : await tools.leaderGet();
   const relations: Record<string, RelationSnapshot[]> = {};
   for (const { name } of endpointsOf(meta)) {
@@ -295,7 +308,7 @@ export async function runHook<F extends string, EM extends EndpointMap>(charm: C
   }
 
   if (!useSnapshot) {
-    const snapshot: Snapshot = { config, configErrors, leader: leaderData, relations };
+    const snapshot: Snapshot = { config, configErrors, configKey, leader: leaderData, relations };
     store.set(SNAPSHOT_KEY, snapshot as unknown as JsonValue);
   }
   if (action) {

@@ -238,3 +238,31 @@ describe('status after a handler set a progress status', () => {
     expect(h.lastHook!.toolCalls.filter((c) => c.tool === 'status-set')).toHaveLength(2);
   });
 });
+
+describe('config checks', () => {
+  it('run again only when the values change or the charm was upgraded; the answer is kept in between', async () => {
+    const checked: unknown[] = [];
+    const charm = defineCharm({
+      name: 'demo',
+      flags: [] as const,
+      configCheck: (values) => {
+        checked.push(values.port);
+        return values.port === 1 ? ['port: 1 is reserved'] : [];
+      },
+    });
+    const h = new Harness(charm, { charmDir });
+    harnesses.push(h as never);
+    h.begin();
+    await h.runHook('config-changed');
+    await h.runHook('start');
+    await h.runHook('leader-settings-changed');
+    expect(checked).toEqual([8080]);
+    await h.updateConfig({ port: 1 });
+    await h.runHook('start');
+    expect(checked).toEqual([8080, 1]);
+    expect(h.status).toEqual({ status: 'blocked', message: 'invalid config: port: 1 is reserved' });
+    await h.runHook('upgrade-charm');
+    expect(checked).toEqual([8080, 1, 1]);
+    expect(h.status).toEqual({ status: 'blocked', message: 'invalid config: port: 1 is reserved' });
+  });
+});
