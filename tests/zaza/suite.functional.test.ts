@@ -9,7 +9,7 @@ import { runSuite } from './runner/suite.js';
 import { parseTestsYaml } from './runner/tests-yaml.js';
 import { buildStandins, repoRoot } from './build-standins.js';
 
-// The whole suite deploys 19 units on 7 machines and 4 containers and fails over twice (20-25 minutes on 2 cores, within CI's
+// The whole suite deploys 19 units on 7 machines and fails over twice (20-25 minutes on 2 cores, within CI's
 // 90). `npm test` runs it; FUNCTEST_SUITE=0 skips it for a quick local run.
 describe.skipIf(process.env.FUNCTEST_SUITE === '0')('masakari on the local model (zaza-style suite)', () => {
   it('deploys base + masakari overlay, fences and evacuates a failed host, recovers, scales down', async () => {
