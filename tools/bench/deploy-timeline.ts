@@ -54,7 +54,6 @@ export function timeline(hooks: HookTiming[], top = 10): Timeline {
     m.busySeconds += seconds;
     if (!m.units.includes(h.unit)) m.units.push(h.unit);
     machines.set(h.machine, m);
-    // relation hooks by their kind (shared-db-relation-changed → *-relation-changed) and endpoint both help; keep the full name
     const k = kinds.get(h.hook) ?? { count: 0, seconds: 0 };
     k.count += 1;
     k.seconds += seconds;
