@@ -19,6 +19,7 @@ import { applyCommit, leaveScope, reconcile, removeUnit } from './transitions.js
 import { Runner, type ProcessOutcome } from './runner.js';
 import { parseDuration } from './duration.js';
 import { processRecord } from '../model/processes.js';
+import { charmsOnMachine } from './machine-charms.js';
 
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
@@ -207,7 +208,7 @@ export class Agent implements ToolHost {
         this.dlog.write(entity, 'INFO', 'juju.provisioner', msg);
         this.schedulePersist();
       };
-      const started = await this.backend.start({ id, hostname: machine.hostname }, progress);
+      const started = await this.backend.start({ id, hostname: machine.hostname, charms: charmsOnMachine(this.state, id) }, progress);
       const m = this.state.machines[id];
       if (!m) return;
       Object.assign(m, { address: started.address, cidr: started.cidr, fqdn: started.fqdn, hostname: started.hostname, backendId: started.backendId });

@@ -10,6 +10,8 @@ export interface MachineStartSpec {
   /** Juju machine id: `0`, `0/lxd/1`. */
   id: string;
   hostname: string;
+  /** Charms that will run there (principals and subordinates); a backend may preinstall their packages. */
+  charms?: readonly string[];
 }
 
 export interface StartedMachine extends NetInfo {

@@ -19,6 +19,14 @@ function relay(progress: Progress): machines.Progress {
   };
 }
 
+/**
+ * Machines boot from a cached package layer holding their charms' packages unless LOCALMODEL_PACKAGE_LAYERS=0,
+ * which makes every install hook unpack its packages itself, as on a fresh cloud machine.
+ */
+export function packageLayersEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !['0', 'false', 'no', 'off'].includes((env.LOCALMODEL_PACKAGE_LAYERS ?? '').toLowerCase());
+}
+
 export class NspawnBackend implements MachineBackend {
   readonly kind = 'nspawn' as const;
   readonly basePath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -53,6 +61,7 @@ export class NspawnBackend implements MachineBackend {
         model: this.model,
         id: backendMachineId(spec.id),
         hostname: spec.hostname,
+        packages: packageLayersEnabled() ? machines.packagesForCharms(spec.charms ?? []) : [],
         binds: [
           { host: this.paths.run, machine: RUN_IN_MACHINE },
           { host: this.paths.tools, machine: TOOLS_IN_MACHINE, readOnly: true },

@@ -59,10 +59,13 @@ async function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);
 }
 
-/** Removes temporary build directories whose builder process is gone (an interrupted earlier build). */
+/**
+ * Removes temporary build directories (of images and of package layers) whose builder process is gone (an
+ * interrupted earlier build), unmounting what such a build left mounted inside.
+ */
 export async function removeAbandonedBuilds(): Promise<void> {
   for (const name of await readdir(cacheRoot()).catch(() => [] as string[])) {
-    const match = /^image-[0-9a-f]+\.tmp-(\d+)-(\d+)$/.exec(name);
+    const match = /^(?:image|layer)-[0-9a-f]+\.tmp-(\d+)-(\d+)$/.exec(name);
     if (!match) continue;
     if (await isAlive({ pid: Number(match[1]), startTime: match[2] ?? '' })) continue;
     await removeTree(join(cacheRoot(), name));

@@ -2,7 +2,8 @@
 export type {
   BindMount, ExecOptions, ExecResult, Machine, MachineRef, MachineSpec, ModelProcess, Progress, ProgressEvent, SpawnOptions,
 } from './types.js';
-export { archivePackageSets, type ArchivePackageSet } from './archive-packages.js';
+export { archivePackageSets, packagesForCharms, type ArchivePackageSet } from './archive-packages.js';
+export { preparePackageLayer, type LayerInfo } from './layers.js';
 export { prepareArchive, type ArchiveInfo } from './archive.js';
 export { prepareImage, imageRecipe, type ImageInfo } from './image.js';
 export { checkHostPrerequisites } from './prerequisites.js';

@@ -16,9 +16,13 @@ export interface LockOptions {
 
 export async function withHostLock<T>(path: string, options: LockOptions, action: () => Promise<T>): Promise<T> {
   const maxTimeout = Math.min(1_000, Math.max(50, Math.floor(options.waitMs / 100)));
-  const release = await lockfile.lock(path, {
+  // proper-lockfile keeps its in-process records (refresh timer, release) by the first argument: give each lock
+  // its own, or two locks on one path with different lock files (the image's and a package layer's, both under
+  // the cache root) overwrite each other's records and are taken over as stale while still held.
+  const lockfilePath = options.lockfilePath ?? `${path}.lock`;
+  const release = await lockfile.lock(lockfilePath, {
     realpath: false,
-    ...(options.lockfilePath ? { lockfilePath: options.lockfilePath } : {}),
+    lockfilePath,
     stale: options.staleMs,
     retries: { retries: Math.ceil(options.waitMs / maxTimeout), minTimeout: 20, maxTimeout },
     onCompromised: (error) => {

@@ -8,6 +8,7 @@ import { bootContainer, removeContainerLeftovers, stopContainer, waitForSystem }
 import { execViaNsenter, nsenterArgv, spawnHost } from './exec.js';
 import { mergeHostsFile, renderHostsBlock } from './hosts-file.js';
 import { prepareImage } from './image.js';
+import { preparePackageLayer } from './layers.js';
 import { allocateHostNumber, machineAddress, modelSubnet, validateDomain, validateHostname, validateMachineId, validateModelName } from './naming.js';
 import { ensureSwitch, plugMachine, unplugMachine } from './network.js';
 import { isMounted, mountOverlay, overlayDirs, removeTree, unmountOverlay } from './overlay.js';
@@ -18,6 +19,8 @@ import { noProgress, type ExecOptions, type ExecResult, type Machine, type Machi
 
 export interface StoredMachine extends MachineRecord {
   image: string;
+  /** Package layers stacked over the image, topmost first (absent on machines made without). */
+  layers?: string[];
 }
 
 function toMachine(state: ModelState, record: MachineRecord, running: boolean): Machine {
@@ -113,6 +116,9 @@ export async function startMachine(spec: MachineSpec, progress: Progress = noPro
   validateDomain(domain);
   const image = await prepareImage(progress);
   await ensureArchiveIndex();
+  const known = (await readModelState(spec.model))?.machines[spec.id] !== undefined;
+  // built outside the model's lock: it takes minutes, and other machines of the model go on meanwhile
+  const layer = !known && spec.packages && spec.packages.length > 0 ? await preparePackageLayer(image, spec.packages, progress) : undefined;
   const created = await updateModelState(spec.model, async (state) => {
     const existing = state.machines[spec.id];
     if (existing && (existing.hostname !== spec.hostname || existing.domain !== domain)) {
@@ -127,6 +133,7 @@ export async function startMachine(spec: MachineSpec, progress: Progress = noPro
       hostNumber: allocateHostNumber(Object.values(state.machines).map((m) => m.hostNumber)),
       binds: spec.binds ?? [],
       image: image.dir,
+      ...(layer ? { layers: [layer.dir] } : {}),
     };
     record.binds = spec.binds ?? record.binds;
     state.machines[spec.id] = record;
@@ -155,13 +162,15 @@ async function powerOnLocked(ref: MachineRef, progress: Progress): Promise<Machi
   const label = `${ref.model}/${ref.id}`;
   // a crashed earlier run may have left its pieces behind
   await stopContainer(record.nspawn, record.init, false);
-  if (!(await exists(record.image))) {
-    throw new Error(`machine ${label} was made from image ${record.image}, which is gone; destroy the machine and start it again`);
+  for (const lower of [record.image, ...(record.layers ?? [])]) {
+    if (!(await exists(lower))) {
+      throw new Error(`machine ${label} was made from ${lower}, which is gone from the cache; destroy the machine and start it again`);
+    }
   }
   try {
     progress({ step: 'machine', detail: `${label}: mounting its root and plugging it into the model switch` });
     const dir = machineDir(ref.model, ref.id);
-    const dirs = overlayDirs(dir, record.image);
+    const dirs = overlayDirs(dir, record.image, record.layers);
     await mountOverlay(dirs);
     await writeIdentity(dirs.root, record);
     await updateModelState(ref.model, (fresh) => writeModelHosts(fresh));

@@ -17,24 +17,25 @@ export async function isMounted(path: string): Promise<boolean> {
 }
 
 export interface OverlayDirs {
-  lower: string;
+  /** Read-only layers, topmost first: package layers, then the image. */
+  lowers: string[];
   upper: string;
   work: string;
   root: string;
 }
 
-export function overlayDirs(machineDir: string, image: string): OverlayDirs {
-  return { lower: image, upper: join(machineDir, 'upper'), work: join(machineDir, 'work'), root: join(machineDir, 'root') };
+export function overlayDirs(machineDir: string, image: string, layers: readonly string[] = []): OverlayDirs {
+  return { lowers: [...layers, image], upper: join(machineDir, 'upper'), work: join(machineDir, 'work'), root: join(machineDir, 'root') };
 }
 
 export async function mountOverlay(dirs: OverlayDirs): Promise<void> {
   if (await isMounted(dirs.root)) return;
   for (const dir of [dirs.upper, dirs.work, dirs.root]) await mkdir(dir, { recursive: true });
-  for (const part of [dirs.lower, dirs.upper, dirs.work]) {
+  for (const part of [...dirs.lowers, dirs.upper, dirs.work]) {
     if (/[,:]/.test(part)) throw new Error(`overlay path "${part}" contains "," or ":", which overlayfs options cannot hold; move the cache or state root`);
   }
   try {
-    await run(['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${dirs.lower},upperdir=${dirs.upper},workdir=${dirs.work}`, dirs.root]);
+    await run(['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${dirs.lowers.join(':')},upperdir=${dirs.upper},workdir=${dirs.work}`, dirs.root]);
   } catch (error) {
     throw new Error(
       `cannot mount the machine's overlay at ${dirs.root} (${(error as Error).message.split('\n').slice(-1)[0]}); ` +

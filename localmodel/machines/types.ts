@@ -24,6 +24,11 @@ export interface MachineSpec extends MachineRef {
   hostname: string;
   domain?: string;
   binds?: BindMount[];
+  /**
+   * Packages the machine should boot with already installed (a cached package layer over the image). Used only
+   * when the machine is created; an existing machine keeps the layers it was made with.
+   */
+  packages?: readonly string[];
 }
 
 export interface Machine extends MachineRef {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkHostPrerequisites, destroyMachine, destroyModel, execInMachine, getMachine, isRunning, killSpawned, listMachines, powerOff, powerOn, prepareArchive,
-  prepareImage, reset, runInModelNetwork, spawnInMachine, startMachine, type Machine, type ProgressEvent,
+  prepareImage, preparePackageLayer, reset, runInModelNetwork, spawnInMachine, startMachine, type Machine, type ProgressEvent,
 } from '../index.js';
 import { readModelState } from '../state.js';
 
@@ -127,6 +127,29 @@ describe('machines of a local model', () => {
     });
     expect(install.exitCode, install.stdout + install.stderr).toBe(0);
     expect(install.stdout).toContain('Hello, world!');
+  });
+
+  it('boots machines from a cached package layer: installed at boot, the image untouched, built once', async () => {
+    const image = await prepareImage(log);
+    const [first, second] = await Promise.all([
+      startMachine({ model, id: '5', hostname: 'layered-a', packages: ['curl', 'jq'] }, log),
+      startMachine({ model, id: '6', hostname: 'layered-b', packages: ['jq', 'curl'] }, log),
+    ]);
+    for (const machine of [first, second]) {
+      const status = await execInMachine(machine, ['dpkg-query', '-W', '-f', '${db:Status-Status} ', 'curl', 'jq']);
+      expect(status.stdout).toBe('installed installed ');
+      expect((await execInMachine(machine, ['jq', '-n', '3+3'])).stdout.trim()).toBe('6');
+    }
+    const layers = (await readModelState(model))?.machines['5'] as { layers?: string[] } | undefined;
+    expect(layers?.layers).toHaveLength(1);
+    expect((await readModelState(model))?.machines['6']).toMatchObject({ layers: layers?.layers });
+    await expect(readFile(join(image.dir, 'usr/bin/jq'))).rejects.toThrow(/ENOENT/);
+    // what one machine writes stays in its own upper layer
+    await execInMachine(first, ['rm', '/usr/bin/jq']);
+    expect((await execInMachine(second, ['jq', '--version'])).exitCode).toBe(0);
+    const again = await preparePackageLayer(image, ['jq', 'curl'], log);
+    expect(again).toMatchObject({ built: false, dir: layers?.layers?.[0] });
+    await Promise.all([destroyMachine(first), destroyMachine(second)]);
   });
 
   it('execs with exit codes, separate streams, env, cwd, stdin and a timeout that kills the command tree', async () => {

@@ -27,6 +27,9 @@ export const seams = {
   answers: async (url: string): Promise<boolean> => (await fetch(url, { signal: AbortSignal.timeout(5_000) })).status === 200,
 };
 
+/** What the install hook installs (the local model's package layers install the same). */
+export const PACKAGES = ['keystone', 'python3-pymysql', 'uwsgi-plugin-python3'];
+
 export const charm = defineCharm({
   name: 'keystone',
   flags: [INSTALLED, READY] as const,
@@ -45,7 +48,7 @@ charm.whenNot(INSTALLED).do('install-keystone', async (ctx) => {
   await ctx.host.writeFile(UWSGI_INI, uwsgiIni(Number(ctx.config['workers'] ?? 2)));
   await ctx.host.check(['systemctl', 'daemon-reload']);
   await ctx.log('installing keystone');
-  await ctx.host.aptInstall(['keystone', 'python3-pymysql', 'uwsgi-plugin-python3']);
+  await ctx.host.aptInstall(PACKAGES);
   ctx.flags.set(INSTALLED);
 });
 

@@ -12,6 +12,9 @@ const INSTALLED = 'mysql.installed';
 const SERVICE = 'mariadb';
 const PORT = 3306;
 
+/** What the install hook installs (the local model's package layers install the same). */
+export const PACKAGES = ['mariadb-server'];
+
 export const charm = defineCharm({
   name: 'mysql',
   flags: [INSTALLED] as const,
@@ -24,7 +27,7 @@ charm.whenNot(INSTALLED).do('install-mariadb', async (ctx) => {
   await ctx.host.ensureDirectory('/etc/mysql/mariadb.conf.d');
   await ctx.host.writeFile(SERVER_CONF_PATH, serverConf(Number(ctx.config['max-connections'] ?? 500)));
   await ctx.log('installing mariadb-server');
-  await ctx.host.aptInstall(['mariadb-server']);
+  await ctx.host.aptInstall(PACKAGES);
   await ctx.host.service('enable', SERVICE);
   if (!(await ctx.host.serviceIsActive(SERVICE))) await ctx.host.service('start', SERVICE);
   ctx.flags.set(INSTALLED);

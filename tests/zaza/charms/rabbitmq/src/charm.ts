@@ -12,6 +12,9 @@ const INSTALLED = 'rabbitmq.installed';
 const SERVICE = 'rabbitmq-server';
 const CTL = 'rabbitmqctl';
 
+/** What the install hook installs (the local model's package layers install the same). */
+export const PACKAGES = ['rabbitmq-server'];
+
 export const charm = defineCharm({
   name: 'rabbitmq',
   flags: [INSTALLED] as const,
@@ -20,7 +23,7 @@ export const charm = defineCharm({
 
 charm.whenNot(INSTALLED).do('install-rabbitmq', async (ctx) => {
   await ctx.log('installing rabbitmq-server');
-  await ctx.host.aptInstall(['rabbitmq-server']);
+  await ctx.host.aptInstall(PACKAGES);
   await ctx.host.service('enable', SERVICE);
   if (!(await ctx.host.serviceIsActive(SERVICE))) await ctx.host.service('start', SERVICE);
   ctx.flags.set(INSTALLED);
