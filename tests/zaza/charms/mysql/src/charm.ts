@@ -23,13 +23,16 @@ export const charm = defineCharm({
 });
 
 charm.whenNot(INSTALLED).do('install-mariadb', async (ctx) => {
-  // Written before the package so its first start already listens on the model network.
+  // Written before the package so its first start already listens on the model network. A machine image may
+  // hold the package already, its server running on defaults (loopback only): then it needs a restart.
+  const preinstalled = (await ctx.host.packageVersion('mariadb-server')) !== null;
   await ctx.host.ensureDirectory('/etc/mysql/mariadb.conf.d');
-  await ctx.host.writeFile(SERVER_CONF_PATH, serverConf(Number(ctx.config['max-connections'] ?? 500)));
+  const written = await ctx.host.writeFile(SERVER_CONF_PATH, serverConf(Number(ctx.config['max-connections'] ?? 500)));
   await ctx.log('installing mariadb-server');
   await ctx.host.aptInstall(PACKAGES);
   await ctx.host.service('enable', SERVICE);
   if (!(await ctx.host.serviceIsActive(SERVICE))) await ctx.host.service('start', SERVICE);
+  else if (preinstalled && written) await ctx.host.service('restart', SERVICE);
   ctx.flags.set(INSTALLED);
 });
 

@@ -33,6 +33,19 @@ describe('mysql stand-in', () => {
     expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
   });
 
+  it('restarts a server the machine image already ran on defaults, so it listens on the model network', async () => {
+    host.setPackageVersion('mariadb-server', '1:10.11.6-0+deb12u1').setServiceActive('mariadb', true);
+    await harness.beginWithInitialHooks();
+    expect(host.packageActions).toEqual([]);
+    expect(host.serviceActions.filter((a) => a.name === 'mariadb' && a.action !== 'enable')).toEqual([{ action: 'restart', name: 'mariadb' }]);
+    expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
+  });
+
+  it('starts, and does not restart, a server it installed itself with the configuration in place', async () => {
+    await harness.beginWithInitialHooks();
+    expect(host.serviceActions.filter((a) => a.name === 'mariadb' && a.action !== 'enable')).toEqual([{ action: 'start', name: 'mariadb' }]);
+  });
+
   it('answers each requirer with the stock keys once every unit asked, granting once', async () => {
     await harness.beginWithInitialHooks();
     const rel = await harness.addRelation('shared-db', 'masakari', {
