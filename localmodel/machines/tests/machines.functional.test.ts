@@ -54,7 +54,7 @@ describe('machines of a local model', () => {
     expect(alpha.address).not.toBe(beta.address);
     expect(alpha.cidr).toBe(beta.cidr);
     expect(await isRunning(alpha)).toBe(true);
-    const state = await execInMachine(alpha, ['systemctl', 'is-system-running']);
+    const state = await execInMachine(alpha, ['systemctl', 'is-system-running', '--wait'], { timeoutMs: 120_000 });
     expect(['running', 'degraded']).toContain(state.stdout.trim());
     expect((await execInMachine(beta, ['cat', '/mnt/host/from-host.txt'])).stdout).toBe('hello from the host\n');
     expect((await execInMachine(beta, ['touch', '/mnt/host/x'])).exitCode).not.toBe(0);
