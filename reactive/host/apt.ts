@@ -65,17 +65,32 @@ export class Apt {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  /** Installed versions of `names` (absent → not installed). One dpkg-query for the whole list. */
+  /**
+   * Installed versions of `names` (absent → not installed). The first call lists every package in one dpkg-query
+   * and later calls of the hook read that list (a charm asks about a few packages in several places, and each
+   * process start costs a small machine 5-15 ms); any apt-get run or dpkg repair drops it.
+   */
   async installedVersions(names: readonly string[]): Promise<Map<string, string>> {
     const versions = new Map<string, string>();
     if (names.length === 0) return versions;
-    // Exits 1 when a name is unknown to dpkg but still prints the known ones.
-    const result = await this.run(['dpkg-query', '-W', '-f', '${Package}\t${db:Status-Status}\t${Version}\n', ...names]);
-    for (const line of result.stdout.split('\n')) {
-      const [name, status, version] = line.split('\t');
-      if (name && status === 'installed' && version) versions.set(name, version);
+    this.installed ??= await this.listInstalled();
+    for (const name of names) {
+      const version = this.installed.get(name);
+      if (version !== undefined) versions.set(name, version);
     }
     return versions;
+  }
+
+  private installed: Map<string, string> | undefined;
+
+  private async listInstalled(): Promise<Map<string, string>> {
+    const installed = new Map<string, string>();
+    const result = await this.run(['dpkg-query', '-W', '-f', '${Package}\t${db:Status-Status}\t${Version}\n']);
+    for (const line of result.stdout.split('\n')) {
+      const [name, status, version] = line.split('\t');
+      if (name && status === 'installed' && version) installed.set(name, version);
+    }
+    return installed;
   }
 
   async install(packages: readonly string[]): Promise<void> {
@@ -130,6 +145,8 @@ export class Apt {
     ];
     const label = `apt-get ${command.join(' ')}`;
     const attempts = this.retryDelaysMs.length + 1;
+    // whatever happens below, what is installed may change
+    this.installed = undefined;
     for (let attempt = 1; ; attempt++) {
       this.log(`apt: ${label}${attempt > 1 ? ` (attempt ${attempt}/${attempts})` : ''}`);
       const result = await this.run(argv, { env: { DEBIAN_FRONTEND: 'noninteractive' } });

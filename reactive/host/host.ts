@@ -51,6 +51,8 @@ export interface Host {
 
   service(action: ServiceAction, name: string): Promise<void>;
   serviceIsActive(name: string): Promise<boolean>;
+  /** Which of `names` are active: one systemctl call for a status check over several services. */
+  activeAmong(names: readonly string[]): Promise<Set<string>>;
   serviceIsEnabled(name: string): Promise<boolean>;
 
   ensureGroup(name: string, options?: { system?: boolean }): Promise<boolean>;

@@ -1,6 +1,6 @@
 /**
  * `LocalHost` performs host operations on the machine the hook runs on. One instance lives for one hook, which
- * is what makes "apt-get update at most once per hook" and the owner/group lookup cache safe.
+ * is what makes "apt-get update at most once per hook" and the account and package listings kept per hook safe.
  */
 import { hostname as osHostname } from 'node:os';
 import { promises as fs } from 'node:fs';
@@ -31,8 +31,6 @@ export class LocalHost implements Host {
   private readonly env: Readonly<Record<string, string>>;
   private readonly log: (line: string) => void;
   private readonly apt: Apt;
-  private readonly uids = new Map<string, number>();
-  private readonly gids = new Map<string, number>();
   private cachedFqdn: string | undefined;
 
   constructor(options: LocalHostOptions = {}) {
@@ -91,27 +89,57 @@ export class LocalHost implements Host {
 
   private async lookupId(database: 'passwd' | 'group', name: string, path: string): Promise<number> {
     if (/^\d+$/.test(name)) return Number(name);
-    const cache = database === 'passwd' ? this.uids : this.gids;
-    const cached = cache.get(name);
-    if (cached !== undefined) return cached;
     const entry = await this.getent(database, name);
     const id = entry ? Number(entry[2]) : NaN;
     if (!Number.isInteger(id)) {
       const what = database === 'passwd' ? 'user' : 'group';
       throw new Error(`cannot set the ${what} of ${path}: ${what} '${name}' does not exist (create it first with ensure${database === 'passwd' ? 'User' : 'Group'})`);
     }
-    cache.set(name, id);
     return id;
   }
 
-  /** The getent fields of `name`, or null when it does not exist (getent exits 2). */
+  /**
+   * The getent fields of `name`, or null when it does not exist (getent exits 2). The first lookup in a database
+   * lists it whole (one process instead of one per name; charms look up the same few users and groups in many
+   * places); a name the listing lacks (a directory service that does not enumerate) is asked for on its own.
+   * Creating or changing an account drops the listings.
+   */
   private async getent(database: 'passwd' | 'group', name: string): Promise<string[] | null> {
+    let listing = this.accounts.get(database);
+    if (listing === undefined) {
+      listing = await this.listAccounts(database);
+      this.accounts.set(database, listing);
+    }
+    const listed = listing.get(name);
+    if (listed) return listed;
     const result = await this.run(['getent', database, name]);
     if (result.exitCode === 2) return null;
     if (result.exitCode !== 0) {
       throw new HostCommandError({ argv: ['getent', database, name], exitCode: result.exitCode, stderr: result.stderr });
     }
-    return result.stdout.trim().split(':');
+    const fields = result.stdout.trim().split(':');
+    listing.set(name, fields);
+    return fields;
+  }
+
+  private readonly accounts = new Map<'passwd' | 'group', Map<string, string[]>>();
+
+  private async listAccounts(database: 'passwd' | 'group'): Promise<Map<string, string[]>> {
+    const entries = new Map<string, string[]>();
+    const result = await this.run(['getent', database]);
+    // a failed listing only means one lookup per name
+    if (result.exitCode !== 0) return entries;
+    for (const line of result.stdout.split('\n')) {
+      const fields = line.split(':');
+      // the first entry of a name wins, as in a lookup by name
+      if (fields.length >= 3 && fields[0] && !entries.has(fields[0])) entries.set(fields[0], fields);
+    }
+    return entries;
+  }
+
+  /** After groupadd, useradd or usermod: what getent answers has changed. */
+  private forgetAccounts(): void {
+    this.accounts.clear();
   }
 
   // ---- packages ----
@@ -142,6 +170,16 @@ export class LocalHost implements Host {
     return (await this.run(['systemctl', 'is-active', '--quiet', name])).exitCode === 0;
   }
 
+  async activeAmong(names: readonly string[]): Promise<Set<string>> {
+    const active = new Set<string>();
+    if (names.length === 0) return active;
+    // one line per unit, in the order asked: active, inactive, failed, activating, ...
+    const result = await this.run(['systemctl', 'is-active', ...names]);
+    const states = result.stdout.split('\n');
+    names.forEach((name, i) => { if (states[i]?.trim() === 'active') active.add(name); });
+    return active;
+  }
+
   /** systemctl's own answer: enabled, enabled-runtime, static, alias, indirect, generated and transient count. */
   async serviceIsEnabled(name: string): Promise<boolean> {
     return (await this.run(['systemctl', 'is-enabled', '--quiet', name])).exitCode === 0;
@@ -153,6 +191,7 @@ export class LocalHost implements Host {
     if (await this.getent('group', name)) return false;
     this.log(`host: creating group ${name}`);
     await this.check(['groupadd', ...(options.system ? ['--system'] : []), name]);
+    this.forgetAccounts();
     return true;
   }
 
@@ -170,6 +209,7 @@ export class LocalHost implements Host {
     argv.push(name);
     this.log(`host: creating user ${name}`);
     await this.check(argv);
+    this.forgetAccounts();
     return true;
   }
 
@@ -185,6 +225,7 @@ export class LocalHost implements Host {
     if (account[3] === entry[2] || (entry[3] ?? '').split(',').includes(user)) return false;
     this.log(`host: adding ${user} to group ${group}`);
     await this.check(['usermod', '--append', '--groups', group, user]);
+    this.forgetAccounts();
     return true;
   }
 

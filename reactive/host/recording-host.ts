@@ -335,6 +335,10 @@ export class RecordingHost implements Host {
     return this.active.has(name);
   }
 
+  async activeAmong(names: readonly string[]): Promise<Set<string>> {
+    return new Set(names.filter((name) => this.active.has(name)));
+  }
+
   async serviceIsEnabled(name: string): Promise<boolean> {
     return this.enabled.has(name);
   }

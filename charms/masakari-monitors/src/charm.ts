@@ -194,7 +194,8 @@ charm.assessStatus(async (ctx) => {
   if (installed && !paused && credentialsComplete && parsed.ok) {
     const desired = await desiredState(ctx);
     if (!desired.ok) renderProblem = desired.problem;
-    for (const name of wanted) if (!(await ctx.host.serviceIsActive(name))) notRunning.push(name);
+    const active = await ctx.host.activeAmong(wanted);
+    notRunning.push(...wanted.filter((name) => !active.has(name)));
   }
   return assessMonitorsStatus({
     installed,

@@ -78,9 +78,8 @@ export async function workaroundDecision(host: Host, kv: KeyValueStore): Promise
 }
 
 export async function servicesDown(host: Host, services: readonly string[]): Promise<string[]> {
-  const down: string[] = [];
-  for (const s of services) if (!(await host.serviceIsActive(s))) down.push(s);
-  return down;
+  const active = await host.activeAmong(services);
+  return services.filter((s) => !active.has(s));
 }
 
 export interface RuntimeFacts {

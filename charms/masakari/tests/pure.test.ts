@@ -151,9 +151,9 @@ describe('settledRuntimeFacts', () => {
   it('reports what is still down after the last look', async () => {
     class Counting extends RecordingHost {
       looks = 0;
-      override async serviceIsActive(name: string): Promise<boolean> {
+      override async activeAmong(names: readonly string[]): Promise<Set<string>> {
         this.looks++;
-        return super.serviceIsActive(name);
+        return super.activeAmong(names);
       }
     }
     const host = new Counting().setServiceActive('haproxy', false);

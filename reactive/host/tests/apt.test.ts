@@ -22,7 +22,7 @@ beforeEach(() => {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(bin, { recursive: true });
   writeFileSync(state, 'bash\t5.2\n');
-  script('dpkg-query', `shift 3\nfor p in "$@"; do grep -P "^$p\\t" ${state} | sed 's/\\t/\\tinstalled\\t/'; done\nexit 0`);
+  script('dpkg-query', `echo "$*" >> ${dir}/dpkg-calls\nshift 3\nif [ $# -eq 0 ]; then sed 's/\\t/\\tinstalled\\t/' ${state}; fi\nfor p in "$@"; do grep -P "^$p\\t" ${state} | sed 's/\\t/\\tinstalled\\t/'; done\nexit 0`);
   script('apt-get', `
 echo "$DEBIAN_FRONTEND $*" >> ${calls}
 case " $* " in *" update "*) touch ${dir}/updated; exit 0;; esac
@@ -60,6 +60,18 @@ describe('apt through LocalHost', () => {
   it('does not run apt-get when everything is installed', async () => {
     await host('ok').aptInstall(['bash']);
     expect(aptCalls()).toEqual([]);
+  });
+
+  it('asks dpkg once per hook however many packages are looked up, and again after apt-get ran', async () => {
+    const dpkgCalls = () => readFileSync(join(dir, 'dpkg-calls'), 'utf8').split('\n').filter((l) => l.startsWith('-W')).length;
+    const h = host('ok');
+    expect(await h.packageVersion('bash')).toBe('5.2');
+    expect(await h.packageVersion('haproxy')).toBeNull();
+    await h.aptInstall(['bash']);
+    expect(dpkgCalls()).toBe(1);
+    await h.aptInstall(['haproxy']);
+    expect(await h.packageVersion('haproxy')).toBe('1.0');
+    expect(dpkgCalls()).toBe(2);
   });
 
   it('retries with backoff while another process holds the lock, logging each attempt', async () => {

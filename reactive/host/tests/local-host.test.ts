@@ -232,6 +232,42 @@ describe('LocalHost services (systemctl replaced by a recording script)', () => 
       'enable good', 'restart good', 'reload good', 'is-active --quiet good', 'is-active --quiet bad', 'is-enabled --quiet good', 'restart broken',
     ]);
   });
+
+  it('asks systemctl once about several services and reads its line per unit', async () => {
+    const calls = join(dir, 'systemctl-many.calls');
+    // systemctl prints one state per unit in order and exits non-zero unless all are active
+    const bin = fakeBin({ systemctl: `echo "$*" >> ${calls}\nprintf 'active\\nactivating\\nfailed\\nactive\\n'\nexit 3` });
+    const host = hostWith(bin);
+    expect([...(await host.activeAmong(['memcached', 'masakari-api', 'masakari-engine', 'haproxy']))]).toEqual(['memcached', 'haproxy']);
+    expect(await host.activeAmong([])).toEqual(new Set());
+    expect((await fs.readFile(calls, 'utf8')).trim().split('\n')).toEqual(['is-active memcached masakari-api masakari-engine haproxy']);
+  });
+});
+
+describe('LocalHost accounts (getent and groupadd replaced by scripts)', () => {
+  it('lists a database once per hook, asks for names the listing lacks, and lists again after a change', async () => {
+    const calls = join(dir, 'getent-calls');
+    const groups = join(dir, 'group');
+    writeFileSync(groups, 'root:x:0:\nhaclient:x:108:hacluster\n');
+    const bin = fakeBin({
+      getent: `echo "$*" >> ${calls}
+if [ "$1" = group ] && [ $# -eq 1 ]; then cat ${groups}; exit 0; fi
+if [ "$1" = group ] && [ "$2" = ldapgroup ]; then echo "ldapgroup:*:5000:"; exit 0; fi
+if [ "$1" = group ]; then grep "^$2:" ${groups} || exit 2; exit 0; fi
+exit 2`,
+      groupadd: `echo "$1:x:999:" >> ${groups}`,
+    });
+    const host = hostWith(bin);
+    expect(await host.groupExists('haclient')).toBe(true);
+    expect(await host.groupExists('root')).toBe(true);
+    expect(await host.groupExists('haclient')).toBe(true);
+    // not enumerated (a directory service), so asked for by name, then kept
+    expect(await host.groupExists('ldapgroup')).toBe(true);
+    expect(await host.groupExists('ldapgroup')).toBe(true);
+    expect(await host.ensureGroup('masakari')).toBe(true);
+    expect(await host.ensureGroup('masakari')).toBe(false);
+    expect((await fs.readFile(calls, 'utf8')).trim().split('\n')).toEqual(['group', 'group ldapgroup', 'group masakari', 'group']);
+  });
 });
 
 describe('HostCommandError', () => {
