@@ -20,6 +20,11 @@ import { Runner, type ProcessOutcome } from './runner.js';
 import { parseDuration } from './duration.js';
 import { processRecord } from '../model/processes.js';
 import { charmsOnMachine } from './machine-charms.js';
+import { retrying } from './retry.js';
+
+/** Like Juju's provisioner: a machine start that fails is tried again (10 s apart) before the machine is left in error. */
+const PROVISIONING_ATTEMPTS = 3;
+const PROVISIONING_RETRY_DELAY_MS = 10_000;
 
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
@@ -208,7 +213,18 @@ export class Agent implements ToolHost {
         this.dlog.write(entity, 'INFO', 'juju.provisioner', msg);
         this.schedulePersist();
       };
-      const started = await this.backend.start({ id, hostname: machine.hostname, charms: charmsOnMachine(this.state, id) }, progress);
+      const started = await retrying(() => this.backend.start({ id, hostname: machine.hostname, charms: charmsOnMachine(this.state, id) }, progress), {
+        attempts: PROVISIONING_ATTEMPTS,
+        delayMs: PROVISIONING_RETRY_DELAY_MS,
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        shouldContinue: () => !this.stopping && this.state.machines[id] !== undefined,
+        onRetry: (attempt, error) => {
+          const first = error.message.split('\n')[0]!;
+          machine.status = status('pending', `attempt ${attempt}/${PROVISIONING_ATTEMPTS} in ${PROVISIONING_RETRY_DELAY_MS / 1000} s: ${first}`);
+          this.dlog.write(entity, 'WARNING', 'juju.provisioner', `cannot start machine ${id} (attempt ${attempt - 1}/${PROVISIONING_ATTEMPTS}), retrying: ${error.message}`);
+          this.changed();
+        },
+      });
       const m = this.state.machines[id];
       if (!m) return;
       Object.assign(m, { address: started.address, cidr: started.cidr, fqdn: started.fqdn, hostname: started.hostname, backendId: started.backendId });

@@ -69,7 +69,8 @@ export async function bootContainer(request: BootRequest): Promise<Booted> {
   const pid = child.pid;
   if (!pid) throw new Error(`systemd-nspawn did not start for machine ${request.model}/${request.id}; is systemd-container installed?`);
   const nspawn = await recordProcess(pid);
-  const deadline = Date.now() + 15_000;
+  // a loaded host (twenty machines booting at once on two cores) can take most of a minute
+  const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     if (!(await isAlive(nspawn))) throw new Error(`systemd-nspawn exited while booting ${request.model}/${request.id}; its log (${log}):\n${await tail(log)}`);
     for (const candidate of await descendants(pid)) {
@@ -78,7 +79,7 @@ export async function bootContainer(request: BootRequest): Promise<Booted> {
     await sleep(20);
   }
   await stopContainer(nspawn, undefined, false);
-  throw new Error(`the container of ${request.model}/${request.id} has no init after 15 s (stopped it); log (${log}):\n${await tail(log)}`);
+  throw new Error(`the container of ${request.model}/${request.id} has no init after 90 s (stopped it); log (${log}):\n${await tail(log)}`);
 }
 
 /**

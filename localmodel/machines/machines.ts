@@ -13,6 +13,7 @@ import { allocateHostNumber, machineAddress, modelSubnet, validateDomain, valida
 import { ensureSwitch, plugMachine, unplugMachine } from './network.js';
 import { isMounted, mountOverlay, overlayDirs, removeTree, unmountOverlay } from './overlay.js';
 import { machineDir } from './paths.js';
+import { ensureHostLimits } from './prerequisites.js';
 import { isAlive } from './processes.js';
 import { ensureModelState, readModelState, updateModelState, withMachineLock, withModelLock, writeFileAtomic, type MachineRecord, type ModelState } from './state.js';
 import { noProgress, type ExecOptions, type ExecResult, type Machine, type MachineRef, type MachineSpec, type Progress, type SpawnOptions } from './types.js';
@@ -155,8 +156,16 @@ export async function powerOn(ref: MachineRef, progress: Progress = noProgress):
   return withMachineLock(ref.model, ref.id, () => powerOnLocked(ref, progress));
 }
 
+/** Host limits are checked once per process, before its first boot. */
+let limitsChecked: Promise<string[]> | undefined;
+
 async function powerOnLocked(ref: MachineRef, progress: Progress): Promise<Machine> {
   const started = Date.now();
+  limitsChecked ??= ensureHostLimits().then((changes) => {
+    for (const change of changes) progress({ step: 'machine', detail: `raised a host limit for many machines: ${change}` });
+    return changes;
+  });
+  await limitsChecked;
   const { state, record } = await recordOf(ref);
   if (await isAlive(record.init)) return toMachine(state, record, true);
   const label = `${ref.model}/${ref.id}`;
