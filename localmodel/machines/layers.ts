@@ -47,7 +47,6 @@ export interface LayerInfo {
   dir: string;
   key: string;
   built: boolean;
-  packages: string[];
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -111,7 +110,7 @@ export async function preparePackageLayer(
   const label = `package layer ${key} (${sorted.length} packages: ${sorted.slice(0, 4).join(', ')}${sorted.length > 4 ? ', …' : ''})`;
   if (await exists(dir)) {
     progress({ step: 'layer', detail: `${label}: cached` });
-    return { dir, key, built: false, packages: sorted };
+    return { dir, key, built: false };
   }
   await mkdir(cacheRoot(), { recursive: true });
   const lockfilePath = join(cacheRoot(), `layer-${key}.lock`);
@@ -119,7 +118,7 @@ export async function preparePackageLayer(
   return withHostLock(cacheRoot(), { lockfilePath, staleMs: 30_000, waitMs: 3_600_000 }, async () => {
     if (await exists(dir)) {
       progress({ step: 'layer', detail: `${label}: built meanwhile by another process` });
-      return { dir, key, built: false, packages: sorted };
+      return { dir, key, built: false };
     }
     await removeAbandonedBuilds();
     const temp = join(cacheRoot(), `layer-${key}.tmp-${process.pid}-${(await recordProcess(process.pid)).startTime}`);
@@ -160,6 +159,6 @@ export async function preparePackageLayer(
     progress({ step: 'layer', detail: `${label}: built in ${((Date.now() - started) / 1000).toFixed(0)} s` });
     const pruned = await pruneLayers(key, sorted);
     if (pruned.length > 0) progress({ step: 'layer', detail: `removed ${pruned.length} older layer(s) of the same packages: ${pruned.join(', ')}` });
-    return { dir, key, built: true, packages: sorted };
+    return { dir, key, built: true };
   });
 }
