@@ -10,6 +10,7 @@ import { ProcessHookTools } from './hookenv/process-tools.js';
 import { LocalHost } from './host/local-host.js';
 import { commitStore, loadStore } from './kv.js';
 import { runHook } from './runtime.js';
+import { PRECOMPILED_TEMPLATES_FILE } from './templating.js';
 
 export async function runCharm<F extends string, EM extends EndpointMap>(charm: Charm<F, EM>): Promise<void> {
   const env = readHookEnvironment();
@@ -26,6 +27,7 @@ export async function runCharm<F extends string, EM extends EndpointMap>(charm: 
       meta,
       store,
       templatesDir: join(env.charmDir, 'templates'),
+      precompiledTemplates: join(env.charmDir, PRECOMPILED_TEMPLATES_FILE),
       debug: (line) => process.stdout.write(`${line}\n`),
     });
     commitStore(statePath, store);

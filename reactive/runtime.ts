@@ -25,6 +25,8 @@ export interface RuntimeDeps {
   /** The unit's state for this hook; the caller commits it only when the outcome is successful. */
   readonly store: KeyValueStore;
   readonly templatesDir: string;
+  /** The build's precompiled templates (dist/templates.cjs); without it templates are compiled when rendered. */
+  readonly precompiledTemplates?: string;
   /** Debug lines (stdout under Juju). */
   readonly debug?: (line: string) => void;
 }
@@ -188,7 +190,7 @@ export async function runHook<F extends string, EM extends EndpointMap>(charm: C
   }
   for (const endpoint of endpoints.values()) endpoint.manageFlags();
 
-  const templates = new Templates(deps.templatesDir);
+  const templates = new Templates(deps.templatesDir, deps.precompiledTemplates);
   let actionResults: Record<string, unknown> = {};
   let actionFailure: string | undefined;
   let action: ActionContext | undefined;

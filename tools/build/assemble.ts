@@ -14,6 +14,7 @@ import { BUNDLE_DIR, type CharmSource } from './charm-source.js';
 import { collectEntries, zipEntries } from './zip.js';
 import { withoutSeries } from './metadata.js';
 import { BUILT_META_FILE } from '../../reactive/charm-meta.js';
+import { PRECOMPILED_TEMPLATES_FILE, precompiledTemplatesModule } from '../../reactive/templating.js';
 
 export interface BuildOptions {
   readonly outDir: string;
@@ -97,6 +98,10 @@ export async function buildCharm(source: CharmSource, options: BuildOptions): Pr
     const { series: _series, ...builtMetadata } = source.docs.metadata;
     const builtMeta = { ...source.docs, metadata: builtMetadata };
     await writeOut(join(staging, BUILT_META_FILE), `${JSON.stringify(builtMeta)}\n`, 0o644);
+
+    if (source.copy.includes('templates')) {
+      await writeOut(join(staging, PRECOMPILED_TEMPLATES_FILE), await precompiledTemplatesModule(join(source.dir, 'templates')), 0o644);
+    }
 
     const main = await bundleMain({ entry: join(source.dir, source.mainEntry), projectRoot: options.projectRoot });
     if (main.format === 'cjs') {

@@ -2,7 +2,7 @@
  * keystone stand-in: Debian's Keystone under uwsgi on the shared-db database; bootstraps the admin, then serves
  * identity-service (service user + catalog entries) and identity-credentials with the stock keys.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { defineCharm, type Ctx } from '../../../../../reactive/charm.js';
 import { MysqlSharedRequires } from '../../../../../interfaces/mysql-shared/requires.js';
 import { databaseUri } from '../../../../../interfaces/mysql-shared/protocol.js';
@@ -10,8 +10,8 @@ import { KeystoneProvides } from '../../../../../interfaces/keystone/provides.js
 import { KeystoneCredentialsProvides } from '../../../../../interfaces/keystone-credentials/provides.js';
 import { bindAddress, stableSecret, waitUntil } from '../../common/standin.js';
 import {
-  ADMIN_OPENRC, ADMIN_PORT, ADMIN_ROLE, KEYSTONE_CONF, PUBLIC_PORT, SERVICE_DOMAIN, SERVICE_TYPES, SYSTEMD_DROPIN, UWSGI_INI,
-  adminOpenrc, keystoneConf, systemdDropIn, uwsgiIni,
+  ADMIN_OPENRC, ADMIN_PORT, ADMIN_ROLE, KEY_REPOSITORIES, KEYSTONE_CONF, PUBLIC_PORT, SERVICE_DOMAIN, SERVICE_TYPES, SYSTEMD_DROPIN,
+  UWSGI_INI, adminOpenrc, keyRepositoryFiles, keystoneConf, systemdDropIn, uwsgiIni,
 } from './conf.js';
 import { IdentityAdmin } from './identity-admin.js';
 
@@ -45,12 +45,30 @@ charm.whenNot(INSTALLED).do('install-keystone', async (ctx) => {
   await ctx.host.ensureDirectory('/etc/systemd/system/keystone.service.d');
   await ctx.host.ensureDirectory('/etc/keystone');
   await ctx.host.writeFile(SYSTEMD_DROPIN, systemdDropIn());
-  await ctx.host.writeFile(UWSGI_INI, uwsgiIni(Number(ctx.config['workers'] ?? 2)));
+  await ctx.host.writeFile(UWSGI_INI, uwsgiIni(Number(ctx.config['workers'] ?? 1)));
   await ctx.host.check(['systemctl', 'daemon-reload']);
   await ctx.log('installing keystone');
   await ctx.host.aptInstall(PACKAGES);
+  // The package starts Keystone on its own defaults (at boot, or from its postinst); it serves nothing until it
+  // has the database, and its eight processes would compete with the deploy for the CPU meanwhile.
+  if (!ctx.flags.isSet(READY)) await ctx.host.service('stop', SERVICE);
+  for (const dir of KEY_REPOSITORIES) await ensureKeyRepository(ctx, dir);
   ctx.flags.set(INSTALLED);
 });
+
+/**
+ * Written here rather than by `keystone-manage fernet_setup`/`credential_setup`: the same two files, without a
+ * Python start that costs seconds on a busy machine. An existing repository is left alone (keys are never rotated
+ * by a hook).
+ */
+async function ensureKeyRepository(ctx: Context, dir: string): Promise<void> {
+  if (await ctx.host.exists(`${dir}/0`)) return;
+  await ctx.host.ensureDirectory(dir, { owner: 'keystone', group: 'keystone', mode: 0o700 });
+  // `0` last: its presence says the repository is complete.
+  for (const file of keyRepositoryFiles(randomBytes)) {
+    await ctx.host.writeFile(`${dir}/${file.name}`, file.content, { owner: 'keystone', group: 'keystone', mode: 0o600 });
+  }
+}
 
 charm.when(INSTALLED, 'endpoint.shared-db.joined').do('request-database', async (ctx) => {
   const db = ctx.endpoint('shared-db');
@@ -63,17 +81,12 @@ charm.when(INSTALLED, 'endpoint.shared-db.available').do('configure-keystone', a
   const info = ctx.endpoint('shared-db').connection()!;
   const uri = databaseUri({ host: info.host, port: info.port, username: 'keystone', password: info.password, database: 'keystone' });
   let restart = await ctx.host.writeFile(KEYSTONE_CONF, keystoneConf(uri), { owner: 'root', group: 'keystone', mode: 0o640 });
-  if (await ctx.host.writeFile(UWSGI_INI, uwsgiIni(Number(ctx.config['workers'] ?? 2)))) restart = true;
+  if (await ctx.host.writeFile(UWSGI_INI, uwsgiIni(Number(ctx.config['workers'] ?? 1)))) restart = true;
   const schemaKey = createHash('sha256').update(uri).digest('hex');
   if (ctx.kv.get('db-synced') !== schemaKey) {
     await ctx.log('keystone-manage db_sync');
     await keystoneManage(ctx, ['db_sync']);
     ctx.kv.set('db-synced', schemaKey);
-  }
-  for (const [repo, what] of [['/etc/keystone/fernet-keys/0', 'fernet_setup'], ['/etc/keystone/credential-keys/0', 'credential_setup']] as const) {
-    if (!(await ctx.host.exists(repo))) {
-      await ctx.host.check(['keystone-manage', what, '--keystone-user', 'keystone', '--keystone-group', 'keystone']);
-    }
   }
   const address = await bindAddress(ctx.tools, 'identity-service');
   const region = String(ctx.config['region']);
@@ -107,32 +120,38 @@ async function answerBase(ctx: Context) {
 }
 
 /**
- * Keystone round trips cost seconds on a busy machine; they are repeated only when what was asked (or where
- * keystone answers from) changed since the last successful round.
+ * Keystone round trips cost seconds on a busy machine. Each relation's answer is redone only when what it asked
+ * (or where keystone answers from, or the config) changed since its last successful round: a second application
+ * joining does not redo the first one's.
  */
-async function unchanged(ctx: Context, key: string, what: unknown): Promise<boolean> {
-  const digest = createHash('sha256').update(JSON.stringify([what, await bindAddress(ctx.tools, 'identity-service'), ctx.config])).digest('hex');
-  if (ctx.kv.get(key) === digest) return true;
-  ctx.kv.set(key, digest);  // committed only if the hook succeeds
-  return false;
+function digestOf(ctx: Context, address: string, what: unknown): string {
+  return createHash('sha256').update(JSON.stringify([what, address, ctx.config])).digest('hex');
+}
+
+/** Once per hook, and only when some relation needs a round trip: the service project and the admin role. */
+function lazy<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= make());
 }
 
 charm.when(READY, 'endpoint.identity-service.registration-requested').do('register-services', async (ctx) => {
   const endpoint = ctx.endpoint('identity-service');
-  if (await unchanged(ctx, 'registered-digest', endpoint.requests().map((r) => [r.relation.id, r.request]))) return;
   const { address, admin } = await answerBase(ctx);
-  const rejected: string[] = [];
-  const domainId = await admin.ensureDomain(SERVICE_DOMAIN);
   const projectName = String(ctx.config['service-tenant']);
-  const projectId = await admin.ensureProject(projectName, domainId);
-  const roleId = await admin.ensureRole(ADMIN_ROLE);
-  const ids = await admin.adminIds();
+  const shared = lazy(async () => {
+    const domainId = await admin.ensureDomain(SERVICE_DOMAIN);
+    return { domainId, projectId: await admin.ensureProject(projectName, domainId), roleId: await admin.ensureRole(ADMIN_ROLE), ids: await admin.adminIds() };
+  });
+  const rejected: string[] = [];
   for (const { relation, unit, request } of endpoint.requests()) {
     const type = SERVICE_TYPES[request.service];
     if (!type) {
       rejected.push(`${unit}: unknown service '${request.service}' (accepted: ${Object.keys(SERVICE_TYPES).join(', ')})`);
       continue;
     }
+    const digest = digestOf(ctx, address, request);
+    if (ctx.kv.get(`registered.${relation.id}`) === digest) continue;
+    const { domainId, projectId, roleId, ids } = await shared();
     const password = stableSecret(ctx.kv, `service.${request.service}`);
     const userId = await admin.ensureUser(request.service, domainId, password, projectId);
     await admin.grant(projectId, userId, roleId);
@@ -150,6 +169,7 @@ charm.when(READY, 'endpoint.identity-service.registration-requested').do('regist
       apiVersion: '3', adminDomainId: ids.domainId, adminProjectId: ids.projectId, adminUserId: ids.userId,
       adminRole: ADMIN_ROLE, createdRoles: '', serviceType: type, region: request.region,
     });
+    ctx.kv.set(`registered.${relation.id}`, digest);  // committed only if the hook succeeds
     await ctx.log(`registered ${request.service} (${type}) for ${relation.remoteApp}`);
   }
   ctx.kv.set('rejected-services', rejected);
@@ -157,9 +177,10 @@ charm.when(READY, 'endpoint.identity-service.registration-requested').do('regist
 
 charm.when(READY, 'endpoint.identity-credentials.requested').do('hand-out-credentials', async (ctx) => {
   const endpoint = ctx.endpoint('identity-credentials');
-  if (await unchanged(ctx, 'credentials-digest', endpoint.requests())) return;
   const { address, admin } = await answerBase(ctx);
   for (const { relationId, request } of endpoint.requests()) {
+    const digest = digestOf(ctx, address, request);
+    if (ctx.kv.get(`credentials.${relationId}`) === digest) continue;
     const domainName = request.domain ?? SERVICE_DOMAIN;
     const domainId = await admin.ensureDomain(domainName);
     const project = request.project ?? String(ctx.config['service-tenant']);
@@ -175,6 +196,7 @@ charm.when(READY, 'endpoint.identity-credentials.requested').do('hand-out-creden
       username: request.username, password, project, projectId, region: String(ctx.config['region']),
       domain: domainName, userDomainName: domainName, userDomainId: domainId, projectDomainName: domainName, projectDomainId: domainId,
     });
+    ctx.kv.set(`credentials.${relationId}`, digest);
   }
 });
 

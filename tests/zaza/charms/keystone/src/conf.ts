@@ -55,6 +55,7 @@ export function uwsgiIni(workers: number): string {
     `processes = ${workers}`,
     'threads = 4',
     'enable-threads = true',
+    // Each process imports Keystone itself (about 3 CPU-s); one process with 4 threads serves a test cloud.
     'lazy-apps = true',
     'die-on-term = true',
     'no-orphans = true',
@@ -70,8 +71,24 @@ export function uwsgiIni(workers: number): string {
   ].join('\n');
 }
 
+/**
+ * SIGINT ends uwsgi at once under any ini. The package's own ini lacks die-on-term, so SIGTERM (systemd's default)
+ * makes it reload instead, and the stop of the boot-time instance waited 15 s for systemd to kill it.
+ */
 export function systemdDropIn(): string {
-  return ['[Service]', 'ExecStart=', `ExecStart=/usr/bin/uwsgi --ini ${UWSGI_INI}`, ''].join('\n');
+  return ['[Service]', 'ExecStart=', `ExecStart=/usr/bin/uwsgi --ini ${UWSGI_INI}`, 'KillSignal=SIGINT', ''].join('\n');
+}
+
+/** Where Keystone keeps its fernet token keys and its credential encryption keys. */
+export const KEY_REPOSITORIES = ['/etc/keystone/fernet-keys', '/etc/keystone/credential-keys'] as const;
+
+/**
+ * A fresh key repository as `keystone-manage fernet_setup` (or `credential_setup`) leaves it: the primary key `1`
+ * and the staged key `0`, each a Fernet key (32 random bytes, URL-safe base64 with padding, no newline).
+ */
+export function keyRepositoryFiles(random: (size: number) => Buffer): { name: string; content: string }[] {
+  const key = () => random(32).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+  return [{ name: '1', content: key() }, { name: '0', content: key() }];
 }
 
 export function adminOpenrc(address: string, password: string, region: string): string {

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../../../../reactive/host/recording-host.js';
 import { Harness } from '../../../../../reactive/testing/harness.js';
 import { charm, seams } from '../src/charm.js';
-import { ADMIN_OPENRC, KEYSTONE_CONF, SYSTEMD_DROPIN } from '../src/conf.js';
+import { ADMIN_OPENRC, KEY_REPOSITORIES, KEYSTONE_CONF, SYSTEMD_DROPIN, keyRepositoryFiles } from '../src/conf.js';
 import type { IdentityAdmin } from '../src/identity-admin.js';
 
 const CHARM_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,8 +54,22 @@ describe('keystone stand-in', () => {
     await withDatabase();
     expect(host.file(SYSTEMD_DROPIN)).toContain('ExecStart=/usr/bin/uwsgi --ini /etc/keystone/standin-uwsgi.ini');
     expect(host.file(KEYSTONE_CONF)).toContain('connection = mysql+pymysql://keystone:dbpw@10.247.0.1:3306/keystone');
+    expect(host.file(SYSTEMD_DROPIN)).toContain('KillSignal=SIGINT');
+    // the package's boot-time instance is stopped at install, and started again only once configured
+    const keystoneActions = host.serviceActions.filter((a) => a.name === 'keystone').map((a) => a.action);
+    expect(keystoneActions).toEqual(['stop', 'enable', 'restart']);
     const manage = host.commands.filter((c) => c.argv[0] === 'runuser').map((c) => c.argv[5]);
     expect(manage).toEqual(['db_sync', 'bootstrap']);
+    expect(host.commands.filter((c) => c.argv[0] === 'keystone-manage')).toEqual([]);
+    for (const dir of KEY_REPOSITORIES) {
+      expect(host.directoryMeta(dir)).toMatchObject({ owner: 'keystone', group: 'keystone', mode: 0o700 });
+      for (const name of ['0', '1']) {
+        expect(host.fileMeta(`${dir}/${name}`)).toMatchObject({ owner: 'keystone', group: 'keystone', mode: 0o600 });
+        expect(host.file(`${dir}/${name}`)).toMatch(/^[A-Za-z0-9_-]{43}=$/);
+      }
+      expect(host.file(`${dir}/0`)).not.toBe(host.file(`${dir}/1`));
+    }
+    const keys = KEY_REPOSITORIES.map((dir) => host.file(`${dir}/1`));
     const boot = host.commands.find((c) => c.argv[5] === 'bootstrap')!;
     // the admin password reaches keystone-manage through the environment, never the command line
     expect(boot.env?.['OS_BOOTSTRAP_PASSWORD']).toMatch(/^[A-Za-z0-9_-]{32}$/);
@@ -64,6 +78,15 @@ describe('keystone stand-in', () => {
     expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
     await harness.runHook('update-status');
     expect(host.commands.filter((c) => c.argv[0] === 'runuser')).toHaveLength(2);
+    expect(KEY_REPOSITORIES.map((dir) => host.file(`${dir}/1`))).toEqual(keys);  // never rotated by a hook
+  });
+
+  it('makes Fernet keys: 32 random bytes in URL-safe base64 with padding', () => {
+    const bytes = Buffer.from(Array.from({ length: 32 }, (_, i) => 250 + (i % 6)));
+    const files = keyRepositoryFiles(() => bytes);
+    expect(files.map((f) => f.name)).toEqual(['1', '0']);
+    expect(files[0]!.content).toBe(bytes.toString('base64url') + '=');
+    expect(Buffer.from(files[0]!.content, 'base64url')).toEqual(bytes);
   });
 
   it('registers masakari as instance-ha with its user and answers with the stock keys', async () => {
@@ -86,6 +109,11 @@ describe('keystone stand-in', () => {
     await harness.runHook('update-status');
     await harness.addRelationUnit(rel, 'masakari/1', { service: 'masakari', region: 'RegionOne', public_url: 'http://10.247.0.100:15868/v1/%(tenant_id)s', internal_url: 'http://10.247.0.100:15868/v1/%(tenant_id)s', admin_url: 'http://10.247.0.100:15868/v1/%(tenant_id)s' });
     expect(calls.length).toBe(before);  // same request again: no keystone round trip
+    // another application's request is registered without redoing masakari's
+    await harness.addRelation('identity-service', 'nova-cloud-controller', { units: { 'nova-cloud-controller/0': { service: 'nova', region: 'RegionOne', public_url: 'http://10.247.0.9:8774/v2.1', internal_url: 'http://10.247.0.9:8774/v2.1', admin_url: 'http://10.247.0.9:8774/v2.1' } } });
+    const added = calls.slice(before);
+    expect(added).toContain('service nova compute');
+    expect(added.filter((c) => c.includes('masakari'))).toEqual([]);
   });
 
   it('hands monitors credentials on identity-credentials, and rejects unknown services by name', async () => {
