@@ -80,8 +80,9 @@ charm.when(INSTALLED, 'endpoint.shared-db.joined').do('request-database', async 
 charm.when(INSTALLED, 'endpoint.shared-db.available').do('configure-keystone', async (ctx) => {
   const info = ctx.endpoint('shared-db').connection()!;
   const uri = databaseUri({ host: info.host, port: info.port, username: 'keystone', password: info.password, database: 'keystone' });
-  let restart = await ctx.host.writeFile(KEYSTONE_CONF, keystoneConf(uri), { owner: 'root', group: 'keystone', mode: 0o640 });
-  if (await ctx.host.writeFile(UWSGI_INI, uwsgiIni(Number(ctx.config['workers'] ?? 1)))) restart = true;
+  const workers = Number(ctx.config['workers'] ?? 1);
+  let restart = await ctx.host.writeFile(KEYSTONE_CONF, keystoneConf(uri, workers), { owner: 'root', group: 'keystone', mode: 0o640 });
+  if (await ctx.host.writeFile(UWSGI_INI, uwsgiIni(workers))) restart = true;
   const schemaKey = createHash('sha256').update(uri).digest('hex');
   if (ctx.kv.get('db-synced') !== schemaKey) {
     await ctx.log('keystone-manage db_sync');

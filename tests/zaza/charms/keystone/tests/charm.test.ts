@@ -55,6 +55,7 @@ describe('keystone stand-in', () => {
     expect(host.file(SYSTEMD_DROPIN)).toContain('ExecStart=/usr/bin/uwsgi --ini /etc/keystone/standin-uwsgi.ini');
     expect(host.file(KEYSTONE_CONF)).toContain('connection = mysql+pymysql://keystone:dbpw@10.247.0.1:3306/keystone');
     expect(host.file(SYSTEMD_DROPIN)).toContain('KillSignal=SIGINT');
+    expect(host.file(KEYSTONE_CONF)).toMatch(/\[cache\]\nenabled = true\nbackend = dogpile.cache.memory\n/);  // one process
     // the package's boot-time instance is stopped at install, and started again only once configured
     const keystoneActions = host.serviceActions.filter((a) => a.name === 'keystone').map((a) => a.action);
     expect(keystoneActions).toEqual(['stop', 'enable', 'restart']);
@@ -79,6 +80,13 @@ describe('keystone stand-in', () => {
     await harness.runHook('update-status');
     expect(host.commands.filter((c) => c.argv[0] === 'runuser')).toHaveLength(2);
     expect(KEY_REPOSITORIES.map((dir) => host.file(`${dir}/1`))).toEqual(keys);  // never rotated by a hook
+  });
+
+  it('keeps the in-process cache off when several uwsgi processes serve', async () => {
+    await harness.updateConfig({ workers: 3 });
+    await withDatabase();
+    expect(host.file(KEYSTONE_CONF)).toMatch(/\[cache\]\nenabled = false\n/);
+    expect(host.file('/etc/keystone/standin-uwsgi.ini')).toContain('processes = 3');
   });
 
   it('makes Fernet keys: 32 random bytes in URL-safe base64 with padding', () => {
