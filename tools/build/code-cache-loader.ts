@@ -7,6 +7,8 @@
  * turns it into require()): vm.Script code can only do that behind an experimental Node flag.
  */
 
+import { MIN_NODE_MAJOR, NODE_NOTE } from './dispatch-script.js';
+
 /** `bundleFile` is the bundle's file name next to the start file, e.g. `charm.cjs`. */
 export function codeCacheLoader(bundleFile: string): string {
   if (!/^[\w.-]+\.cjs$/.test(bundleFile)) throw new Error(`code cache loader: '${bundleFile}' must be a .cjs file name`);
@@ -16,6 +18,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
 const { createRequire, wrap } = require('node:module');
+
+// dispatch trusts a node it noted earlier; a node replaced by an older one is caught here, and the note dropped so
+// that the next dispatch checks (and installs) again.
+if (Number(process.versions.node.split('.')[0]) < ${MIN_NODE_MAJOR}) {
+  try { fs.unlinkSync(path.join(__dirname, '..', ${JSON.stringify(NODE_NOTE)})); } catch { /* no note */ }
+  process.stderr.write('dispatch: Node.js ' + process.version + ' is older than ${MIN_NODE_MAJOR}; install Node.js ${MIN_NODE_MAJOR} or newer (or retry the hook: dispatch installs nodejs when none is found)\\n');
+  process.exit(1);
+}
 
 const file = path.join(__dirname, ${JSON.stringify(bundleFile)});
 const cacheFile = file + '.v8cache';

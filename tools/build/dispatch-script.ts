@@ -1,11 +1,16 @@
 /**
  * The `dispatch` script Juju runs for every hook and action (juju-contract.md §1.1). POSIX sh, no external
- * programs on the fast path (only `node --version`), so an idle hook costs little more than Node's own start.
+ * programs on the fast path, so an idle hook costs little more than Node's own start. `node --version` costs about
+ * 50 ms of CPU (Node initialises OpenSSL first), so a node that passed is noted in the charm folder (NODE_NOTE) and
+ * asked again only when its binary is newer than the note; the start file checks the major version once more.
  * When Node.js >= 18 is missing it installs Debian/Ubuntu's `nodejs` (18.x on Debian 12 and Ubuntu 24.04),
  * waiting on the dpkg lock and retrying a few times, because a charm is often the first thing on a fresh machine.
  */
 
 export const MIN_NODE_MAJOR = 18;
+
+/** The note of a node that passed the version check, relative to the charm folder. */
+export const NODE_NOTE = '.dispatch-node';
 
 /** `bundlePath` is relative to the charm directory, e.g. `dist/charm.mjs`. */
 export function dispatchScript(bundlePath: string): string {
@@ -37,11 +42,26 @@ node_ok() {
   [ "$major" -ge ${MIN_NODE_MAJOR} ]
 }
 
+note="$charm_dir/${NODE_NOTE}"
+
+# The note holds the path of a node that passed; it counts while that binary is not newer than the note.
+# A half-written note names no binary, so it never counts.
+node_noted() {
+  [ -f "$note" ] && [ "$note" -nt "$1" ] || return 1
+  IFS= read -r noted < "$note" || return 1
+  [ "$noted" = "$1" ]
+}
+
 find_node() {
   for name in node nodejs; do
     candidate=$(command -v "$name" 2>/dev/null) || continue
+    if node_noted "$candidate"; then
+      NODE="$candidate"
+      return 0
+    fi
     if node_ok "$candidate"; then
       NODE="$candidate"
+      { printf '%s\n' "$candidate" > "$note"; } 2>/dev/null || true
       return 0
     fi
   done

@@ -1,9 +1,10 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dispatchScript } from '../dispatch-script.js';
+import { codeCacheLoader } from '../code-cache-loader.js';
+import { dispatchScript, NODE_NOTE } from '../dispatch-script.js';
 
 // The generated script runs under /bin/sh with a PATH that holds only fake programs (node, nodejs, apt-get)
 // and `sleep`, so "node absent" really means absent, and apt-get only records what it was asked.
@@ -75,6 +76,48 @@ describe('dispatch with Node present', () => {
   it('accepts newer majors (v20, v22)', () => {
     fakeNode(bin, 'node', 'v22.3.0');
     expect(dispatch(join(charm, 'dispatch')).stdout).toMatch(/^ran node v22.3.0 /);
+  });
+});
+
+describe('the note of a node that passed', () => {
+  /** A fake node that counts how often it is asked for its version. */
+  function countingNode(version: string): string {
+    const asked = join(root, 'asked');
+    program(bin, 'node', `if [ "$1" = --version ]; then echo x >> ${asked}; echo ${version}; exit 0; fi\necho "ran node ${version} $*"`);
+    return asked;
+  }
+  const askedTimes = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').length : 0);
+
+  it('asks node for its version once, then trusts the note while the binary is unchanged', () => {
+    const asked = countingNode('v18.19.0');
+    for (let i = 0; i < 3; i++) expect(dispatch(join(charm, 'dispatch')).stdout).toMatch(/^ran node v18.19.0 /);
+    expect(askedTimes(asked)).toBe(1);
+    expect(readFileSync(join(charm, NODE_NOTE), 'utf8')).toBe(`${join(bin, 'node')}\n`);
+  });
+
+  it('asks again when the binary is newer than the note, or the note names another node', () => {
+    const asked = countingNode('v18.19.0');
+    dispatch(join(charm, 'dispatch'));
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(bin, 'node'), later, later);  // replaced by a package upgrade
+    dispatch(join(charm, 'dispatch'));
+    expect(askedTimes(asked)).toBe(2);
+    writeFileSync(join(charm, NODE_NOTE), '/usr/bin/elsewhere\n');
+    const evenLater = new Date(Date.now() + 120_000);
+    utimesSync(join(charm, NODE_NOTE), evenLater, evenLater);
+    dispatch(join(charm, 'dispatch'));
+    expect(askedTimes(asked)).toBe(3);
+  });
+
+  it('an old node under a noted path is caught by the start file, which drops the note', () => {
+    const start = join(charm, 'dist', 'start.cjs');
+    mkdirSync(join(charm, 'dist'), { recursive: true });
+    writeFileSync(start, codeCacheLoader('charm.cjs').replace("process.versions.node.split('.')[0]", "'16'"));
+    writeFileSync(join(charm, NODE_NOTE), `${process.execPath}\n`);
+    const result = spawnSync(process.execPath, [start], { encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('is older than 18; install Node.js 18 or newer');
+    expect(existsSync(join(charm, NODE_NOTE))).toBe(false);
   });
 });
 
