@@ -122,11 +122,11 @@ async function answerBase(ctx: Context) {
 
 /**
  * Keystone round trips cost seconds on a busy machine. Each relation's answer is redone only when what it asked
- * (or where keystone answers from, or the config) changed since its last successful round: a second application
- * joining does not redo the first one's.
+ * (or where keystone answers from, the config, or the bootstrapped database) changed since its last successful
+ * round: a second application joining does not redo the first one's, a new database redoes them all.
  */
 function digestOf(ctx: Context, address: string, what: unknown): string {
-  return createHash('sha256').update(JSON.stringify([what, address, ctx.config])).digest('hex');
+  return createHash('sha256').update(JSON.stringify([what, address, ctx.config, ctx.kv.get('bootstrapped') ?? null])).digest('hex');
 }
 
 /** Once per hook, and only when some relation needs a round trip: the service project and the admin role. */

@@ -43,11 +43,12 @@ describe('keystone stand-in', () => {
   });
   afterEach(() => harness.cleanup());
 
-  async function withDatabase(): Promise<void> {
+  async function withDatabase(): Promise<string> {
     await harness.beginWithInitialHooks();
     const db = await harness.addRelation('shared-db', 'masakari-mysql-router', { units: { 'masakari-mysql-router/0': {} } });
     expect(harness.relationData(db)).toMatchObject({ database: 'keystone', username: 'keystone', hostname: '10.247.0.1' });
     await harness.updateRelationData(db, 'masakari-mysql-router/0', { db_host: '10.247.0.1', db_port: '3306', password: 'dbpw', allowed_units: 'keystone/0' });
+    return db;
   }
 
   it('installs with the uwsgi drop-in first, syncs the schema, bootstraps the admin once', async () => {
@@ -98,7 +99,7 @@ describe('keystone stand-in', () => {
   });
 
   it('registers masakari as instance-ha with its user and answers with the stock keys', async () => {
-    await withDatabase();
+    const db = await withDatabase();
     const rel = await harness.addRelation('identity-service', 'masakari', {
       units: { 'masakari/0': { service: 'masakari', region: 'RegionOne', public_url: 'http://10.247.0.100:15868/v1/%(tenant_id)s', internal_url: 'http://10.247.0.100:15868/v1/%(tenant_id)s', admin_url: 'http://10.247.0.100:15868/v1/%(tenant_id)s' } },
     });
@@ -122,6 +123,10 @@ describe('keystone stand-in', () => {
     const added = calls.slice(before);
     expect(added).toContain('service nova compute');
     expect(added.filter((c) => c.includes('masakari'))).toEqual([]);
+    // a new database (bootstrapped again) gets every registration again
+    await harness.updateRelationData(db, 'masakari-mysql-router/0', { db_host: '10.247.0.2', db_port: '3306', password: 'dbpw2', allowed_units: 'keystone/0' });
+    const redone = calls.slice(before + added.length);
+    expect(redone).toEqual(expect.arrayContaining(['service masakari instance-ha', 'service nova compute']));
   });
 
   it('hands monitors credentials on identity-credentials, and rejects unknown services by name', async () => {
