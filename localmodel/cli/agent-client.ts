@@ -77,25 +77,29 @@ async function answeringAgent(model: string, home: string): Promise<number | nul
 }
 
 async function startAgentLocked(model: string, home: string): Promise<number> {
-  // A process with that pid but no answer: fall through and wait for it below.
   const running = await answeringAgent(model, home);
   if (running) return running;
   const paths = modelPaths(model, home);
-  const logFd = openSync(paths.agentLog, 'a');
-  const child = spawn(
-    process.execPath,
-    [join(REPO, 'localmodel/agent/launch.mjs'), model],
-    { cwd: REPO, detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, JUJU_LOCAL_HOME: home } },
-  );
-  child.unref();
-  closeSync(logFd);
+  // An agent process that is alive but did not answer within the ping's timeout (one another CLI call just started,
+  // still loading on a busy machine) is waited for below, never joined by a second agent.
+  let child: ReturnType<typeof spawn> | undefined;
+  if (agentPid(model, home) === undefined) {
+    const logFd = openSync(paths.agentLog, 'a');
+    child = spawn(
+      process.execPath,
+      [join(REPO, 'localmodel/agent/launch.mjs'), model],
+      { cwd: REPO, detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, JUJU_LOCAL_HOME: home } },
+    );
+    child.unref();
+    closeSync(logFd);
+  }
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     try {
       const r = await call<{ pid: number }>(model, 'ping', {}, home, 2_000);
       return r.pid;
     } catch {
-      if (child.exitCode !== null) break;
+      if (child ? child.exitCode !== null : agentPid(model, home) === undefined) break;
       await new Promise((r) => setTimeout(r, 100));
     }
   }
