@@ -1,12 +1,9 @@
 /**
  * HookTools over the real Juju hook-tool executables on PATH.
  *
- * Tools are run with Node's own execFile rather than execa: a hook makes only a few plain calls (argv, optional
- * stdin, stdout back), and loading execa costs about half a `node -e 0` on every hook — measured by
- * `npm run bench -- framework`: ratio 1.81 with execa, 1.28 without, side by side on one machine. Host commands,
- * which need execa's timeouts, environment handling and errors, still use it (reactive/host/local-host.ts).
+ * Tools run through runProgram (reactive/process), as host commands do: no execa in a hook (see there why).
  */
-import { execFile } from 'node:child_process';
+import { runProgram } from '../process/run-program.js';
 import { build, parse, parseStringMap, type ToolCall } from './args.js';
 import { HookToolError, redactArgs } from './errors.js';
 import type { ConfigValue, HookTools, NetworkInfo, RelationData, StatusRecord, WorkloadStatus } from './tools.js';
@@ -16,30 +13,21 @@ export interface ToolRunner {
 }
 
 /** Runs one tool call; every failure becomes a HookToolError with secrets redacted. */
-export const processRunner: ToolRunner = (call) =>
-  new Promise((resolve, reject) => {
-    const shownArgs = call.secret ? call.args.map((a) => (a.includes('=') ? `${a.slice(0, a.indexOf('=') + 1)}***` : a)) : redactArgs(call.args);
-    const child = execFile(call.tool, [...call.args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (!error) {
-        resolve(stdout);
-        return;
-      }
-      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      const exitCode = typeof error.code === 'number' ? error.code : undefined;
-      reject(
-        new HookToolError(
-          call.tool,
-          shownArgs,
-          exitCode,
-          stderr || error.message,
-          missing ? `"${call.tool}" is not on PATH: hook tools exist only inside a Juju hook or action` : undefined,
-        ),
-      );
-    });
-    // A tool that exits without reading its stdin must not fail the call with EPIPE.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(call.input ?? '');
-  });
+export const processRunner: ToolRunner = async (call) => {
+  const result = await runProgram(call.tool, call.args, { input: call.input });
+  if (result.exitCode === 0) return result.stdout;
+  const shownArgs = call.secret ? call.args.map((a) => (a.includes('=') ? `${a.slice(0, a.indexOf('=') + 1)}***` : a)) : redactArgs(call.args);
+  const failure = result.failure;
+  const missing = failure?.kind === 'start' && failure.code === 'ENOENT';
+  const why = failure?.kind === 'start' ? `could not start (${failure.code})` : result.signal ? `killed by ${result.signal}` : 'failed';
+  throw new HookToolError(
+    call.tool,
+    shownArgs,
+    result.exitCode ?? undefined,
+    result.stderr || why,
+    missing ? `"${call.tool}" is not on PATH: hook tools exist only inside a Juju hook or action` : undefined,
+  );
+};
 
 export class ProcessHookTools implements HookTools {
   constructor(private readonly run: ToolRunner = processRunner) {}

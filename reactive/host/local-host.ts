@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import type { CommandResult, FileOptions, Host, RunOptions, ServiceAction } from './host.js';
 import { Apt } from './apt.js';
 import { ensureDirectoryOwned, removeFileDurably, writeFileAtomic, type Ownership } from './atomic-file.js';
+import { runProgram } from '../process/run-program.js';
 import { failureHint, HostCommandError, missingProgramHint } from './errors.js';
 
 export interface LocalHostOptions {
@@ -239,27 +240,23 @@ export class LocalHost implements Host {
   async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const [program, ...args] = argv;
     if (!program) throw new Error('run: empty argv');
-    // Loaded on first use: a hook that runs no command (an idle update-status) never pays for execa's start-up.
-    const { execa } = await import('execa');
-    const result = await execa(program, args, {
-      ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
-      env: { ...this.env, ...options.env },
+    const result = await runProgram(program, args, {
+      input: options.input,
+      env: { ...process.env, ...this.env, ...options.env },
       cwd: options.cwd,
-      timeout: options.timeoutMs,
-      reject: false,
-      stripFinalNewline: false,
-      encoding: 'utf8',
+      timeoutMs: options.timeoutMs,
     });
-    const stderr = typeof result.stderr === 'string' ? result.stderr : '';
-    if (result.exitCode === undefined) {
-      const code = (result as { code?: string }).code;
+    const { stdout, stderr, failure } = result;
+    if (failure !== undefined || result.exitCode === null) {
       const base = { argv, secretArgs: options.secretArgs, exitCode: null, stderr };
-      if (code === 'ENOENT') throw new HostCommandError({ ...base, reason: 'could not start: not found', hint: missingProgramHint(program) });
-      if (code === 'EACCES') throw new HostCommandError({ ...base, reason: 'could not start: permission denied', hint: `make ${program} executable (chmod +x)` });
-      if (result.timedOut) throw new HostCommandError({ ...base, reason: `was killed after the ${options.timeoutMs} ms time limit` });
-      throw new HostCommandError({ ...base, reason: result.signal ? `was killed by ${result.signal}` : `could not start (${code ?? 'unknown error'})` });
+      if (failure?.kind === 'start' && failure.code === 'ENOENT') throw new HostCommandError({ ...base, reason: 'could not start: not found', hint: missingProgramHint(program) });
+      if (failure?.kind === 'start' && failure.code === 'EACCES') throw new HostCommandError({ ...base, reason: 'could not start: permission denied', hint: `make ${program} executable (chmod +x)` });
+      if (failure?.kind === 'start') throw new HostCommandError({ ...base, reason: `could not start (${failure.code})` });
+      if (failure?.kind === 'timeout') throw new HostCommandError({ ...base, reason: `was killed after the ${options.timeoutMs} ms time limit` });
+      if (failure?.kind === 'output-limit') throw new HostCommandError({ ...base, reason: 'was killed: it printed more than 256 MiB' });
+      throw new HostCommandError({ ...base, reason: `was killed by ${result.signal ?? 'a signal'}` });
     }
-    return { exitCode: result.exitCode, stdout: typeof result.stdout === 'string' ? result.stdout : '', stderr };
+    return { exitCode: result.exitCode, stdout, stderr };
   }
 
   async check(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {

@@ -1,0 +1,114 @@
+/**
+ * Runs one program to completion and hands back what happened; callers turn that into their own errors
+ * (HookToolError for hook tools, HostCommandError for host commands).
+ *
+ * Hooks use this rather than execa: a hook is a short-lived Node process that runs a few dozen plain commands, and
+ * loading execa (about 80 of Node's own modules, compiled from source on every hook by Debian's nodejs, which ships
+ * without a code cache) cost more than the commands themselves. `npm run bench -- framework` measures it. The
+ * project's tools and tests, which start daemons, stream output and run for minutes, keep execa.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface RunProgramOptions {
+  /** Written to the program's stdin; without it stdin is /dev/null. */
+  readonly input?: string;
+  /** The program's whole environment (PATH in it is also where the program is looked up). */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Milliseconds before SIGTERM; SIGKILL follows `killGraceMs` later if the program is still there. */
+  readonly timeoutMs?: number;
+  readonly killGraceMs?: number;
+  /** Bytes of stdout or stderr kept before the program is killed; default 256 MiB. */
+  readonly maxBuffer?: number;
+}
+
+export interface ProgramOutcome {
+  /** Null when the program never started, was killed, or died of a signal. */
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Why it did not run to its own end: it could not start (errno code), ran out of time, or printed too much. */
+  readonly failure?: { readonly kind: 'start'; readonly code: string } | { readonly kind: 'timeout' } | { readonly kind: 'output-limit' };
+}
+
+const DEFAULT_MAX_BUFFER = 256 * 1024 * 1024;
+const DEFAULT_KILL_GRACE_MS = 5_000;
+
+export function runProgram(program: string, args: readonly string[], options: RunProgramOptions = {}): Promise<ProgramOutcome> {
+  return new Promise((resolve) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(program, [...args], {
+        env: options.env,
+        cwd: options.cwd,
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      });
+    } catch (error) {
+      resolve({ exitCode: null, signal: null, stdout: '', stderr: '', failure: { kind: 'start', code: errnoCode(error) } });
+      return;
+    }
+
+    const maxBuffer = options.maxBuffer ?? DEFAULT_MAX_BUFFER;
+    const out: string[] = [];
+    const err: string[] = [];
+    let outBytes = 0;
+    let errBytes = 0;
+    let failure: ProgramOutcome['failure'];
+    let settled = false;
+    let termTimer: NodeJS.Timeout | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+
+    const stop = (why: NonNullable<ProgramOutcome['failure']>) => {
+      if (failure !== undefined) return;
+      failure = why;
+      child.kill('SIGTERM');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+    };
+    const finish = (outcome: Omit<ProgramOutcome, 'stdout' | 'stderr'>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(termTimer);
+      clearTimeout(killTimer);
+      resolve({ ...outcome, stdout: out.join(''), stderr: err.join('') });
+    };
+
+    child.stdout!.setEncoding('utf8');
+    child.stderr!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      outBytes += Buffer.byteLength(chunk);
+      if (outBytes > maxBuffer) stop({ kind: 'output-limit' });
+      else out.push(chunk);
+    });
+    child.stderr!.on('data', (chunk: string) => {
+      errBytes += Buffer.byteLength(chunk);
+      if (errBytes > maxBuffer) stop({ kind: 'output-limit' });
+      else err.push(chunk);
+    });
+    child.on('error', (error) => {
+      // Only a program that never started ends here; a kill of a running one reports through 'close'.
+      if (child.pid === undefined) finish({ exitCode: null, signal: null, failure: { kind: 'start', code: errnoCode(error) } });
+    });
+    child.on('exit', (_code, signal) => {
+      // A program we stopped may have left a child holding its stdout open: what it printed so far is enough.
+      if (failure === undefined) return;
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+      finish({ exitCode: null, signal, failure });
+    });
+    child.on('close', (code, signal) => {
+      finish({ exitCode: failure === undefined ? code : null, signal, ...(failure === undefined ? {} : { failure }) });
+    });
+
+    if (options.timeoutMs !== undefined && options.timeoutMs > 0) termTimer = setTimeout(() => stop({ kind: 'timeout' }), options.timeoutMs);
+    if (child.stdin) {
+      // A program that exits without reading its stdin must not fail the run with EPIPE.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.input);
+    }
+  });
+}
+
+function errnoCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error';
+}
