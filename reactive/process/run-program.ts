@@ -62,6 +62,13 @@ export function runProgram(program: string, args: readonly string[], options: Ru
 
     const stop = (why: NonNullable<ProgramOutcome['failure']>) => {
       if (failure !== undefined) return;
+      if (child.exitCode !== null || child.signalCode !== null) {
+        // The program ended on its own; only something it started still holds its stdout or stderr open.
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+        finish({ exitCode: child.exitCode, signal: child.signalCode });
+        return;
+      }
       failure = why;
       child.kill('SIGTERM');
       killTimer = setTimeout(() => child.kill('SIGKILL'), options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
