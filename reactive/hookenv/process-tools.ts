@@ -19,7 +19,7 @@ export const processRunner: ToolRunner = async (call) => {
   const shownArgs = call.secret ? call.args.map((a) => (a.includes('=') ? `${a.slice(0, a.indexOf('=') + 1)}***` : a)) : redactArgs(call.args);
   const failure = result.failure;
   const missing = failure?.kind === 'start' && failure.code === 'ENOENT';
-  const why = failure?.kind === 'start' ? `could not start (${failure.code})` : result.signal ? `killed by ${result.signal}` : 'failed';
+  const why = failure?.kind === 'start' ? `could not start (${failure.code})` : result.signal ? `killed by ${result.signal}` : '';
   throw new HookToolError(
     call.tool,
     shownArgs,
