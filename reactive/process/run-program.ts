@@ -53,8 +53,6 @@ export function runProgram(program: string, args: readonly string[], options: Ru
     const maxBuffer = options.maxBuffer ?? DEFAULT_MAX_BUFFER;
     const out: string[] = [];
     const err: string[] = [];
-    let outBytes = 0;
-    let errBytes = 0;
     let failure: ProgramOutcome['failure'];
     let settled = false;
     let termTimer: NodeJS.Timeout | undefined;
@@ -64,9 +62,7 @@ export function runProgram(program: string, args: readonly string[], options: Ru
       if (failure !== undefined) return;
       if (child.exitCode !== null || child.signalCode !== null) {
         // The program ended on its own; only something it started still holds its stdout or stderr open.
-        child.stdout!.destroy();
-        child.stderr!.destroy();
-        finish({ exitCode: child.exitCode, signal: child.signalCode });
+        finishWithoutWaitingForOutput({ exitCode: child.exitCode, signal: child.signalCode });
         return;
       }
       failure = why;
@@ -80,29 +76,29 @@ export function runProgram(program: string, args: readonly string[], options: Ru
       clearTimeout(killTimer);
       resolve({ ...outcome, stdout: out.join(''), stderr: err.join('') });
     };
-
-    child.stdout!.setEncoding('utf8');
-    child.stderr!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      outBytes += Buffer.byteLength(chunk);
-      if (outBytes > maxBuffer) stop({ kind: 'output-limit' });
-      else out.push(chunk);
-    });
-    child.stderr!.on('data', (chunk: string) => {
-      errBytes += Buffer.byteLength(chunk);
-      if (errBytes > maxBuffer) stop({ kind: 'output-limit' });
-      else err.push(chunk);
-    });
+    const finishWithoutWaitingForOutput = (outcome: Omit<ProgramOutcome, 'stdout' | 'stderr'>) => {
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+      finish(outcome);
+    };
+    const collect = (stream: NodeJS.ReadableStream, chunks: string[]) => {
+      let bytes = 0;
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        bytes += Buffer.byteLength(chunk);
+        if (bytes > maxBuffer) stop({ kind: 'output-limit' });
+        else chunks.push(chunk);
+      });
+    };
+    collect(child.stdout!, out);
+    collect(child.stderr!, err);
     child.on('error', (error) => {
       // Only a program that never started ends here; a kill of a running one reports through 'close'.
       if (child.pid === undefined) finish({ exitCode: null, signal: null, failure: { kind: 'start', code: errnoCode(error) } });
     });
     child.on('exit', (_code, signal) => {
       // A program we stopped may have left a child holding its stdout open: what it printed so far is enough.
-      if (failure === undefined) return;
-      child.stdout!.destroy();
-      child.stderr!.destroy();
-      finish({ exitCode: null, signal, failure });
+      if (failure !== undefined) finishWithoutWaitingForOutput({ exitCode: null, signal, failure });
     });
     child.on('close', (code, signal) => {
       finish({ exitCode: failure === undefined ? code : null, signal, ...(failure === undefined ? {} : { failure }) });

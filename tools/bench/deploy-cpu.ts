@@ -135,11 +135,13 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'deploy-cpu-'));
   const acctFile = join(work, 'acct');
   const accounting = accountingAvailable();
+  let accountingOn = false;
   if (!accounting) console.error('deploy-cpu: accton not found (apt-get install acct): ended processes are not counted, only running ones');
   try {
     if (accounting) {
       writeFileSync(acctFile, '');
       execFileSync('accton', [acctFile], { stdio: 'ignore' });
+      accountingOn = true;
     }
     const cpuBefore = parseProcStat(readFileSync('/proc/stat', 'utf8'));
     const processesBefore = sampleProcesses();
@@ -148,7 +150,10 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     const cpuAfter = parseProcStat(readFileSync('/proc/stat', 'utf8'));
     const processesAfter = sampleProcesses();
-    if (accounting) execFileSync('accton', ['off'], { stdio: 'ignore' });
+    if (accountingOn) {
+      execFileSync('accton', ['off'], { stdio: 'ignore' });
+      accountingOn = false;
+    }
     const ended = accounting ? parseAccounting(readFileSync(acctFile)) : [];
 
     const delta = Object.fromEntries(Object.keys(cpuBefore).map((k) => [k, cpuAfter[k as keyof CpuTimes] - cpuBefore[k as keyof CpuTimes]])) as unknown as CpuTimes;
@@ -162,7 +167,8 @@ async function main(): Promise<void> {
     }
     process.exitCode = run.status ?? 1;
   } finally {
-    if (accounting) spawnSync('accton', ['off'], { stdio: 'ignore' });
+    // Never leave the machine accounting every process when something above failed.
+    if (accountingOn) spawnSync('accton', ['off'], { stdio: 'ignore' });
     rmSync(work, { recursive: true, force: true });
   }
 }
