@@ -27,6 +27,11 @@ export interface RunOptions {
   readonly secretArgs?: readonly number[];
 }
 
+export interface ServiceState {
+  readonly active: boolean;
+  readonly enabled: boolean;
+}
+
 export type ServiceAction = 'enable' | 'disable' | 'start' | 'stop' | 'restart' | 'reload';
 
 export interface Host {
@@ -51,8 +56,11 @@ export interface Host {
 
   service(action: ServiceAction, name: string): Promise<void>;
   serviceIsActive(name: string): Promise<boolean>;
-  /** Which of `names` are active: one systemctl call for a status check over several services. */
-  activeAmong(names: readonly string[]): Promise<Set<string>>;
+  /**
+   * Whether each of `names` is active and enabled, as `is-active` and `is-enabled` would say, from one systemctl
+   * call: a hook that looks at several services pays for one process instead of two per service.
+   */
+  serviceStates(names: readonly string[]): Promise<ReadonlyMap<string, ServiceState>>;
   serviceIsEnabled(name: string): Promise<boolean>;
 
   ensureGroup(name: string, options?: { system?: boolean }): Promise<boolean>;

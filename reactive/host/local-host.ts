@@ -4,7 +4,7 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { promises as fs } from 'node:fs';
-import type { CommandResult, FileOptions, Host, RunOptions, ServiceAction } from './host.js';
+import type { CommandResult, FileOptions, Host, RunOptions, ServiceAction, ServiceState } from './host.js';
 import { Apt } from './apt.js';
 import { ensureDirectoryOwned, removeFileDurably, writeFileAtomic, type Ownership } from './atomic-file.js';
 import { runProgram } from '../process/run-program.js';
@@ -23,6 +23,10 @@ export interface LocalHostOptions {
 
 const DEFAULT_FILE_MODE = 0o644;
 const DEFAULT_DIRECTORY_MODE = 0o755;
+/** The ActiveState values for which `systemctl is-active` succeeds. */
+const ACTIVE_STATES = new Set(['active', 'reloading', 'refreshing']);
+/** The UnitFileState values for which `systemctl is-enabled` succeeds. */
+const ENABLED_STATES = new Set(['enabled', 'enabled-runtime', 'static', 'alias', 'indirect', 'generated', 'transient']);
 
 function isNotFound(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
@@ -171,14 +175,22 @@ export class LocalHost implements Host {
     return (await this.run(['systemctl', 'is-active', '--quiet', name])).exitCode === 0;
   }
 
-  async activeAmong(names: readonly string[]): Promise<Set<string>> {
-    const active = new Set<string>();
-    if (names.length === 0) return active;
-    // one line per unit, in the order asked: active, inactive, failed, activating, ...
-    const result = await this.run(['systemctl', 'is-active', ...names]);
-    const states = result.stdout.split('\n');
-    names.forEach((name, i) => { if (states[i]?.trim() === 'active') active.add(name); });
-    return active;
+  async serviceStates(names: readonly string[]): Promise<ReadonlyMap<string, ServiceState>> {
+    const states = new Map<string, ServiceState>();
+    if (names.length === 0) return states;
+    // One block of properties per unit, in the order asked, blocks separated by an empty line. A unit that does not
+    // exist still gets its block (inactive, no unit file state). Without a running systemd every unit reads as
+    // inactive and disabled, as is-active and is-enabled would report.
+    const result = await this.run(['systemctl', 'show', '--property=ActiveState,UnitFileState', '--', ...names]);
+    const blocks = result.exitCode === 0 ? result.stdout.trim().split(/\n\s*\n/) : [];
+    names.forEach((name, i) => {
+      const properties = new Map((blocks[i] ?? '').split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).trim()] as const));
+      states.set(name, {
+        active: ACTIVE_STATES.has(properties.get('ActiveState') ?? ''),
+        enabled: ENABLED_STATES.has(properties.get('UnitFileState') ?? ''),
+      });
+    });
+    return states;
   }
 
   /** systemctl's own answer: enabled, enabled-runtime, static, alias, indirect, generated and transient count. */

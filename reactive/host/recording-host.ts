@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, promises as fs, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
-import type { CommandResult, FileOptions, Host, RunOptions, ServiceAction } from './host.js';
+import type { CommandResult, FileOptions, Host, RunOptions, ServiceAction, ServiceState } from './host.js';
 import { HostCommandError, quoteForMessage, redactArgv } from './errors.js';
 
 export interface FileMeta {
@@ -335,8 +335,8 @@ export class RecordingHost implements Host {
     return this.active.has(name);
   }
 
-  async activeAmong(names: readonly string[]): Promise<Set<string>> {
-    return new Set(names.filter((name) => this.active.has(name)));
+  async serviceStates(names: readonly string[]): Promise<ReadonlyMap<string, ServiceState>> {
+    return new Map(names.map((name) => [name, { active: this.active.has(name), enabled: this.enabled.has(name) }]));
   }
 
   async serviceIsEnabled(name: string): Promise<boolean> {

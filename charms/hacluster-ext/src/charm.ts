@@ -143,9 +143,10 @@ charm.when(INSTALLED, 'config.valid').do('converge-cluster', async (ctx) => {
   let overrides = false;
   for (const path of OVERRIDES) overrides = (await ctx.host.writeFile(path, systemdOverride(settings.startTimeout, settings.stopTimeout))) || overrides;
   if (overrides) await ctx.host.run(['systemctl', 'daemon-reload']);
-  for (const service of ['corosync', 'pacemaker']) if (!(await ctx.host.serviceIsEnabled(service))) await ctx.host.service('enable', service);
+  const states = await ctx.host.serviceStates(['corosync', 'pacemaker']);
+  for (const service of ['corosync', 'pacemaker']) if (states.get(service)?.enabled !== true) await ctx.host.service('enable', service);
   let member = true;
-  const running = await ctx.host.serviceIsActive('pacemaker');
+  const running = states.get('pacemaker')?.active === true;
   if (changed || !running) member = await restartCluster(ctx, self.hostname);
   else if (reloadOnly) {
     await ctx.log('corosync node list changed: reloading the ring');

@@ -101,17 +101,14 @@ async function libvirtRunning(ctx: Context): Promise<boolean> {
 }
 
 async function serviceFacts(ctx: Context, wanted: readonly MonitorService[]): Promise<ServiceFacts[]> {
-  const facts: ServiceFacts[] = [];
-  for (const name of SERVICES) {
-    facts.push({
-      name,
-      wanted: wanted.includes(name),
-      active: await ctx.host.serviceIsActive(name),
-      enabled: await ctx.host.serviceIsEnabled(name),
-      startedWith: ctx.kv.get<string>(`${STARTED_WITH}${name}`) ?? null,
-    });
-  }
-  return facts;
+  const states = await ctx.host.serviceStates(SERVICES);
+  return SERVICES.map((name) => ({
+    name,
+    wanted: wanted.includes(name),
+    active: states.get(name)?.active === true,
+    enabled: states.get(name)?.enabled === true,
+    startedWith: ctx.kv.get<string>(`${STARTED_WITH}${name}`) ?? null,
+  }));
 }
 
 /**
@@ -119,8 +116,9 @@ async function serviceFacts(ctx: Context, wanted: readonly MonitorService[]): Pr
  * config that cannot work — on Debian the API's /etc/masakari/masakari.conf, restarting in a loop — so stop them.
  */
 async function stopUnconfigured(ctx: Context): Promise<void> {
+  const states = await ctx.host.serviceStates(SERVICES);
   for (const name of SERVICES) {
-    if (ctx.kv.get<string>(`${STARTED_WITH}${name}`) === undefined && (await ctx.host.serviceIsActive(name))) {
+    if (ctx.kv.get<string>(`${STARTED_WITH}${name}`) === undefined && states.get(name)?.active === true) {
       await ctx.log(`stopping ${name}: the charm has not configured it yet`);
       await ctx.host.service('stop', name);
     }
@@ -194,8 +192,8 @@ charm.assessStatus(async (ctx) => {
   if (installed && !paused && credentialsComplete && parsed.ok) {
     const desired = await desiredState(ctx);
     if (!desired.ok) renderProblem = desired.problem;
-    const active = await ctx.host.activeAmong(wanted);
-    notRunning.push(...wanted.filter((name) => !active.has(name)));
+    const states = await ctx.host.serviceStates(wanted);
+    notRunning.push(...wanted.filter((name) => states.get(name)?.active !== true));
   }
   return assessMonitorsStatus({
     installed,

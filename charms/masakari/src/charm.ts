@@ -208,9 +208,10 @@ async function applyServices(ctx: MasakariCtx, platform: Platform, restarts: rea
   if (ctx.hookName === 'update-status') return;
   const paused = ctx.flags.isSet('masakari.paused');
   const ready = await dbReady(ctx);
+  const states = await ctx.host.serviceStates(platform.services);
   for (const s of platform.services) {
     const wanted = !paused && (ready || platform.withoutDatabase.includes(s));
-    const active = await ctx.host.serviceIsActive(s);
+    const { active, enabled } = states.get(s) ?? { active: false, enabled: false };
     if (!wanted) {
       if (active) await ctx.host.service('stop', s);
       continue;
@@ -218,7 +219,7 @@ async function applyServices(ctx: MasakariCtx, platform: Platform, restarts: rea
     // A service that will not start is the machine's problem, not a charm bug: the status names it (and the
     // next hook tries again) instead of the hook failing.
     try {
-      if (!pacemakerOwned.includes(s) && !(await ctx.host.serviceIsEnabled(s))) await ctx.host.service('enable', s);
+      if (!pacemakerOwned.includes(s) && !enabled) await ctx.host.service('enable', s);
       if (restarts.includes(s)) await ctx.host.service('restart', s);
       else if (!active) await ctx.host.service('start', s);
     } catch (error) {

@@ -78,8 +78,8 @@ export async function workaroundDecision(host: Host, kv: KeyValueStore): Promise
 }
 
 export async function servicesDown(host: Host, services: readonly string[]): Promise<string[]> {
-  const active = await host.activeAmong(services);
-  return services.filter((s) => !active.has(s));
+  const states = await host.serviceStates(services);
+  return services.filter((s) => states.get(s)?.active !== true);
 }
 
 export interface RuntimeFacts {

@@ -10,6 +10,7 @@ import { configCheck, decodePem, parseCidr } from '../src/options.js';
 import { apiWorkers, detectOs } from '../src/platform.js';
 import { settledRuntimeFacts } from '../src/facts.js';
 import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import type { ServiceState } from '../../../reactive/host/host.js';
 import { fenceGateProblem } from '../src/fence-gate.js';
 import { assessStatus, listeningPorts, type StatusFacts } from '../src/status.js';
 
@@ -151,9 +152,9 @@ describe('settledRuntimeFacts', () => {
   it('reports what is still down after the last look', async () => {
     class Counting extends RecordingHost {
       looks = 0;
-      override async activeAmong(names: readonly string[]): Promise<Set<string>> {
+      override async serviceStates(names: readonly string[]): Promise<ReadonlyMap<string, ServiceState>> {
         this.looks++;
-        return super.activeAmong(names);
+        return super.serviceStates(names);
       }
     }
     const host = new Counting().setServiceActive('haproxy', false);

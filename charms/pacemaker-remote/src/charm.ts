@@ -76,12 +76,13 @@ charm.when(INSTALLED).do('apply-pacemaker-key', async (ctx) => {
     await ctx.log(`wrote ${AUTHKEY_PATH} (key from ${agreement.units.join(', ')})`);
   }
   const desiredDigest = keyDigest(agreement.key);
+  const state = (await ctx.host.serviceStates([SERVICE])).get(SERVICE);
   const action = daemonAction({
     runningDigest: ctx.kv.get<string>(RUNNING_KEY) ?? null,
     desiredDigest,
-    active: await ctx.host.serviceIsActive(SERVICE),
+    active: state?.active === true,
   });
-  if (!(await ctx.host.serviceIsEnabled(SERVICE))) await ctx.host.service('enable', SERVICE);
+  if (state?.enabled !== true) await ctx.host.service('enable', SERVICE);
   if (action !== 'none') {
     await ctx.log(`${action === 'restart' ? 'restarting' : 'starting'} ${SERVICE} with the cluster's key`);
     await ctx.host.service(action, SERVICE);

@@ -233,14 +233,32 @@ describe('LocalHost services (systemctl replaced by a recording script)', () => 
     ]);
   });
 
-  it('asks systemctl once about several services and reads its line per unit', async () => {
+  it('asks systemctl once about several services and reads its block of properties per unit', async () => {
     const calls = join(dir, 'systemctl-many.calls');
-    // systemctl prints one state per unit in order and exits non-zero unless all are active
-    const bin = fakeBin({ systemctl: `echo "$*" >> ${calls}\nprintf 'active\\nactivating\\nfailed\\nactive\\n'\nexit 3` });
+    // the shape systemctl show prints: a block per unit in the order asked, properties in its own order
+    const blocks = [
+      'ActiveState=active\nUnitFileState=enabled',
+      'UnitFileState=disabled\nActiveState=activating',
+      'ActiveState=failed\nUnitFileState=static',
+      'ActiveState=reloading\nUnitFileState=',
+    ].join('\n\n');
+    const bin = fakeBin({ systemctl: `echo "$*" >> ${calls}\nprintf '${blocks.replace(/\n/g, '\\n')}\\n'` });
     const host = hostWith(bin);
-    expect([...(await host.activeAmong(['memcached', 'masakari-api', 'masakari-engine', 'haproxy']))]).toEqual(['memcached', 'haproxy']);
-    expect(await host.activeAmong([])).toEqual(new Set());
-    expect((await fs.readFile(calls, 'utf8')).trim().split('\n')).toEqual(['is-active memcached masakari-api masakari-engine haproxy']);
+    const states = await host.serviceStates(['memcached', 'masakari-api', 'masakari-engine', 'haproxy']);
+    expect(Object.fromEntries(states)).toEqual({
+      memcached: { active: true, enabled: true },
+      'masakari-api': { active: false, enabled: false },
+      'masakari-engine': { active: false, enabled: true },
+      haproxy: { active: true, enabled: false },
+    });
+    expect(await host.serviceStates([])).toEqual(new Map());
+    expect((await fs.readFile(calls, 'utf8')).trim().split('\n')).toEqual(['show --property=ActiveState,UnitFileState -- memcached masakari-api masakari-engine haproxy']);
+  });
+
+  it('reads every service as stopped and disabled when systemctl cannot answer', async () => {
+    const bin = fakeBin({ systemctl: 'echo "System has not been booted with systemd as init system (PID 1). Can\'t operate." >&2; exit 1' });
+    const states = await hostWith(bin).serviceStates(['haproxy']);
+    expect(states.get('haproxy')).toEqual({ active: false, enabled: false });
   });
 });
 
