@@ -9,12 +9,16 @@ import type { RelationData } from './hookenv/tools.js';
 import type { FlagStore } from './flags.js';
 import type { KeyValueStore } from './kv.js';
 
-/** What the framework loads for one relation: the remote units' bags and the remote application bag. */
+/**
+ * What the framework loads for one relation: the remote units' bags and, for an endpoint class that reads it
+ * (`readsAppData`), the remote application bag.
+ */
 export interface RelationSnapshot {
   readonly id: string;
   readonly remoteApp: string;
   readonly units: Readonly<Record<string, RelationData>>;
-  readonly app: RelationData;
+  /** Absent when the endpoint's class does not read application data, so it was not asked for. */
+  readonly app?: RelationData;
 }
 
 export interface EndpointContext {
@@ -110,8 +114,7 @@ export class RelationUnit {
 
 export class Relation {
   readonly units: readonly RelationUnit[];
-  readonly receivedAppRaw: RelationData;
-  readonly receivedApp: Readonly<Record<string, unknown>>;
+  private readonly appRaw: RelationData | undefined;
   readonly toPublishRaw: PublishBag;
   readonly toPublish: JsonPublisher;
   readonly toPublishAppRaw: PublishBag;
@@ -127,8 +130,7 @@ export class Relation {
     this.units = Object.keys(snapshot.units)
       .sort(compareUnits)
       .map((name) => new RelationUnit(name, this, snapshot.units[name] ?? {}));
-    this.receivedAppRaw = snapshot.app;
-    this.receivedApp = decodeReceived(snapshot.app);
+    this.appRaw = snapshot.app;
     this.toPublishRaw = new PublishBag(published.unit);
     this.toPublish = new JsonPublisher(this.toPublishRaw);
     this.toPublishAppRaw = new PublishBag(published.app, () => {
@@ -139,6 +141,18 @@ export class Relation {
 
   readonly id: string;
   readonly remoteApp: string;
+
+  /** The remote application's bag; only for an endpoint class with `static readonly readsAppData = true`. */
+  get receivedAppRaw(): RelationData {
+    if (this.appRaw === undefined) {
+      throw new Error(`relation ${this.id}: application data was not loaded; set "static readonly readsAppData = true" on the endpoint's class`);
+    }
+    return this.appRaw;
+  }
+
+  get receivedApp(): Readonly<Record<string, unknown>> {
+    return decodeReceived(this.receivedAppRaw);
+  }
 
   get number(): number {
     return relationNumber(this.id);
@@ -155,6 +169,11 @@ export interface UnitRequest<T> {
 export class Endpoint {
   /** Suffixes of the interface flags this endpoint class manages (`endpoint.<name>.<suffix>`), for typing. */
   static readonly flagSuffixes: readonly string[] = [];
+  /**
+   * Whether this interface reads the remote application's bag. Off by default: loading it costs one relation-get
+   * per relation in every hook, and none of the classic interfaces write application data.
+   */
+  static readonly readsAppData: boolean = false;
 
   constructor(readonly name: string, readonly relations: readonly Relation[], protected readonly ctx: EndpointContext) {}
 
@@ -230,4 +249,5 @@ export class Endpoint {
 
 export type EndpointClass<E extends Endpoint = Endpoint> = (new (name: string, relations: readonly Relation[], ctx: EndpointContext) => E) & {
   readonly flagSuffixes: readonly string[];
+  readonly readsAppData: boolean;
 };

@@ -53,13 +53,17 @@ const SNAPSHOT_KEY = 'reactive.snapshot';
 const STATUS_KEY = 'reactive.status';
 const PUBLISHED_PREFIX = 'reactive.published.';
 
-async function loadRelations(tools: HookTools, endpoint: string): Promise<RelationSnapshot[]> {
+async function loadRelations(tools: HookTools, endpoint: string, readsAppData: boolean): Promise<RelationSnapshot[]> {
   const out: RelationSnapshot[] = [];
   for (const id of await tools.relationIds(endpoint)) {
     const unitNames = await tools.relationList(id);
     const remoteApp = unitNames[0]?.split('/')[0] ?? (await tools.relationRemoteApp(id));
     const units: Record<string, RelationData> = {};
     for (const unit of unitNames) units[unit] = await tools.relationGet(id, unit);
+    if (!readsAppData) {
+      out.push({ id, remoteApp, units });
+      continue;
+    }
     const app = remoteApp ? await tools.relationGet(id, remoteApp, { app: true }) : {};
     out.push({ id, remoteApp, units, app });
   }
@@ -164,7 +168,8 @@ export async function runHook<F extends string, EM extends EndpointMap>(charm: C
   let leaderData: RelationData = useSnapshot ? previous.leader : await tools.leaderGet();
   const relations: Record<string, RelationSnapshot[]> = {};
   for (const { name } of endpointsOf(meta)) {
-    relations[name] = useSnapshot ? (previous.relations[name] ?? []) : await loadRelations(tools, name);
+    const readsAppData = (charm.endpointClasses[name] ?? Endpoint).readsAppData;
+    relations[name] = useSnapshot ? (previous.relations[name] ?? []) : await loadRelations(tools, name, readsAppData);
   }
 
   // Automatic flags. The config.* and leadership.changed families describe this hook only.

@@ -266,3 +266,41 @@ describe('config checks', () => {
     expect(h.status).toEqual({ status: 'blocked', message: 'invalid config: port: 1 is reserved' });
   });
 });
+
+describe('remote application data', () => {
+  class ReadsApp extends Endpoint {
+    static override readonly readsAppData = true;
+  }
+
+  function charmReading(endpoints: Record<string, typeof Endpoint>) {
+    const seen: unknown[] = [];
+    const charm = defineCharm({ name: 'demo', flags: [] as const, endpoints });
+    charm.hook('db-relation-changed').do('read-app-data', (ctx) => {
+      try {
+        seen.push(ctx.endpoint('db').relations[0]!.receivedApp);
+      } catch (error) {
+        seen.push((error as Error).message);
+      }
+    });
+    const h = new Harness(charm, { charmDir });
+    harnesses.push(h as never);
+    h.begin();
+    return { h: h as never as Harness<string, never>, seen };
+  }
+
+  const appGets = (h: Harness<string, never>) => h.history.flatMap((r) => r.toolCalls).filter((c) => c.tool === 'relation-get' && c.detail.endsWith('--app'));
+
+  it('is read only for an endpoint class that declares it, with one relation-get per relation', async () => {
+    const { h, seen } = charmReading({ db: ReadsApp });
+    await h.addRelation('db', 'mysql', { appData: { mode: '"primary"' }, units: { 'mysql/0': { host: 'db0' } } });
+    expect(seen.at(-1)).toEqual({ mode: 'primary' });
+    expect(appGets(h).length).toBeGreaterThan(0);
+  });
+
+  it('is not asked for otherwise, and reading it says which declaration is missing', async () => {
+    const { h, seen } = charmReading({ db: Endpoint });
+    await h.addRelation('db', 'mysql', { appData: { mode: '"primary"' }, units: { 'mysql/0': { host: 'db0' } } });
+    expect(appGets(h)).toEqual([]);
+    expect(seen.at(-1)).toMatch(/relation db:\d+: application data was not loaded; set "static readonly readsAppData = true" on the endpoint's class/);
+  });
+});
