@@ -60,12 +60,8 @@ async function loadRelations(tools: HookTools, endpoint: string, readsAppData: b
     const remoteApp = unitNames[0]?.split('/')[0] ?? (await tools.relationRemoteApp(id));
     const units: Record<string, RelationData> = {};
     for (const unit of unitNames) units[unit] = await tools.relationGet(id, unit);
-    if (!readsAppData) {
-      out.push({ id, remoteApp, units });
-      continue;
-    }
-    const app = remoteApp ? await tools.relationGet(id, remoteApp, { app: true }) : {};
-    out.push({ id, remoteApp, units, app });
+    if (!readsAppData) out.push({ id, remoteApp, units });
+    else out.push({ id, remoteApp, units, app: remoteApp ? await tools.relationGet(id, remoteApp, { app: true }) : {} });
   }
   return out;
 }

@@ -48,7 +48,8 @@ charm.whenNot(INSTALLED).do('install-packages', async (ctx) => {
   // Debian starts corosync and pacemaker at install with its packaged one-node configuration, whose CIB would keep a
   // ghost, UNCLEAN "node1" that blocks fencing (LP#1874719). Stop them and let the first start with our
   // corosync.conf create a fresh CIB.
-  for (const service of ['pacemaker', 'corosync']) if (await ctx.host.serviceIsActive(service)) await ctx.host.service('stop', service);
+  const states = await ctx.host.serviceStates(['pacemaker', 'corosync']);
+  for (const service of ['pacemaker', 'corosync']) if (states.get(service)?.active === true) await ctx.host.service('stop', service);
   for (const file of ['cib.xml', 'cib.xml.sig']) await ctx.host.removeFile(`/var/lib/pacemaker/cib/${file}`);
   ctx.flags.set(INSTALLED);
 });
@@ -197,9 +198,11 @@ charm.when(INSTALLED, 'config.valid').do('converge-cluster', async (ctx) => {
       return;
     }
   }
-  for (const service of parseServices(ctx.endpoint('ha').principalData()?.json_init_services)) {
+  const initServices = parseServices(ctx.endpoint('ha').principalData()?.json_init_services);
+  const initStates = await ctx.host.serviceStates(initServices);
+  for (const service of initServices) {
     // Pacemaker starts and stops these now; the init system must not fight it at boot.
-    if (await ctx.host.serviceIsEnabled(service)) await ctx.host.service('disable', service);
+    if (initStates.get(service)?.enabled === true) await ctx.host.service('disable', service);
   }
   ctx.endpoint('ha').setClustered(clustered);
   publishSelf(true, true);

@@ -160,7 +160,8 @@ charm.when(INSTALLED).do('configure-monitors', async (ctx) => {
 
 charm.action('pause', async (ctx) => {
   ctx.kv.set(PAUSED, true);
-  for (const name of SERVICES) if (await ctx.host.serviceIsActive(name)) await ctx.host.service('stop', name);
+  const states = await ctx.host.serviceStates(SERVICES);
+  for (const name of SERVICES) if (states.get(name)?.active === true) await ctx.host.service('stop', name);
   ctx.action?.set({ stopped: SERVICES.join(',') });
 });
 

@@ -70,8 +70,9 @@ charm.hook('{install,upgrade-charm}').do('install-packages', async (ctx) => {
   await ctx.host.ensureUser('haproxy', { group: 'haproxy', home: '/var/lib/haproxy', shell: '/usr/sbin/nologin', system: true });
   if (!ctx.flags.isSet('masakari.configured')) {
     // Packages may start the API with their defaults on the port haproxy needs; nothing runs before it is configured.
+    const states = await ctx.host.serviceStates(platform.services);
     for (const s of platform.services) {
-      if (!platform.withoutDatabase.includes(s) && (await ctx.host.serviceIsActive(s))) await ctx.host.service('stop', s);
+      if (!platform.withoutDatabase.includes(s) && states.get(s)?.active === true) await ctx.host.service('stop', s);
     }
   }
   ctx.flags.set('masakari.installed');
@@ -211,7 +212,8 @@ async function applyServices(ctx: MasakariCtx, platform: Platform, restarts: rea
   const states = await ctx.host.serviceStates(platform.services);
   for (const s of platform.services) {
     const wanted = !paused && (ready || platform.withoutDatabase.includes(s));
-    const { active, enabled } = states.get(s) ?? { active: false, enabled: false };
+    const active = states.get(s)?.active === true;
+    const enabled = states.get(s)?.enabled === true;
     if (!wanted) {
       if (active) await ctx.host.service('stop', s);
       continue;
