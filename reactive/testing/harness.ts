@@ -79,6 +79,11 @@ export class Harness<F extends string, EM extends EndpointMap> {
     return new KeyValueStore(this.state);
   }
 
+  /** Seeds one key of the unit's stored state, as an earlier hook would have left it (e.g. a generated secret). */
+  setStored(key: string, value: JsonValue): void {
+    this.state = { ...this.state, [key]: value };
+  }
+
   isFlagSet(flag: string): boolean {
     return `reactive.states.${flag}` in this.state;
   }

@@ -91,6 +91,12 @@ export class JujuCli {
     return JSON.parse(text) as StatusDoc;
   }
 
+  /** The last lines a unit logged: where a failed hook's traceback is. */
+  async logTail(model: string, unit: string, lines = 60): Promise<string> {
+    const r = await this.run(['debug-log', '-m', model, '--no-tail', '-n', String(lines), '--include', unit], { quiet: true });
+    return (r.stdout || r.stderr).trimEnd();
+  }
+
   async exec(model: string, unit: string, command: string, timeoutMs = 300_000): Promise<ExecResult> {
     const r = await this.run(['exec', '-m', model, '--unit', unit, '--format', 'json', '--', command], { timeoutMs, quiet: true });
     try {

@@ -84,7 +84,12 @@ export function pendingAgainst(status: StatusDoc, targets: Record<string, Target
 }
 
 export class ModelTimeout extends Error {}
-export class UnitError extends Error {}
+/** Units in error; `units` names them so the caller can show each one's log. */
+export class UnitError extends Error {
+  constructor(message: string, readonly units: readonly string[]) {
+    super(message);
+  }
+}
 
 /** zaza's wait_for_application_states: every unit idle and in its target state; errors fail at once. */
 export async function waitForApplicationStates(
@@ -96,7 +101,7 @@ export async function waitForApplicationStates(
   for (;;) {
     const status = await cli.status(model);
     const { waiting, errors } = pendingAgainst(status, targets);
-    if (errors.length > 0) throw new UnitError(`units in error: ${errors.join('; ')}`);
+    if (errors.length > 0) throw new UnitError(`units in error: ${errors.join('; ')}`, errors.map((e) => e.slice(0, e.indexOf(':'))));
     if (waiting.length === 0) return status;
     const total = unitsOf(status).length;
     const report = `${total - waiting.length}/${total} units ready; waiting for ${waiting.slice(0, 4).join(', ')}${waiting.length > 4 ? ` and ${waiting.length - 4} more` : ''}`;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JujuCli, type BackendName } from './driver.js';
 import { type StepFunction, type SuiteContext, type TestClass, type TestOutcome, resolveDotted, runTestClass } from './context.js';
-import { waitForApplicationStates } from './model.js';
+import { UnitError, waitForApplicationStates } from './model.js';
 import { environmentVars, renderOverlays } from './overlays.js';
 import type { BundleSpec, TestsYaml } from './tests-yaml.js';
 
@@ -101,6 +101,10 @@ async function runOne(opts: SuiteOptions, bundle: BundleSpec, isLast: boolean): 
     try {
       const status = await cli.run(['status', '-m', model], { quiet: true });
       log(`status at failure:\n${status.stdout}`);
+      // A failed hook's traceback is in the unit's log, and a CI transcript is often all there is to go on.
+      for (const unit of err instanceof UnitError ? err.units : []) {
+        log(`last log lines of ${unit}:\n${await cli.logTail(model, unit)}`);
+      }
     } catch {
       // nothing more to report
     }

@@ -3,6 +3,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JujuCli } from '../driver.js';
+import { parseTestsYaml } from '../tests-yaml.js';
+import { runSuite } from '../suite.js';
 
 /** A stand-in `juju` program: records its argv and prints the document real juju 3 prints for that verb. */
 function fakeJuju(dir: string, outputs: Record<string, string>): string {
@@ -59,5 +61,33 @@ describe('JujuCli', () => {
       if (saved === undefined) delete process.env.JUJU_LOCAL_HOME;
       else process.env.JUJU_LOCAL_HOME = saved;
     }
+  });
+});
+
+describe('a deploy that fails', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'zaza-failing-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stops at the unit in error and prints the end of that unit\'s log', async () => {
+    const errored = { applications: { 'rabbitmq-server': { units: { 'rabbitmq-server/0': {
+      'workload-status': { current: 'error', message: 'hook failed: "amqp-relation-changed"' }, 'juju-status': { current: 'error' } } } } } };
+    fakeJuju(dir, { status: JSON.stringify(errored), 'debug-log': 'unit-rabbitmq-server-0: 01:13:02 ERROR rabbitmqctl add_user exited 75' });
+    const lines: string[] = [];
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${dir}:${savedPath}`;
+    try {
+      const config = parseTestsYaml(join(dir, 'tests.yaml'), 'tests: [functest.deploy.DeployTest]\n');
+      const result = await runSuite({
+        config, bundles: [{ alias: 'default_alias', name: 'b', base: join(dir, 'b.yaml'), overlays: [] }], backend: 'juju', repoRoot: dir,
+        parallel: 1, keep: 'faulty', deployTimeoutMs: 10_000, modelName: undefined, out: (l) => lines.push(l),
+      });
+      expect(result.reports[0]!.error).toBe('units in error: rabbitmq-server/0: hook failed: "amqp-relation-changed"');
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    const argv = readFileSync(join(dir, 'argv.log'), 'utf8').trim().split('\n');
+    expect(argv.filter((a) => a.startsWith('debug-log'))).toEqual([expect.stringMatching(/^debug-log -m zaza-[0-9a-f]{12} --no-tail -n 60 --include rabbitmq-server\/0$/)]);
+    expect(lines.join('\n')).toMatch(/last log lines of rabbitmq-server\/0:\nunit-rabbitmq-server-0: 01:13:02 ERROR rabbitmqctl add_user exited 75/);
   });
 });

@@ -39,14 +39,16 @@ async function apply(ctx: { host: import('../../../../../reactive/host/host.js')
   const vhosts = parseVhosts((await host.check([CTL, 'list_vhosts', '--silent'])).stdout);
   const users = parseUsers((await host.check([CTL, 'list_users', '--silent'])).stdout);
   for (const g of grants.values()) {
+    // `--` ends the options: a generated password may begin with '-' (1 in 64 do), and rabbitmqctl would read it as
+    // switches and refuse the command.
     if (!vhosts.has(g.vhost)) {
-      await host.check([CTL, 'add_vhost', g.vhost]);
+      await host.check([CTL, 'add_vhost', '--', g.vhost]);
       vhosts.add(g.vhost);
     }
-    if (users.has(g.username)) await host.check([CTL, 'change_password', g.username, g.password], { secretArgs: [3] });
-    else await host.check([CTL, 'add_user', g.username, g.password], { secretArgs: [3] });
+    if (users.has(g.username)) await host.check([CTL, 'change_password', '--', g.username, g.password], { secretArgs: [4] });
+    else await host.check([CTL, 'add_user', '--', g.username, g.password], { secretArgs: [4] });
     users.add(g.username);
-    await host.check([CTL, 'set_permissions', '-p', g.vhost, g.username, '.*', '.*', '.*']);
+    await host.check([CTL, 'set_permissions', '-p', g.vhost, '--', g.username, '.*', '.*', '.*']);
   }
 }
 
