@@ -78,6 +78,15 @@ function matches(matcher: CommandMatcher, argv: readonly string[]): boolean {
   return matcher.length <= argv.length && matcher.every((part, index) => argv[index] === part);
 }
 
+/**
+ * Temporary roots not yet removed by cleanup(); the process removes them as it exits, so a test that forgets
+ * cleanup() does not leave a directory in /tmp per run.
+ */
+const rootsToRemove = new Set<string>();
+process.once('exit', () => {
+  for (const root of rootsToRemove) rmSync(root, { recursive: true, force: true });
+});
+
 export class RecordingHost implements Host {
   readonly root: string;
   private readonly ownsRoot: boolean;
@@ -105,6 +114,7 @@ export class RecordingHost implements Host {
   constructor(options: RecordingHostOptions = {}) {
     this.ownsRoot = options.root === undefined;
     this.root = options.root ?? mkdtempSync(join(tmpdir(), 'recording-host-'));
+    if (this.ownsRoot) rootsToRemove.add(this.root);
     this.shortName = options.hostname ?? 'juju-machine-0';
     this.fullName = options.fqdn ?? `${this.shortName}.localdomain`;
     this.checkPackages = options.checkPackagesWithAptCache ?? false;
@@ -113,7 +123,9 @@ export class RecordingHost implements Host {
 
   /** Removes the temporary root when this host created it. */
   cleanup(): void {
-    if (this.ownsRoot) rmSync(this.root, { recursive: true, force: true });
+    if (!this.ownsRoot) return;
+    rmSync(this.root, { recursive: true, force: true });
+    rootsToRemove.delete(this.root);
   }
 
   /** Where an absolute machine path lives on the test's disk. */

@@ -1,5 +1,5 @@
 /** The pure parts on their own: addresses and VIPs, options, status order, probe parsing, ini escaping, API helpers. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { endpointUrls, haResources, type Bindings } from '../src/addresses.js';
 import { findEndpoint } from '../src/api/keystone-token.js';
 import { faultMessage } from '../src/api/masakari-client.js';
@@ -145,6 +145,7 @@ describe('API helpers and parameter checks', () => {
 describe('settledRuntimeFacts', () => {
   it('looks again while a service is down, so a restart in progress is not reported', async () => {
     const host = new RecordingHost().setServiceActive('haproxy', false).setServiceActive('masakari-api', true);
+    onTestFinished(() => host.cleanup());
     setTimeout(() => host.setServiceActive('haproxy', true), 30);
     expect(await settledRuntimeFacts(host, ['haproxy', 'masakari-api'], [], { attempts: 3, pauseMs: 100 })).toEqual({ servicesDown: [], portsClosed: [] });
   });
@@ -158,6 +159,7 @@ describe('settledRuntimeFacts', () => {
       }
     }
     const host = new Counting().setServiceActive('haproxy', false);
+    onTestFinished(() => host.cleanup());
     expect(await settledRuntimeFacts(host, ['haproxy'], [], { attempts: 2, pauseMs: 10 })).toEqual({ servicesDown: ['haproxy'], portsClosed: [] });
     expect(host.looks).toBe(2);
   });

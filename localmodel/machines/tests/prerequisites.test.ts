@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,14 +21,18 @@ describe('host prerequisites', () => {
 describe('host limits for many machines', () => {
   it('raises a limit that is lower, leaves a higher one alone and says what it changed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lm-limits-'));
-    const low = join(dir, 'max_user_instances');
-    const high = join(dir, 'max_user_watches');
-    writeFileSync(low, '128\n');
-    writeFileSync(high, '4194304\n');
-    expect(await ensureHostLimits({ [low]: 1024, [high]: 1048576 })).toEqual([`${low}: 128 → 1024`]);
-    expect(readFileSync(low, 'utf8')).toBe('1024\n');
-    expect(readFileSync(high, 'utf8')).toBe('4194304\n');
-    expect(await ensureHostLimits({ [low]: 1024, [high]: 1048576 })).toEqual([]);
+    try {
+      const low = join(dir, 'max_user_instances');
+      const high = join(dir, 'max_user_watches');
+      writeFileSync(low, '128\n');
+      writeFileSync(high, '4194304\n');
+      expect(await ensureHostLimits({ [low]: 1024, [high]: 1048576 })).toEqual([`${low}: 128 → 1024`]);
+      expect(readFileSync(low, 'utf8')).toBe('1024\n');
+      expect(readFileSync(high, 'utf8')).toBe('4194304\n');
+      expect(await ensureHostLimits({ [low]: 1024, [high]: 1048576 })).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('covers the inotify instances the systemd of every machine takes', () => {
