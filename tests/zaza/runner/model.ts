@@ -52,9 +52,10 @@ export function leaderOf(status: StatusDoc, app: string): UnitView {
 const READY_PREFIXES = ['ready', 'Ready', 'Unit is ready'];
 
 /** What is still wrong with the model against the targets; empty when it is where zaza would stop waiting. */
-export function pendingAgainst(status: StatusDoc, targets: Record<string, TargetStatus>): { waiting: string[]; errors: string[] } {
+export function pendingAgainst(status: StatusDoc, targets: Record<string, TargetStatus>): { waiting: string[]; errors: string[]; unitsInError: string[] } {
   const waiting: string[] = [];
   const errors: string[] = [];
+  const unitsInError: string[] = [];
   const units = unitsOf(status);
   for (const app of Object.keys(status.applications ?? {})) {
     const target = targets[app] ?? {};
@@ -67,6 +68,7 @@ export function pendingAgainst(status: StatusDoc, targets: Record<string, Target
     for (const u of mine) {
       if (u.workload === 'error' || u.agent === 'error') {
         errors.push(`${u.name}: ${u.message || 'error'}`);
+        unitsInError.push(u.name);
         continue;
       }
       const wantStatus = target['workload-status'] ?? 'active';
@@ -80,7 +82,7 @@ export function pendingAgainst(status: StatusDoc, targets: Record<string, Target
       }
     }
   }
-  return { waiting, errors };
+  return { waiting, errors, unitsInError };
 }
 
 export class ModelTimeout extends Error {}
@@ -100,8 +102,8 @@ export async function waitForApplicationStates(
   let lastReportAt = 0;
   for (;;) {
     const status = await cli.status(model);
-    const { waiting, errors } = pendingAgainst(status, targets);
-    if (errors.length > 0) throw new UnitError(`units in error: ${errors.join('; ')}`, errors.map((e) => e.slice(0, e.indexOf(':'))));
+    const { waiting, errors, unitsInError } = pendingAgainst(status, targets);
+    if (errors.length > 0) throw new UnitError(`units in error: ${errors.join('; ')}`, unitsInError);
     if (waiting.length === 0) return status;
     const total = unitsOf(status).length;
     const report = `${total - waiting.length}/${total} units ready; waiting for ${waiting.slice(0, 4).join(', ')}${waiting.length > 4 ? ` and ${waiting.length - 4} more` : ''}`;

@@ -61,6 +61,7 @@ describe('model helpers', () => {
     expect(leaderOf(status, 'masakari').name).toBe('masakari/0');
     const r = pendingAgainst(status, {});
     expect(r.errors).toEqual(['keystone/0: hook failed: "install"']);
+    expect(r.unitsInError).toEqual(['keystone/0']);
     expect(r.waiting).toEqual(['hacluster/0: executing/waiting "Waiting for peers"']);
     expect(pendingAgainst(status, { hacluster: { 'workload-status': 'waiting', 'workload-status-message-prefix': 'Waiting' } }).waiting).toEqual(['hacluster/0: executing/waiting "Waiting for peers"']);
   });
