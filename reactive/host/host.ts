@@ -45,6 +45,8 @@ export interface Host {
   /** Returns true when the file existed. */
   removeFile(path: string): Promise<boolean>;
   exists(path: string): Promise<boolean>;
+  /** The names in a directory, sorted; empty when it does not exist. */
+  listDirectory(path: string): Promise<string[]>;
   ensureDirectory(path: string, options?: FileOptions): Promise<boolean>;
 
   /** apt-get install -y; waits for the dpkg lock and retries a bounded number of times. */

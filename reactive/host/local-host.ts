@@ -59,6 +59,15 @@ export class LocalHost implements Host {
     }
   }
 
+  async listDirectory(path: string): Promise<string[]> {
+    try {
+      return (await fs.readdir(path)).sort();
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw error;
+    }
+  }
+
   async writeFile(path: string, content: string | Uint8Array, options: FileOptions = {}): Promise<boolean> {
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     return writeFileAtomic(path, data, await this.ownership(path, options, DEFAULT_FILE_MODE));

@@ -268,6 +268,15 @@ export class RecordingHost implements Host {
     return fs.stat(this.pathOnDisk(path)).then(() => true, () => false);
   }
 
+  async listDirectory(path: string): Promise<string[]> {
+    try {
+      return (await fs.readdir(this.pathOnDisk(path))).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+
   async ensureDirectory(path: string, options: FileOptions = {}): Promise<boolean> {
     const key = normalize(path);
     const want: FileMeta = { owner: options.owner ?? 'root', group: options.group ?? 'root', mode: options.mode ?? 0o755 };

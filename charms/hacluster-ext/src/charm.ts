@@ -40,17 +40,20 @@ export type Context = Ctx<typeof INSTALLED, {
   ha: typeof HaclusterProvides; hanode: typeof HanodePeers; 'pacemaker-remote': typeof PacemakerRemoteRequires; 'juju-info': typeof JujuInfoRequires;
 }>;
 
+/** Where pacemaker-based keeps the CIB (cib.xml) and its numbered backups (cib-N.raw, cib.last). */
+const CIB_DIR = '/var/lib/pacemaker/cib';
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 charm.whenNot(INSTALLED).do('install-packages', async (ctx) => {
   await ctx.log(`installing ${PACKAGES.join(', ')}`);
   await ctx.host.aptInstall(PACKAGES);
   // Debian starts corosync and pacemaker at install with its packaged one-node configuration, whose CIB would keep a
-  // ghost, UNCLEAN "node1" that blocks fencing (LP#1874719). Stop them and let the first start with our
-  // corosync.conf create a fresh CIB.
+  // ghost, UNCLEAN "node1" that blocks fencing (LP#1874719). Stop them and drop every CIB they wrote, the numbered
+  // backups too: without cib.xml, pacemaker-based loads the newest cib-N.raw, and node1 would come back from it.
   const states = await ctx.host.serviceStates(['pacemaker', 'corosync']);
   for (const service of ['pacemaker', 'corosync']) if (states.get(service)?.active === true) await ctx.host.service('stop', service);
-  for (const file of ['cib.xml', 'cib.xml.sig']) await ctx.host.removeFile(`/var/lib/pacemaker/cib/${file}`);
+  for (const file of await ctx.host.listDirectory(CIB_DIR)) if (file.startsWith('cib')) await ctx.host.removeFile(`${CIB_DIR}/${file}`);
   ctx.flags.set(INSTALLED);
 });
 

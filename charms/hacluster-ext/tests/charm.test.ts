@@ -230,13 +230,17 @@ describe('install', () => {
     cleanups.push(() => h.cleanup());
     await host.writeFile('/var/lib/pacemaker/cib/cib.xml', '<cib><configuration><nodes><node id="1" uname="node1"/></nodes></configuration></cib>');
     await host.writeFile('/var/lib/pacemaker/cib/cib.xml.sig', 'sig');
+    // the backups pacemaker-based falls back to when cib.xml is missing
+    await host.writeFile('/var/lib/pacemaker/cib/cib-2.raw', '<cib><configuration><nodes><node id="1" uname="node1"/></nodes></configuration></cib>');
+    await host.writeFile('/var/lib/pacemaker/cib/cib-2.raw.sig', 'sig');
+    await host.writeFile('/var/lib/pacemaker/cib/cib.last', '2');
+    await host.writeFile('/var/lib/pacemaker/cib/shadow.mine', 'an operator\'s crm shadow copy');
     await host.service('start', 'corosync');
     await host.service('start', 'pacemaker');
     host.clearRecords();
     h.begin();
     await h.runHook('install');
-    expect(host.file('/var/lib/pacemaker/cib/cib.xml')).toBeNull();
-    expect(host.file('/var/lib/pacemaker/cib/cib.xml.sig')).toBeNull();
+    expect(await host.listDirectory('/var/lib/pacemaker/cib')).toEqual(['shadow.mine']);
     expect(host.serviceActions.map((a) => `${a.action} ${a.name}`)).toEqual(['stop pacemaker', 'stop corosync']);
   });
 });

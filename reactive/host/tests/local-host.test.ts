@@ -140,6 +140,14 @@ describe('LocalHost files', () => {
     expect(await host.removeFile(file)).toBe(false);
     expect(await host.readFile(file)).toBeNull();
   });
+
+  it('lists a directory sorted, and a missing one as empty', async () => {
+    const sub = join(dir, 'listed');
+    await host.ensureDirectory(sub);
+    for (const name of ['cib.xml', 'cib-10.raw', 'cib-2.raw']) await host.writeFile(join(sub, name), name);
+    expect(await host.listDirectory(sub)).toEqual(['cib-10.raw', 'cib-2.raw', 'cib.xml']);
+    expect(await host.listDirectory(join(dir, 'absent'))).toEqual([]);
+  });
 });
 
 describe.runIf(isRoot)('LocalHost users and groups', () => {

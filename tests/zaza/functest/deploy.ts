@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { defineTests } from '../runner/context.js';
 import { appUnits, unitsOf } from '../runner/model.js';
 import { crmMon } from './crm.js';
-import { computeHosts } from './setup.js';
+import { computeHosts, GHOST_NODE_FACT } from './setup.js';
 
 export const DeployTest = defineTests('DeployTest', {
   tests: {
@@ -21,6 +21,7 @@ export const DeployTest = defineTests('DeployTest', {
       ctx.log(`${units.length} units idle/active`);
     },
     async test_110_members_online_and_remotes_remote_online(ctx) {
+      assert.equal(ctx.facts[GHOST_NODE_FACT], undefined, 'the deploy left a ghost UNCLEAN node1 (LP#1874719): hacluster-ext drops the packaged CIB at install');
       const { nodes } = await crmMon(ctx);
       const members = nodes.filter((n) => n.type === 'member');
       const remotes = nodes.filter((n) => n.type === 'remote');

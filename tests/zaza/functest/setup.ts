@@ -164,12 +164,15 @@ export async function segmentNames(ctx: SuiteContext): Promise<string[]> {
 
 /**
  * Upstream's MasakariTest removes a ghost pacemaker node `node1` first (LP#1874719): while it is UNCLEAN,
- * pacemaker fences nothing else. DeployTest reports the ghost as a failure; here it is removed so the failover
- * itself can be observed.
+ * pacemaker fences nothing else. hacluster-ext leaves none; if one shows up anyway, it is removed so the failover
+ * itself can still be observed, and DeployTest fails on the fact recorded here.
  */
+export const GHOST_NODE_FACT = 'ghost-node-removed';
+
 export async function removeGhostNode(ctx: SuiteContext): Promise<void> {
   const { nodes } = await crmMon(ctx);
   if (!nodes.some((n) => n.name === 'node1')) return;
+  ctx.facts[GHOST_NODE_FACT] = true;
   ctx.log('WARNING: ghost pacemaker node node1 is UNCLEAN and blocks fencing and new resources; removing it (LP#1874719 workaround, as the upstream test does)');
   await ctx.cli.exec(ctx.model, leaderOf(await ctx.cli.status(ctx.model), 'hacluster').name, 'crm_node --force -R node1');
 }
