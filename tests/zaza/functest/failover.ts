@@ -49,7 +49,7 @@ export async function bootInstance(ctx: SuiteContext, name: string, host: string
 
 /**
  * Waits until pacemaker has no transition in flight. A remote killed while probes run on it is fenced only after
- * its connection stops, and that stop waits for those probes: the first failover after removing the ghost node
+ * its connection stops, and that stop waits for those probes: the first failover right after fencing was configured
  * measured fenced +31 s (the probes of the newly started fencing devices) against +2 s on a settled cluster.
  */
 async function clusterSettled(ctx: SuiteContext): Promise<void> {
