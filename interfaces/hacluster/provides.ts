@@ -24,6 +24,15 @@ export class HaclusterProvides extends Endpoint {
     for (const relation of this.relations) relation.toPublishRaw.setRaw('clustered', on ? 'yes' : null);
   }
 
+  /**
+   * `stonith-enabled` = `true`/`false`: the cluster property as the leader last applied it (null withdraws it). The
+   * principal gets a relation-changed hook when fencing is switched on or off, so what its status says about fencing
+   * is recomputed then, not at the next update-status. Stock principals ignore the key.
+   */
+  setFencing(enabled: boolean | null): void {
+    for (const relation of this.relations) relation.toPublishRaw.setRaw('stonith-enabled', enabled === null ? null : String(enabled));
+  }
+
   override manageFlags(): void {
     this.toggleFlag('connected', this.isJoined);
     this.toggleFlag('available', this.hasResources());

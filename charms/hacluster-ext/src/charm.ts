@@ -174,6 +174,7 @@ charm.when(INSTALLED, 'config.valid').do('converge-cluster', async (ctx) => {
   const secrets = settings.cib.maas ? [{ resource: ST_MAAS, parameter: 'apikey', value: settings.cib.maas.apiKey }] : [];
   await syncCibSecrets(ctx.host, secrets, KNOWN_SECRETS);
   let clustered = Boolean(leaderData['cib-digest']);
+  let fencing = leaderData['stonith-enabled'] === undefined ? null : leaderData['stonith-enabled'] === 'true';
   if (ctx.isLeader) {
     const principal = parsePrincipal(ctx.endpoint('ha').principalData() ?? {});
     const announced = ctx.endpoint('pacemaker-remote').remotes();
@@ -188,7 +189,11 @@ charm.when(INSTALLED, 'config.valid').do('converge-cluster', async (ctx) => {
         });
         if (result.wrote) await ctx.log(`cluster configuration updated (${result.changed.join(', ')})`);
         const digest = createHash('sha256').update(renderConfiguration(result.desired.document)).digest('hex').slice(0, 16);
-        if (leaderData['cib-digest'] !== digest) await ctx.leader.set({ 'cib-digest': digest });
+        fencing = result.desired.stonithEnabled;
+        // Leader data wakes the other units after every change; they pass stonith-enabled on to their principal.
+        if (leaderData['cib-digest'] !== digest || leaderData['stonith-enabled'] !== String(fencing)) {
+          await ctx.leader.set({ 'cib-digest': digest, 'stonith-enabled': String(fencing) });
+        }
         clustered = true;
       } catch (error) {
         if (!(error instanceof InvalidCib)) throw error;
@@ -208,6 +213,7 @@ charm.when(INSTALLED, 'config.valid').do('converge-cluster', async (ctx) => {
     if (initStates.get(service)?.enabled === true) await ctx.host.service('disable', service);
   }
   ctx.endpoint('ha').setClustered(clustered);
+  ctx.endpoint('ha').setFencing(fencing);
   publishSelf(true, true);
   recordFacts(ctx, { stage: clustered ? 'clustered' : 'waiting-leader' });
 });

@@ -66,7 +66,9 @@ describe('hacluster-ext leader', () => {
     expect(h.status).toEqual({ status: 'active', message: 'Unit is ready and clustered' });
     expect(pacemaker.verifyFailures).toEqual([]);
     expect(pacemaker.replaced).toBe(1);
-    expect(h.relationData(ha)).toMatchObject({ clustered: 'yes' });
+    // the applied stonith-enabled goes to the principal (a hook there when fencing is switched) and to the peers
+    expect(h.relationData(ha)).toMatchObject({ clustered: 'yes', 'stonith-enabled': 'true' });
+    expect(h.model.leaderData['stonith-enabled']).toBe('true');
     const key = h.model.leaderData['pacemaker-key'];
     expect(key).toBeTruthy();
     expect(h.relationData(remotes)['pacemaker-key']).toBe(key);
@@ -180,10 +182,23 @@ describe('hacluster-ext non-leader and actions', () => {
     const waiting = await cluster({ leader: false });
     expect(waiting.h.status).toEqual({ status: 'waiting', message: 'Waiting for the leader to share the cluster keys' });
     const key = Buffer.alloc(256, 7).toString('base64');
-    const { h, host, pacemaker } = await cluster({ leader: false, leaderData: { 'corosync-key': key, 'pacemaker-key': key, 'cib-digest': 'abc' } });
+    const { h, host, pacemaker, ha } = await cluster({ leader: false, leaderData: { 'corosync-key': key, 'pacemaker-key': key, 'cib-digest': 'abc' } });
     expect(host.file('/etc/corosync/corosync.conf')).toContain('nodeid: 1002');
     expect(pacemaker.replaced).toBe(0);
     expect(h.status.status).toBe('active');
+    expect(h.relationData(ha)['stonith-enabled']).toBeUndefined();
+    // the leader switched fencing on: a non-leader passes it on to its principal
+    await h.setLeaderData({ 'stonith-enabled': 'true' });
+    expect(h.relationData(ha)['stonith-enabled']).toBe('true');
+  });
+
+  it('tells the principal whether the cluster fences, and again when that changes', async () => {
+    const { h, ha, remotes } = await cluster({ remotes: 0 });
+    expect(h.relationData(ha)['stonith-enabled']).toBe('false');
+    expect(h.model.leaderData['stonith-enabled']).toBe('false');
+    await h.addRelationUnit(remotes, 'pacemaker-remote/0', remoteData(1));
+    expect(h.relationData(ha)['stonith-enabled']).toBe('true');
+    expect(h.model.leaderData['stonith-enabled']).toBe('true');
   });
 
   it('status returns crm_mon as JSON; update-ring insists; delete-node-from-ring is leader only', async () => {
