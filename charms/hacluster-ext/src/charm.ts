@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { defineCharm, type Ctx } from '../../../reactive/charm.js';
+import { stopRunning } from '../../../reactive/host/services.js';
 import type { JsonValue } from '../../../reactive/kv.js';
 import { HaclusterProvides } from '../../../interfaces/hacluster/provides.js';
 import { HanodePeers } from '../../../interfaces/hacluster/peers.js';
@@ -51,8 +52,7 @@ charm.whenNot(INSTALLED).do('install-packages', async (ctx) => {
   // Debian starts corosync and pacemaker at install with its packaged one-node configuration, whose CIB would keep a
   // ghost, UNCLEAN "node1" that blocks fencing (LP#1874719). Stop them and drop every CIB they wrote, the numbered
   // backups too: without cib.xml, pacemaker-based loads the newest cib-N.raw, and node1 would come back from it.
-  const states = await ctx.host.serviceStates(['pacemaker', 'corosync']);
-  for (const service of ['pacemaker', 'corosync']) if (states.get(service)?.active === true) await ctx.host.service('stop', service);
+  await stopRunning(ctx.host, ['pacemaker', 'corosync']);
   for (const file of await ctx.host.listDirectory(CIB_DIR)) if (file.startsWith('cib')) await ctx.host.removeFile(`${CIB_DIR}/${file}`);
   ctx.flags.set(INSTALLED);
 });

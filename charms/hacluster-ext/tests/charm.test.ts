@@ -175,6 +175,15 @@ describe('hacluster-ext leader', () => {
     expect(alone.h.status).toEqual({ status: 'waiting', message: 'Waiting for peers: 1 of cluster_count=3 units known' });
     expect(alone.host.file('/etc/corosync/corosync.conf')).toBeNull();
   });
+
+  it('tells the principal whether the cluster fences, and again when that changes', async () => {
+    const { h, ha, remotes } = await cluster({ remotes: 0 });
+    expect(h.relationData(ha)['stonith-enabled']).toBe('false');
+    expect(h.model.leaderData['stonith-enabled']).toBe('false');
+    await h.addRelationUnit(remotes, 'pacemaker-remote/0', remoteData(1));
+    expect(h.relationData(ha)['stonith-enabled']).toBe('true');
+    expect(h.model.leaderData['stonith-enabled']).toBe('true');
+  });
 });
 
 describe('hacluster-ext non-leader and actions', () => {
@@ -190,15 +199,6 @@ describe('hacluster-ext non-leader and actions', () => {
     // the leader switched fencing on: a non-leader passes it on to its principal
     await h.setLeaderData({ 'stonith-enabled': 'true' });
     expect(h.relationData(ha)['stonith-enabled']).toBe('true');
-  });
-
-  it('tells the principal whether the cluster fences, and again when that changes', async () => {
-    const { h, ha, remotes } = await cluster({ remotes: 0 });
-    expect(h.relationData(ha)['stonith-enabled']).toBe('false');
-    expect(h.model.leaderData['stonith-enabled']).toBe('false');
-    await h.addRelationUnit(remotes, 'pacemaker-remote/0', remoteData(1));
-    expect(h.relationData(ha)['stonith-enabled']).toBe('true');
-    expect(h.model.leaderData['stonith-enabled']).toBe('true');
   });
 
   it('status returns crm_mon as JSON; update-ring insists; delete-node-from-ring is leader only', async () => {

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { defineCharm, type Ctx } from '../../../reactive/charm.js';
+import { stopRunning } from '../../../reactive/host/services.js';
 import { JujuInfoRequires } from '../../../interfaces/juju-info/requires.js';
 import { KeystoneCredentialsRequires } from '../../../interfaces/keystone-credentials/requires.js';
 import { CONF_DIR, CONF_PATH, renderMonitorsConf } from './conf.js';
@@ -160,8 +161,7 @@ charm.when(INSTALLED).do('configure-monitors', async (ctx) => {
 
 charm.action('pause', async (ctx) => {
   ctx.kv.set(PAUSED, true);
-  const states = await ctx.host.serviceStates(SERVICES);
-  for (const name of SERVICES) if (states.get(name)?.active === true) await ctx.host.service('stop', name);
+  await stopRunning(ctx.host, SERVICES);
   ctx.action?.set({ stopped: SERVICES.join(',') });
 });
 

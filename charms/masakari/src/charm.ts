@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { defineCharm, type Ctx } from '../../../reactive/charm.js';
+import { stopRunning } from '../../../reactive/host/services.js';
 import { planRestarts } from '../../../reactive/restart-map.js';
 import { HaclusterRequires } from '../../../interfaces/hacluster/requires.js';
 import { KeystoneRequires } from '../../../interfaces/keystone/requires.js';
@@ -70,10 +71,7 @@ charm.hook('{install,upgrade-charm}').do('install-packages', async (ctx) => {
   await ctx.host.ensureUser('haproxy', { group: 'haproxy', home: '/var/lib/haproxy', shell: '/usr/sbin/nologin', system: true });
   if (!ctx.flags.isSet('masakari.configured')) {
     // Packages may start the API with their defaults on the port haproxy needs; nothing runs before it is configured.
-    const states = await ctx.host.serviceStates(platform.services);
-    for (const s of platform.services) {
-      if (!platform.withoutDatabase.includes(s) && states.get(s)?.active === true) await ctx.host.service('stop', s);
-    }
+    await stopRunning(ctx.host, platform.services.filter((s) => !platform.withoutDatabase.includes(s)));
   }
   ctx.flags.set('masakari.installed');
 });
