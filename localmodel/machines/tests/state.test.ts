@@ -37,14 +37,18 @@ describe('model state', () => {
   });
 
   it('serialises power operations per machine, not across machines', async () => {
+    // No timing: machine 0's first holder waits for machine 1 to finish. If locks were shared across machines,
+    // machine 1 could never start and the test would hang instead of passing.
     const order: string[] = [];
-    const step = (id: string, ms: number) => withMachineLock('b', id, async () => {
+    let releaseZero!: () => void;
+    const zeroHeld = new Promise<void>((resolve) => { releaseZero = resolve; });
+    const step = (id: string, body: () => Promise<void>) => withMachineLock('b', id, async () => {
       order.push(`${id}+`);
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      await body();
       order.push(`${id}-`);
     });
-    await Promise.all([step('0', 150), step('1', 10), step('0', 10)]);
-    expect(order.indexOf('1-')).toBeLessThan(order.indexOf('0-'));
+    await Promise.all([step('0', () => zeroHeld), step('1', async () => releaseZero()), step('0', async () => undefined)]);
+    expect(order).toContain('1-');
     const zero = order.filter((entry) => entry.startsWith('0'));
     expect(zero).toEqual(['0+', '0-', '0+', '0-']);
   });
