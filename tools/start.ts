@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildAll } from './build/main.js';
+import { installHostPackages } from './prereqs/install.js';
+import { startPackages } from './prereqs/packages.js';
 import { checkHostPrerequisites, createModelNetwork, prepareArchive, prepareImage, type ProgressEvent } from '../localmodel/machines/index.js';
 import { buildStandins, repoRoot } from '../tests/zaza/build-standins.js';
 import { JujuCli } from '../tests/zaza/runner/driver.js';
@@ -55,7 +57,10 @@ async function main(): Promise<void> {
     return;
   }
 
-  await step('checking host prerequisites', 1, total, () => checkHostPrerequisites(), 'install what the message names (or run npm test once as root, which installs tools/prereqs)');
+  await step('installing missing host packages (tools/prereqs, the start sets)', 1, total, async () => {
+    await installHostPackages(startPackages, (l) => say(`    ${l}`));
+    await checkHostPrerequisites();
+  }, 'install what the message names with apt-get (is apt working: apt-get update?), then run npm start again');
   await step('building the charms and the stand-ins', 2, total, async () => {
     const result = await buildAll({ projectRoot: repoRoot, log: (l) => say(`    ${l}`) });
     if (result.failed.size > 0) throw new Error([...result.failed].map(([n, e]) => `${n}: ${e}`).join('; '));

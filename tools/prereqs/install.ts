@@ -4,7 +4,7 @@
  */
 import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { hostPackages } from './packages.js';
+import { hostPackages, type PackageSet } from './packages.js';
 
 async function missingPackages(wanted: readonly string[]): Promise<string[]> {
   const result = await execa('dpkg-query', ['-W', '-f', '${Package} ${db:Status-Status}\n', ...wanted], { reject: false });
@@ -14,17 +14,18 @@ async function missingPackages(wanted: readonly string[]): Promise<string[]> {
   return wanted.filter((name) => !installed.has(name));
 }
 
-export async function installHostPackages(): Promise<void> {
-  const wanted = [...new Set(hostPackages.flatMap((set) => set.packages))].sort();
+/** Installs the missing packages of `sets` (every set by default); `log` says what it found or does. */
+export async function installHostPackages(sets: readonly PackageSet[] = hostPackages, log: (line: string) => void = console.log): Promise<void> {
+  const wanted = [...new Set(sets.flatMap((set) => set.packages))].sort();
   const missing = await missingPackages(wanted);
   if (missing.length === 0) {
-    console.log(`prereqs: all ${wanted.length} host packages present`);
+    log(`prereqs: all ${wanted.length} host packages present`);
     return;
   }
   if (process.getuid?.() !== 0) {
     throw new Error(`prereqs: missing Debian packages: ${missing.join(' ')}; run: sudo apt-get install -y --no-install-recommends ${missing.join(' ')}`);
   }
-  console.log(`prereqs: installing ${missing.length} Debian packages: ${missing.join(' ')}`);
+  log(`prereqs: installing ${missing.length} Debian packages: ${missing.join(' ')}`);
   const env = { DEBIAN_FRONTEND: 'noninteractive' };
   const lock = ['-o', 'DPkg::Lock::Timeout=600'];
   // The tests start mariadb, rabbitmq, corosync, pacemaker, ... themselves, in their own namespaces; packages must
