@@ -41,35 +41,63 @@ export function redact(args: readonly string[]): string[] {
 }
 
 /**
- * `juju-local status --format json` run in this process: the same verb and document as the CLI, without a Node
- * start per call. The suite polls status every few seconds while a model deploys, and a CLI process per poll
- * cost about 0.5 CPU-s on a 2-core machine: a tenth of the whole deploy's CPU.
+ * A `juju-local` verb run in this process: the same verb, document and exit code as the CLI, without a Node start
+ * per call. A CLI process costs about 0.45 CPU-s on a 2-core machine; the suite polls status every few seconds while
+ * a model deploys and makes about 150 exec and action calls while it tests, which as processes were a tenth of a
+ * deploy's CPU and a fifth of the tests'. A call that outlives `timeoutMs` is answered like a killed CLI (exit 124);
+ * the agent finishes the request on its own.
  */
-async function localStatusJson(model: string): Promise<string> {
+async function runLocalVerb(args: readonly string[], timeoutMs: number): Promise<ExecResult> {
   const { main } = await import('../../../localmodel/cli/main.js');
-  let out = '';
-  let err = '';
-  const code = await main(['status', '-m', model, '--format', 'json'], { out: (t) => (out += t), err: (t) => (err += t), cwd: process.cwd() });
-  if (code !== 0) throw new Error(`juju-local status -m ${model} --format json failed (exit ${code}): ${(err || out).trim().slice(0, 2000)}`);
-  return out;
+  let stdout = '';
+  let stderr = '';
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<number>((resolve) => {
+    timer = setTimeout(() => {
+      stderr += `juju-local ${args[0] ?? ''}: no answer within ${Math.round(timeoutMs / 1000)} s\n`;
+      resolve(124);
+    }, timeoutMs);
+  });
+  try {
+    const code = await Promise.race([main([...args], { out: (t) => (stdout += t), err: (t) => (stderr += t), cwd: process.cwd() }), timedOut]);
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export class JujuCli {
-  constructor(readonly backend: BackendName, private readonly program: string, private readonly log: (line: string) => void = () => undefined) {}
+  /**
+   * `program` is the CLI to spawn; with `inProcess` (juju-local only) every verb runs in this process instead.
+   * Status always does for juju-local: it is the call the suite makes most.
+   */
+  constructor(
+    readonly backend: BackendName,
+    private readonly program: string,
+    private readonly log: (line: string) => void = () => undefined,
+    private readonly inProcess = false,
+  ) {
+    if (inProcess && backend !== 'juju-local') throw new Error('only juju-local verbs can run in this process; real juju is a separate program');
+  }
 
   static create(backend: BackendName, repoRoot: string, log?: (line: string) => void): JujuCli {
-    return new JujuCli(backend, backend === 'juju' ? 'juju' : join(repoRoot, 'bin/juju-local'), log);
+    return backend === 'juju' ? new JujuCli(backend, 'juju', log) : new JujuCli(backend, join(repoRoot, 'bin/juju-local'), log, true);
   }
 
   async run(args: string[], opts: { timeoutMs?: number; input?: string; quiet?: boolean } = {}): Promise<ExecResult> {
     if (!opts.quiet) this.log(`$ ${this.backend} ${redact(args).join(' ')}`);
+    if (this.inProcess && opts.input === undefined) return runLocalVerb(args, opts.timeoutMs ?? 600_000);
     const r = await execa(this.program, args, { reject: false, timeout: opts.timeoutMs ?? 600_000, input: opts.input, env: { JUJU_LOCAL_CWD: process.cwd() } });
     return { code: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
   }
 
   async check(args: string[], opts: { timeoutMs?: number; quiet?: boolean } = {}): Promise<string> {
-    const r = await this.run(args, opts);
-    if (r.code !== 0) throw new Error(`${this.backend} ${args.join(' ')} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(0, 2000)}`);
+    return this.succeeded(args, await this.run(args, opts));
+  }
+
+  /** The output of a call that exited 0; otherwise an error naming the call and what it printed. */
+  private succeeded(args: readonly string[], r: ExecResult): string {
+    if (r.code !== 0) throw new Error(`${this.backend} ${redact(args).join(' ')} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(0, 2000)}`);
     return r.stdout;
   }
 
@@ -87,8 +115,9 @@ export class JujuCli {
   }
 
   async status(model: string): Promise<StatusDoc> {
-    const text = this.backend === 'juju-local' ? await localStatusJson(model) : await this.check(['status', '-m', model, '--format', 'json'], { quiet: true });
-    return JSON.parse(text) as StatusDoc;
+    const args = ['status', '-m', model, '--format', 'json'];
+    const r = this.backend === 'juju-local' ? await runLocalVerb(args, 600_000) : await this.run(args, { quiet: true });
+    return JSON.parse(this.succeeded(args, r)) as StatusDoc;
   }
 
   /** The last lines a unit logged: where a failed hook's traceback is. */

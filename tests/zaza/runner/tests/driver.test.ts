@@ -62,6 +62,21 @@ describe('JujuCli', () => {
       else process.env.JUJU_LOCAL_HOME = saved;
     }
   });
+  it('runs every juju-local verb in this process when made by create() (no CLI process per exec or action)', async () => {
+    const saved = process.env.JUJU_LOCAL_HOME;
+    process.env.JUJU_LOCAL_HOME = dir;
+    try {
+      // dir has no bin/juju-local: a spawned CLI would fail with ENOENT, not with the verb's own error.
+      const cli = JujuCli.create('juju-local', dir);
+      expect(await cli.exec('m', 'masakari/0', 'true')).toEqual({ code: 1, stdout: '', stderr: 'ERROR model "m" not found (see: juju-local models)\n' });
+      await expect(cli.config('m', 'hacluster', { maas_credentials: 'k:t:s' })).rejects.toThrow(
+        /^juju-local config -m m hacluster maas_credentials=<redacted> failed \(exit 1\): ERROR model "m" not found \(see: juju-local models\)$/);
+      expect(() => new JujuCli('juju', 'juju', undefined, true)).toThrow(/only juju-local/);
+    } finally {
+      if (saved === undefined) delete process.env.JUJU_LOCAL_HOME;
+      else process.env.JUJU_LOCAL_HOME = saved;
+    }
+  });
 });
 
 describe('a deploy that fails', () => {
