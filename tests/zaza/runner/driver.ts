@@ -67,10 +67,7 @@ async function runLocalVerb(args: readonly string[], timeoutMs: number): Promise
 }
 
 export class JujuCli {
-  /**
-   * `program` is the CLI to spawn; with `inProcess` (juju-local only) every verb runs in this process instead.
-   * Status always does for juju-local: it is the call the suite makes most.
-   */
+  /** `program` is the CLI to spawn; with `inProcess` (juju-local only) every verb runs in this process instead. */
   constructor(
     readonly backend: BackendName,
     private readonly program: string,
@@ -84,25 +81,22 @@ export class JujuCli {
     return backend === 'juju' ? new JujuCli(backend, 'juju', log) : new JujuCli(backend, join(repoRoot, 'bin/juju-local'), log, true);
   }
 
-  async run(args: string[], opts: { timeoutMs?: number; input?: string; quiet?: boolean } = {}): Promise<ExecResult> {
+  async run(args: string[], opts: { timeoutMs?: number; quiet?: boolean } = {}): Promise<ExecResult> {
     if (!opts.quiet) this.log(`$ ${this.backend} ${redact(args).join(' ')}`);
-    if (this.inProcess && opts.input === undefined) return runLocalVerb(args, opts.timeoutMs ?? 600_000);
-    const r = await execa(this.program, args, { reject: false, timeout: opts.timeoutMs ?? 600_000, input: opts.input, env: { JUJU_LOCAL_CWD: process.cwd() } });
+    if (this.inProcess) return runLocalVerb(args, opts.timeoutMs ?? 600_000);
+    const r = await execa(this.program, args, { reject: false, timeout: opts.timeoutMs ?? 600_000, env: { JUJU_LOCAL_CWD: process.cwd() } });
     return { code: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
   }
 
+  /** The output of a call that exited 0; otherwise an error naming the call (secrets redacted) and what it printed. */
   async check(args: string[], opts: { timeoutMs?: number; quiet?: boolean } = {}): Promise<string> {
-    return this.succeeded(args, await this.run(args, opts));
-  }
-
-  /** The output of a call that exited 0; otherwise an error naming the call and what it printed. */
-  private succeeded(args: readonly string[], r: ExecResult): string {
+    const r = await this.run(args, opts);
     if (r.code !== 0) throw new Error(`${this.backend} ${redact(args).join(' ')} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(0, 2000)}`);
     return r.stdout;
   }
 
   async addModel(model: string): Promise<void> {
-    await this.check(this.backend === 'juju' ? ['add-model', model, '--no-switch'] : ['add-model', model, '--no-switch']);
+    await this.check(['add-model', model, '--no-switch']);
     if (this.backend === 'juju') {
       // zaza's model defaults that matter here: failures must stay visible.
       await this.check(['model-config', '-m', model, 'automatically-retry-hooks=false', 'test-mode=true']);
@@ -115,9 +109,7 @@ export class JujuCli {
   }
 
   async status(model: string): Promise<StatusDoc> {
-    const args = ['status', '-m', model, '--format', 'json'];
-    const r = this.backend === 'juju-local' ? await runLocalVerb(args, 600_000) : await this.run(args, { quiet: true });
-    return JSON.parse(this.succeeded(args, r)) as StatusDoc;
+    return JSON.parse(await this.check(['status', '-m', model, '--format', 'json'], { quiet: true })) as StatusDoc;
   }
 
   /** The last lines a unit logged: where a failed hook's traceback is. */

@@ -55,7 +55,7 @@ describe('JujuCli', () => {
     const saved = process.env.JUJU_LOCAL_HOME;
     process.env.JUJU_LOCAL_HOME = dir;
     try {
-      const cli = new JujuCli('juju-local', join(dir, 'not-a-program'));
+      const cli = new JujuCli('juju-local', join(dir, 'not-a-program'), undefined, true);
       await expect(cli.status('m')).rejects.toThrow(/juju-local status -m m --format json failed \(exit 1\): ERROR model "m" not found/);
     } finally {
       if (saved === undefined) delete process.env.JUJU_LOCAL_HOME;
