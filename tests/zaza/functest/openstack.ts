@@ -1,9 +1,19 @@
 /**
- * Calls to the cloud's APIs from inside the model (its network is not reachable from the host): a small Node
- * script runs on the keystone unit, authenticates with /root/admin-openrc (the admin secret never leaves the
- * machine), finds the service in the catalog and makes the call. The Nova emulator's control API is called on
- * the nova-cloud-controller unit, where it listens.
+ * Calls to the cloud's APIs from the functional tests. The cloud's network is not reachable from the host, so the
+ * client (cloud-client.mjs, plain JS) runs where it is:
+ *
+ * - juju-local: one relay per model and runner process, started in the model's network namespace and fed JSON
+ *   lines; it authenticates once with the keystone unit's /root/admin-openrc and keeps the token, as zaza's
+ *   keystoneauth session does. The openrc text reaches it over its stdin, never an argv or a log.
+ * - a real controller: one `juju exec` per call on the keystone unit, where the script reads /root/admin-openrc
+ *   itself (the admin secret stays on that machine).
+ *
+ * The Nova emulator's control API is plain HTTP on the nova-cloud-controller unit's address.
  */
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { runInModelNetwork, stopModelProcess } from '../../../localmodel/machines/index.js';
 import type { SuiteContext } from '../runner/context.js';
 import { appUnits } from '../runner/model.js';
 
@@ -12,69 +22,108 @@ export interface ApiAnswer {
   body: any;
 }
 
-const CLIENT = String.raw`
-const fs = require('fs');
-const req = JSON.parse(Buffer.from(process.argv[1], 'base64').toString());
-const env = {};
-for (const line of fs.readFileSync('/root/admin-openrc', 'utf8').split('\n')) {
-  const m = /^export ([A-Z_]+)='?([^']*)'?$/.exec(line.trim());
-  if (m) env[m[1]] = m[2];
-}
-(async () => {
-  const auth = await fetch(env.OS_AUTH_URL + '/auth/tokens', { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: env.OS_USERNAME, domain: { name: env.OS_USER_DOMAIN_NAME }, password: env.OS_PASSWORD } } },
-      scope: { project: { name: env.OS_PROJECT_NAME, domain: { name: env.OS_PROJECT_DOMAIN_NAME } } } } }) });
-  const token = auth.headers.get('x-subject-token');
-  const doc = await auth.json();
-  let base = env.OS_AUTH_URL;
-  if (req.service !== 'identity') {
-    const svc = (doc.token.catalog || []).find((s) => s.type === req.service);
-    if (!svc) throw new Error('no ' + req.service + ' in the catalog');
-    const ep = svc.endpoints.find((e) => e.interface === 'public' && e.region_id === env.OS_REGION_NAME) || svc.endpoints[0];
-    base = ep.url.replace('%(tenant_id)s', doc.token.project.id).replace('$(tenant_id)s', doc.token.project.id).replace(/\/$/, '');
-  }
-  const headers = { 'X-Auth-Token': token, 'Content-Type': 'application/json', Accept: 'application/json' };
-  if (req.microversion) { headers['OpenStack-API-Version'] = req.service + ' ' + req.microversion; headers['X-OpenStack-Nova-API-Version'] = req.microversion; }
-  const res = await fetch(base + req.path, { method: req.method, headers, body: req.body === undefined ? undefined : JSON.stringify(req.body) });
-  const text = await res.text();
-  let body = text;
-  try { body = JSON.parse(text); } catch {}
-  console.log(JSON.stringify({ status: res.status, body }));
-})().catch((e) => { console.log(JSON.stringify({ status: 0, body: String(e && e.message || e) })); });
-`;
+type CloudRequest =
+  | { service: string; method: string; path: string; body?: unknown; microversion?: string }
+  | { url: string; method: string; body?: unknown };
 
-const CONTROL = String.raw`
-const req = JSON.parse(Buffer.from(process.argv[1], 'base64').toString());
-fetch('http://127.0.0.1:8774/emulator' + req.path, { method: req.method, headers: { 'Content-Type': 'application/json' },
-  body: req.body === undefined ? undefined : JSON.stringify(req.body) })
-  .then(async (r) => { const t = await r.text(); let b = t; try { b = JSON.parse(t); } catch {} console.log(JSON.stringify({ status: r.status, body: b })); })
-  .catch((e) => console.log(JSON.stringify({ status: 0, body: String(e.message) })));
-`;
+interface CloudTransport {
+  call(request: CloudRequest): Promise<ApiAnswer>;
+}
+
+const CLIENT_SOURCE = readFileSync(new URL('./cloud-client.mjs', import.meta.url), 'utf8');
+const SESSION_FACT = 'openstack.session';
 
 function b64(text: string): string {
   return Buffer.from(text).toString('base64');
 }
 
-async function runScript(ctx: SuiteContext, unit: string, script: string, request: unknown): Promise<ApiAnswer> {
-  const command = `node -e "$(echo ${b64(script)} | base64 -d)" ${b64(JSON.stringify(request))}`;
-  const r = await ctx.cli.exec(ctx.model, unit, command, 120_000);
-  const line = r.stdout.trim().split('\n').pop() ?? '';
-  try {
-    return JSON.parse(line) as ApiAnswer;
-  } catch {
-    throw new Error(`API call on ${unit} gave no answer (exit ${r.code}): ${(r.stderr || r.stdout).slice(0, 500)}`);
-  }
-}
-
-async function firstUnit(ctx: SuiteContext, app: string): Promise<string> {
+async function firstUnit(ctx: SuiteContext, app: string): Promise<{ name: string; address: string }> {
   const unit = appUnits(await ctx.cli.status(ctx.model), app)[0];
   if (!unit) throw new Error(`no ${app} unit in model ${ctx.model}`);
-  return unit.name;
+  return unit;
+}
+
+/** A real model: each call is one `juju exec` of the client on the keystone unit. */
+function execTransport(ctx: SuiteContext, unit: string): CloudTransport {
+  return {
+    async call(request) {
+      const command = `CLOUD_CLIENT_MODE=once node --input-type=module -e "$(echo ${b64(CLIENT_SOURCE)} | base64 -d)" ${b64(JSON.stringify(request))}`;
+      const r = await ctx.cli.exec(ctx.model, unit, command, 120_000);
+      const line = r.stdout.trim().split('\n').pop() ?? '';
+      try {
+        return JSON.parse(line) as ApiAnswer;
+      } catch {
+        throw new Error(`API call on ${unit} gave no answer (exit ${r.code}): ${(r.stderr || r.stdout).slice(0, 500)}`);
+      }
+    },
+  };
+}
+
+/** The local model: one relay process in the model's network, answering requests by id. */
+async function relayTransport(ctx: SuiteContext, keystoneUnit: string): Promise<CloudTransport> {
+  const openrc = await ctx.cli.exec(ctx.model, keystoneUnit, 'cat /root/admin-openrc', 60_000);
+  if (openrc.code !== 0) throw new Error(`cannot read /root/admin-openrc on ${keystoneUnit} (exit ${openrc.code}): ${openrc.stderr.slice(0, 300)}`);
+  const { pid, child } = await runInModelNetwork(ctx.model, [process.execPath, '--input-type=module', '-e', CLIENT_SOURCE], {
+    env: { CLOUD_CLIENT_MODE: 'relay' },
+  });
+  const pending = new Map<number, (answer: ApiAnswer) => void>();
+  let nextId = 1;
+  let exited: string | undefined;
+  const stderr: string[] = [];
+  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  // The relay must not keep the runner alive: its pipes hold the event loop only while a call is waiting.
+  const hold = (on: boolean) => {
+    for (const stream of [child.stdout, child.stderr] as unknown as { ref(): void; unref(): void }[]) (on ? stream.ref() : stream.unref());
+  };
+  child.unref();
+  hold(false);
+  const fail = (why: string) => {
+    exited = why;
+    for (const resolve of pending.values()) resolve({ status: 0, body: why });
+    pending.clear();
+  };
+  child.on('exit', (code, signal) => fail(`the API relay (pid ${pid}) ended (${signal ?? `exit ${code}`}): ${stderr.join('').trim().slice(-500)}`));
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const answer = JSON.parse(line) as ApiAnswer & { id: number };
+    const resolve = pending.get(answer.id);
+    pending.delete(answer.id);
+    if (pending.size === 0) hold(false);
+    resolve?.({ status: answer.status, body: answer.body });
+  });
+  child.stdin!.write(`${JSON.stringify({ openrc: openrc.stdout })}\n`);
+  ctx.cleanups.push(async () => {
+    child.stdin!.end();
+    await stopModelProcess(ctx.model, pid).catch(() => undefined);
+  });
+  ctx.log(`API relay (pid ${pid}) in the network of model ${ctx.model}, authenticated as the admin of ${keystoneUnit}`);
+  return {
+    call(request) {
+      if (exited) return Promise.resolve({ status: 0, body: exited });
+      const id = nextId++;
+      return new Promise((resolve) => {
+        pending.set(id, resolve);
+        hold(true);
+        child.stdin!.write(`${JSON.stringify({ id, request })}\n`);
+      });
+    },
+  };
+}
+
+/** One transport per suite context: the first call starts it, later calls reuse it. */
+function transport(ctx: SuiteContext): Promise<CloudTransport> {
+  const known = ctx.facts[SESSION_FACT] as Promise<CloudTransport> | undefined;
+  if (known) return known;
+  const created = firstUnit(ctx, 'keystone').then((keystone) =>
+    ctx.cli.backend === 'juju-local' ? relayTransport(ctx, keystone.name) : execTransport(ctx, keystone.name));
+  // A failed start is not kept: the next call tries again.
+  created.catch(() => delete ctx.facts[SESSION_FACT]);
+  ctx.facts[SESSION_FACT] = created;
+  return created;
 }
 
 /** An authenticated call to a catalog service (`compute`, `instance-ha`, `identity`) as the cloud admin. */
 export async function openstack(ctx: SuiteContext, service: string, method: string, path: string, body?: unknown, microversion?: string): Promise<ApiAnswer> {
-  return runScript(ctx, await firstUnit(ctx, 'keystone'), CLIENT, { service, method, path, body, microversion });
+  return (await transport(ctx)).call({ service, method, path, body, microversion });
 }
 
 export async function ok(answer: Promise<ApiAnswer>, what: string): Promise<any> {
@@ -83,7 +132,9 @@ export async function ok(answer: Promise<ApiAnswer>, what: string): Promise<any>
   return a.body;
 }
 
-/** The Nova emulator's control API (create instances, read events). */
+/** The Nova emulator's control API (create instances, read events), on the nova-cloud-controller unit. */
 export async function novaControl(ctx: SuiteContext, method: string, path: string, body?: unknown): Promise<ApiAnswer> {
-  return runScript(ctx, await firstUnit(ctx, 'nova-cloud-controller'), CONTROL, { method, path, body });
+  const ncc = await firstUnit(ctx, 'nova-cloud-controller');
+  if (!ncc.address) throw new Error(`${ncc.name} has no address in the status`);
+  return (await transport(ctx)).call({ url: `http://${ncc.address}:8774/emulator${path}`, method, body });
 }
