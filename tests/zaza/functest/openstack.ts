@@ -10,7 +10,6 @@
  *
  * The Nova emulator's control API is plain HTTP on the nova-cloud-controller unit's address.
  */
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { runInModelNetwork, stopModelProcess } from '../../../localmodel/machines/index.js';
