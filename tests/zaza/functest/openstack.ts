@@ -36,12 +36,6 @@ function b64(text: string): string {
   return Buffer.from(text).toString('base64');
 }
 
-async function firstUnit(ctx: SuiteContext, app: string): Promise<{ name: string; address: string }> {
-  const unit = appUnits(await ctx.cli.status(ctx.model), app)[0];
-  if (!unit) throw new Error(`no ${app} unit in model ${ctx.model}`);
-  return unit;
-}
-
 /** A real model: each call is one `juju exec` of the client on the keystone unit. */
 function execTransport(ctx: SuiteContext, unit: string): CloudTransport {
   return {
@@ -59,7 +53,7 @@ function execTransport(ctx: SuiteContext, unit: string): CloudTransport {
 }
 
 /** The local model: one relay process in the model's network, answering requests by id. */
-async function relayTransport(ctx: SuiteContext, keystoneUnit: string): Promise<CloudTransport> {
+async function relayTransport(ctx: SuiteContext, keystoneUnit: string, onEnd: () => void): Promise<CloudTransport> {
   const openrc = await ctx.cli.exec(ctx.model, keystoneUnit, 'cat /root/admin-openrc', 60_000);
   if (openrc.code !== 0) throw new Error(`cannot read /root/admin-openrc on ${keystoneUnit} (exit ${openrc.code}): ${openrc.stderr.slice(0, 300)}`);
   const { pid, child } = await runInModelNetwork(ctx.model, [process.execPath, '--input-type=module', '-e', CLIENT_SOURCE], {
@@ -68,20 +62,20 @@ async function relayTransport(ctx: SuiteContext, keystoneUnit: string): Promise<
   const pending = new Map<number, (answer: ApiAnswer) => void>();
   let nextId = 1;
   let exited: string | undefined;
-  const stderr: string[] = [];
-  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   // The relay must not keep the runner alive: its pipes hold the event loop only while a call is waiting.
   const hold = (on: boolean) => {
     for (const stream of [child.stdout, child.stderr] as unknown as { ref(): void; unref(): void }[]) (on ? stream.ref() : stream.unref());
   };
   child.unref();
   hold(false);
-  const fail = (why: string) => {
-    exited = why;
-    for (const resolve of pending.values()) resolve({ status: 0, body: why });
+  child.on('exit', (code, signal) => {
+    exited = `the API relay (pid ${pid}) ended (${signal ?? `exit ${code}`}): ${stderr.trim().slice(-500)}`;
+    for (const resolve of pending.values()) resolve({ status: 0, body: exited });
     pending.clear();
-  };
-  child.on('exit', (code, signal) => fail(`the API relay (pid ${pid}) ended (${signal ?? `exit ${code}`}): ${stderr.join('').trim().slice(-500)}`));
+    onEnd();
+  });
   createInterface({ input: child.stdout! }).on('line', (line) => {
     const answer = JSON.parse(line) as ApiAnswer & { id: number };
     const resolve = pending.get(answer.id);
@@ -108,21 +102,42 @@ async function relayTransport(ctx: SuiteContext, keystoneUnit: string): Promise<
   };
 }
 
-/** One transport per suite context: the first call starts it, later calls reuse it. */
-function transport(ctx: SuiteContext): Promise<CloudTransport> {
-  const known = ctx.facts[SESSION_FACT] as Promise<CloudTransport> | undefined;
+interface Cloud {
+  transport: CloudTransport;
+  /** The Nova emulator's control API, on the nova-cloud-controller unit. */
+  controlUrl: string;
+}
+
+/** One per suite context, from one status: the first call sets it up, later calls reuse it. */
+function cloud(ctx: SuiteContext): Promise<Cloud> {
+  const known = ctx.facts[SESSION_FACT] as Promise<Cloud> | undefined;
   if (known) return known;
-  const created = firstUnit(ctx, 'keystone').then((keystone) =>
-    ctx.cli.backend === 'juju-local' ? relayTransport(ctx, keystone.name) : execTransport(ctx, keystone.name));
+  const forget = () => {
+    if (ctx.facts[SESSION_FACT] === created) delete ctx.facts[SESSION_FACT];
+  };
+  const created = (async (): Promise<Cloud> => {
+    const status = await ctx.cli.status(ctx.model);
+    const first = (app: string) => {
+      const unit = appUnits(status, app)[0];
+      if (!unit) throw new Error(`no ${app} unit in model ${ctx.model}`);
+      return unit;
+    };
+    const keystone = first('keystone').name;
+    const ncc = first('nova-cloud-controller');
+    if (!ncc.address) throw new Error(`${ncc.name} has no address in the status`);
+    // A relay that ends is forgotten too, so the next call starts another.
+    const transport = ctx.cli.backend === 'juju-local' ? await relayTransport(ctx, keystone, forget) : execTransport(ctx, keystone);
+    return { transport, controlUrl: `http://${ncc.address}:8774/emulator` };
+  })();
   // A failed start is not kept: the next call tries again.
-  created.catch(() => delete ctx.facts[SESSION_FACT]);
+  created.catch(forget);
   ctx.facts[SESSION_FACT] = created;
   return created;
 }
 
 /** An authenticated call to a catalog service (`compute`, `instance-ha`, `identity`) as the cloud admin. */
 export async function openstack(ctx: SuiteContext, service: string, method: string, path: string, body?: unknown, microversion?: string): Promise<ApiAnswer> {
-  return (await transport(ctx)).call({ service, method, path, body, microversion });
+  return (await cloud(ctx)).transport.call({ service, method, path, body, microversion });
 }
 
 export async function ok(answer: Promise<ApiAnswer>, what: string): Promise<any> {
@@ -133,7 +148,6 @@ export async function ok(answer: Promise<ApiAnswer>, what: string): Promise<any>
 
 /** The Nova emulator's control API (create instances, read events), on the nova-cloud-controller unit. */
 export async function novaControl(ctx: SuiteContext, method: string, path: string, body?: unknown): Promise<ApiAnswer> {
-  const ncc = await firstUnit(ctx, 'nova-cloud-controller');
-  if (!ncc.address) throw new Error(`${ncc.name} has no address in the status`);
-  return (await transport(ctx)).call({ url: `http://${ncc.address}:8774/emulator${path}`, method, body });
+  const { transport, controlUrl } = await cloud(ctx);
+  return transport.call({ url: controlUrl + path, method, body });
 }
