@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cpuByCommand, decodeCompT, parseAccounting, parseProcessStat, parseProcStat } from '../deploy-cpu.js';
+import { cpuByCommand, decodeCompT, parseAccounting, parseProcessStat } from '../deploy-cpu.js';
 
 /** One struct acct_v3 record as Linux writes it. */
 function acctRecord(comm: string, utimeCompT: number, stimeCompT: number): Buffer {
@@ -13,12 +13,6 @@ function acctRecord(comm: string, utimeCompT: number, stimeCompT: number): Buffe
 }
 
 describe('deploy-cpu', () => {
-  it('reads the aggregate cpu line of /proc/stat in seconds', () => {
-    const stat = 'cpu  2987829 0 2022584 2204945 28758 0 38144 0 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\nintr 1\n';
-    expect(parseProcStat(stat)).toEqual({ user: 29878.29, nice: 0, system: 20225.84, idle: 22049.45, iowait: 287.58, irq: 0, softirq: 381.44, steal: 0 });
-    expect(() => parseProcStat('intr 1\n')).toThrow(/no aggregate "cpu" line/);
-  });
-
   it('reads a process line whose command holds spaces and parentheses', () => {
     const line = '4242 (uwsgi (py) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 150 50 3 1 20 0 9 0 777 0 0';
     expect(parseProcessStat(line)).toEqual({ pid: 4242, comm: 'uwsgi (py) x', start: 777, cpuSeconds: 2 });

@@ -3,7 +3,7 @@
  * JUJU_LOCAL_TIMINGS=1). A machine runs one hook at a time (Juju's machine lock), so a machine that is busy for
  * most of the deploy is the critical path; the longest hooks say what to make cheaper.
  *
- *   node --import ./tools/ts-register.mjs tools/bench/deploy-timeline.ts MODEL [--top N]
+ *   node --import ./tools/ts-register.mjs tools/profile/deploy-timeline.ts MODEL [--top N]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -5,35 +5,16 @@
  * accounting. On 2 cores a deploy that keeps both busy cannot run twice in parallel in much less than twice its time;
  * this shows what to make cheaper.
  *
- *   node --import ./tools/ts-register.mjs tools/bench/deploy-cpu.ts [--top N] -- bin/functest-deploy -m M -b local-masakari
+ *   node --import ./tools/ts-register.mjs tools/profile/deploy-cpu.ts [--top N] -- bin/functest-deploy -m M -b local-masakari
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { busySeconds, type CpuTimes, parseProcStat } from './cpu-busy.js';
 
 const TICKS_PER_SECOND = 100;
-
-export interface CpuTimes {
-  user: number;
-  nice: number;
-  system: number;
-  idle: number;
-  iowait: number;
-  irq: number;
-  softirq: number;
-  steal: number;
-}
-
-/** The aggregate `cpu` line of /proc/stat, in seconds. */
-export function parseProcStat(text: string): CpuTimes {
-  const line = text.split('\n').find((l) => l.startsWith('cpu '));
-  if (!line) throw new Error('/proc/stat has no aggregate "cpu" line');
-  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
-  const s = (ticks: number) => ticks / TICKS_PER_SECOND;
-  return { user: s(user), nice: s(nice), system: s(system), idle: s(idle), iowait: s(iowait), irq: s(irq), softirq: s(softirq), steal: s(steal) };
-}
 
 export interface ProcessSample {
   pid: number;
@@ -158,7 +139,7 @@ async function main(): Promise<void> {
 
     const delta = Object.fromEntries(Object.keys(cpuBefore).map((k) => [k, cpuAfter[k as keyof CpuTimes] - cpuBefore[k as keyof CpuTimes]])) as unknown as CpuTimes;
     const total = Object.values(delta).reduce((a, b) => a + b, 0);
-    const busy = total - delta.idle - delta.iowait;
+    const busy = busySeconds(delta);
     console.log(`\ndeploy-cpu: "${positionals.join(' ')}" exited ${run.status ?? run.signal} after ${seconds.toFixed(1)} s`);
     console.log(`  CPU busy ${busy.toFixed(1)} CPU-s of ${total.toFixed(1)} (${((100 * busy) / total).toFixed(0)}%): user ${(delta.user + delta.nice).toFixed(1)}, system ${delta.system.toFixed(1)}, irq+softirq ${(delta.irq + delta.softirq).toFixed(1)}, steal ${delta.steal.toFixed(1)}`);
     console.log(`  by program (${accounting ? 'ended + still running' : 'still running only'}):`);
