@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 
-const TICKS_PER_SECOND = 100;
+/** USER_HZ: the unit of /proc/stat and /proc/<pid>/stat times. */
+export const TICKS_PER_SECOND = 100;
 
 export interface CpuTimes {
   user: number;

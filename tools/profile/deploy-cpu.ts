@@ -12,9 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { busySeconds, type CpuTimes, parseProcStat } from './cpu-busy.js';
-
-const TICKS_PER_SECOND = 100;
+import { busySeconds, type CpuTimes, parseProcStat, TICKS_PER_SECOND } from './cpu-busy.js';
 
 export interface ProcessSample {
   pid: number;
