@@ -115,7 +115,7 @@ const handlers: Record<string, Handler> = {
     return rev;
   },
 
-  exec: (agent, body: { unit: string; command: string }) => agent.runExec(body.unit, body.command),
+  exec: (agent, body: { unit: string; command: string; waitMs?: number }) => agent.runExec(body.unit, body.command, body.waitMs),
 
   'destroy-unit-force': (agent, body: { unit: string }) => {
     destroyUnit(agent.state, body.unit);

@@ -9,7 +9,8 @@ import { readState, modelPaths } from '../model/store.js';
 import { compareUnits, type ActionState } from '../model/state.js';
 import { createBackend } from '../backend/factory.js';
 import { call, agentPid } from './agent-client.js';
-import { keyValues, liveModel, modelName, parse, parseTimeout, resolveUnit, UsageError, collect, type Io } from './common.js';
+import { formatWait, keyValues, liveModel, modelName, parse, parseTimeout, parseWait, resolveUnit, UsageError, collect, type Io } from './common.js';
+import type { ExecOutcome } from '../agent/runner.js';
 import { formatStatus } from './status.js';
 import { waitForModel } from './wait.js';
 
@@ -198,28 +199,49 @@ export async function showTaskVerb(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+/** juju 3's default --wait for `juju exec`. */
+export const EXEC_DEFAULT_WAIT_MS = 5 * 60_000;
+
+/** What to tell the user about a command that ran out of --wait: it was killed, or never started, and what to do. */
+function execTimeoutMessage(unit: string, r: ExecOutcome, waitMs: number): string {
+  const what = r.timedOut === 'queued'
+    ? `it did not start within --wait ${formatWait(waitMs)}: ${r.waitedOn ?? 'its machine was busy'}`
+    : `it ran past --wait ${formatWait(waitMs)} and was killed with every process it started`;
+  return `ERROR timed out waiting for results from: unit ${unit}\n${what}; give it a longer --wait (e.g. --wait 30m) if it needs the time. `
+    + 'Commands get no stdin: one that waits for input (a shell, a REPL) ends at once rather than hanging.\n';
+}
+
 export async function execVerb(args: string[], io: Io): Promise<number> {
   const dash = args.indexOf('--');
   const head = dash >= 0 ? args.slice(0, dash) : args;
-  const parsed = parse(head, [{ names: ['unit', 'u'], kind: 'value' }, { names: ['format'], kind: 'value' }, { names: ['timeout'], kind: 'value' }]);
+  // --timeout is juju 2.9's name for it (juju run); juju 3 calls it --wait.
+  const parsed = parse(head, [{ names: ['unit', 'u'], kind: 'value' }, { names: ['format'], kind: 'value' }, { names: ['wait', 'timeout'], kind: 'value' }]);
   const command = [...(dash >= 0 ? [] : parsed.positional), ...(dash >= 0 ? args.slice(dash + 1) : [])].join(' ');
   if (!parsed.flags.unit) throw new UsageError('--unit is required: juju-local exec --unit <unit>[,<unit>] -- <command>');
   if (!command) throw new UsageError('no command specified');
+  const waitMs = parseWait(parsed.flags.wait, EXEC_DEFAULT_WAIT_MS);
   const { model, state } = await liveModel(parsed);
   const units = String(parsed.flags.unit).split(',').map((u) => resolveUnit(state, u));
   let worst = 0;
+  const timeouts: string[] = [];
   const results: Record<string, unknown> = {};
   for (const unit of units) {
-    const r = await call<{ code: number; stdout: string; stderr: string }>(model, 'exec', { unit, command });
+    // The agent ends the command at waitMs; the socket call only guards against an agent that stopped answering.
+    const r = await call<ExecOutcome>(model, 'exec', { unit, command, waitMs }, undefined, waitMs + 60_000);
     worst = Math.max(worst, r.code);
-    results[unit] = { results: { 'return-code': r.code, ...(r.stdout ? { stdout: r.stdout } : {}), ...(r.stderr ? { stderr: r.stderr } : {}) } };
+    if (r.timedOut) timeouts.push(execTimeoutMessage(unit, r, waitMs));
+    results[unit] = {
+      results: { 'return-code': r.code, ...(r.stdout ? { stdout: r.stdout } : {}), ...(r.stderr ? { stderr: r.stderr } : {}) },
+      ...(r.timedOut ? { status: 'failed', message: `timed out after ${formatWait(waitMs)} (${r.timedOut === 'queued' ? 'never started' : 'killed'})` } : {}),
+    };
     if (units.length === 1 && !parsed.flags.format) {
       io.out(r.stdout);
       io.err(r.stderr);
     }
   }
   if (units.length > 1 || parsed.flags.format) io.out(parsed.flags.format === 'json' ? `${JSON.stringify(results)}\n` : yaml.dump(results, { lineWidth: -1 }));
-  return worst;
+  for (const message of timeouts) io.err(message);
+  return timeouts.length > 0 ? Math.max(worst, 1) : worst;
 }
 
 export async function sshVerb(args: string[], io: Io): Promise<number> {
