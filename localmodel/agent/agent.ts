@@ -10,7 +10,7 @@ import { HookToolServer } from '../hooktools/server.js';
 import { installTools } from '../hooktools/client/install.js';
 import type { NetInfo, ToolHost } from '../hooktools/context.js';
 import { jujuLocalHome, modelPaths, readState, writeFileAtomic, writeState, type ModelPaths } from '../model/store.js';
-import { status, type ModelState } from '../model/state.js';
+import { now, status, type ModelState } from '../model/state.js';
 import type { MachineBackend } from '../backend/backend.js';
 import { createBackend } from '../backend/factory.js';
 import { DebugLog, entityOfUnit } from './logger.js';
@@ -21,7 +21,7 @@ import { parseDuration } from './duration.js';
 import { processRecord } from '../model/processes.js';
 import { charmsOnMachine } from './machine-charms.js';
 import { retrying } from './retry.js';
-import { queueReason } from './waiting.js';
+import { actionTimeoutMessage, queueReason } from './waiting.js';
 
 /** Like Juju's provisioner: a machine start that fails is tried again (10 s apart) before the machine is left in error. */
 const PROVISIONING_ATTEMPTS = 3;
@@ -80,6 +80,7 @@ export class Agent implements ToolHost {
     for (const u of Object.values(this.state.units)) {
       if (u.agent.current === 'executing' && !u.uniter.error) u.agent = status('idle', '');
     }
+    for (const a of Object.values(this.state.actions)) if (a.status === 'pending') this.armActionDeadline(a.id);
     this.changed();
     this.loop();
   }
@@ -364,6 +365,23 @@ export class Agent implements ToolHost {
     const failed = unit.uniter.error.hook;
     unit.uniter.error = null;
     if (!retry) applyCommit(this.state, unitName, failed, this.network(unitName));
+    this.changed();
+  }
+
+  /** An action queued with a time limit that has not started when the limit passes fails, saying what it waited for. */
+  armActionDeadline(id: string): void {
+    const a = this.state.actions[id];
+    if (a?.waitMs === undefined) return;
+    setTimeout(() => this.expireQueuedAction(id), Math.max(0, Date.parse(a.enqueued) + a.waitMs - Date.now())).unref();
+  }
+
+  private expireQueuedAction(id: string): void {
+    const a = this.state.actions[id];
+    if (!a || a.status !== 'pending' || this.stopping) return;
+    a.status = 'failed';
+    a.message = `${actionTimeoutMessage(a)} before it started: ${queueReason(this.state, a.unit, a.id)}`;
+    a.completed = now();
+    this.dlog.write(entityOfUnit(a.unit), 'WARNING', 'juju.worker.uniter', `task ${a.id} (${a.name}): ${a.message}`);
     this.changed();
   }
 

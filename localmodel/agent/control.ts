@@ -85,12 +85,13 @@ const handlers: Record<string, Handler> = {
     return agent.state.settings;
   },
 
-  run: (agent, body: { unit: string; action: string; params: Record<string, unknown> }) => {
+  run: (agent, body: { unit: string; action: string; params: Record<string, unknown>; waitMs?: number }) => {
     const unit = agent.state.units[body.unit];
     if (!unit) throw new Error(`unit "${body.unit}" not found`);
     const meta = agent.state.applications[unit.application]!.meta;
     const params = validateActionParams(meta, body.action, body.params);
-    const action = ops.queueAction(agent.state, body.unit, body.action, params);
+    const action = ops.queueAction(agent.state, body.unit, body.action, params, body.waitMs);
+    agent.armActionDeadline(action.id);
     agent.changed();
     return action.id;
   },

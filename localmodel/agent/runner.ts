@@ -11,6 +11,7 @@ import { hookEnvironment } from './env.js';
 import { applyCommit, applyPreHookStatus, runningMessage, unitTag } from './transitions.js';
 import { compareUnits, now, status, type ActionState, type HookSpec, type UnitState } from '../model/state.js';
 import type { Agent } from './agent.js';
+import { actionTimeoutMessage } from './waiting.js';
 
 export interface ProcessOutcome {
   code: number | null;
@@ -269,7 +270,9 @@ export class Runner {
   async runAction(actionId: string, queued: number): Promise<void> {
     const action = this.agent.state.actions[actionId]!;
     const unit = this.agent.state.units[action.unit];
-    if (!unit) return;
+    // Ended while it waited for the machine (its time limit passed): nothing to run.
+    if (!unit || action.status !== 'pending') return;
+    const limitMs = action.waitMs === undefined ? undefined : Date.parse(action.enqueued) + action.waitMs - Date.now();
     action.status = 'running';
     action.started = now();
     unit.agent = status('executing', `running action ${action.name}`);
@@ -283,12 +286,17 @@ export class Runner {
         action.message = `action not implemented on unit "${unit.name}"`;
       } else {
         const env = this.environment(unit, ctx, charmInner, { action });
-        const o = await this.spawnIn(unit, ctx, [exe], env, charmInner, queued, `unit.${unit.name}.${action.name}`);
-        const results: Record<string, unknown> = { ...ctx.actionResults, 'return-code': String(o.code ?? 1) };
+        const o = await this.spawnIn(unit, ctx, [exe], env, charmInner, queued, `unit.${unit.name}.${action.name}`, limitMs);
+        const results: Record<string, unknown> = { ...ctx.actionResults, 'return-code': String(o.code ?? (o.timedOut ? 128 + signalNumber(o.signal) : 1)) };
         if (o.stdout) results.stdout = o.stdout;
         if (o.stderr) results.stderr = o.stderr;
         action.results = results;
-        if (o.spawnError || o.code !== 0) {
+        if (o.timedOut) {
+          action.status = 'failed';
+          action.message = `${actionTimeoutMessage(action)} and was killed with every process it started; `
+            + 'give it a longer --wait, or run it with --background and follow it with show-task';
+          this.agent.dlog.write(unitTag(unit.name), 'WARNING', 'juju.worker.uniter', `task ${action.id} (${action.name}): ${action.message}`);
+        } else if (o.spawnError || o.code !== 0) {
           action.status = 'failed';
           action.message = ctx.actionFailed ? ctx.actionMessage : o.spawnError ?? `exit status ${o.code ?? o.signal}`;
         } else if (ctx.actionFailed) {

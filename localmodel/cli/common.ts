@@ -4,6 +4,7 @@ import { currentModel, readState } from '../model/store.js';
 import type { ModelState } from '../model/state.js';
 import { ensureAgent } from './agent-client.js';
 import { parseDuration } from '../agent/duration.js';
+import { formatDuration } from '../agent/waiting.js';
 
 export { UsageError };
 
@@ -73,6 +74,8 @@ export function parseTimeout(text: string | boolean | undefined, fallbackMs: num
 /** juju's `--wait <duration>` (Go durations: 30s, 5m, 1m30s); absent or 0 means the verb's default, as in juju 3. */
 export function parseWait(text: string | boolean | undefined, defaultMs: number): number {
   if (text === undefined || text === true || text === '0') return defaultMs;
+  // A bare number is seconds, as this CLI's --wait took before it took juju's durations.
+  if (/^\d+$/.test(String(text))) return Number(text) * 1000;
   try {
     return parseDuration(String(text));
   } catch {
@@ -81,10 +84,7 @@ export function parseWait(text: string | boolean | undefined, defaultMs: number)
 }
 
 /** A duration as juju prints one: 5m0s, 1m30s, 2s. */
-export function formatWait(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
-}
+export const formatWait = formatDuration;
 
 /** `<app>/leader` names the application's leader unit, as in juju. */
 export function resolveUnit(state: ModelState, name: string): string {

@@ -6,7 +6,8 @@ import yaml from 'js-yaml';
 import { parsePlacement } from '../bundle/placement.js';
 import { effectiveConfig } from '../charm/config.js';
 import { readState, modelPaths } from '../model/store.js';
-import { compareUnits, type ActionState } from '../model/state.js';
+import { compareUnits, type ActionState, type ModelState } from '../model/state.js';
+import { queueReason } from '../agent/waiting.js';
 import { createBackend } from '../backend/factory.js';
 import { call, agentPid } from './agent-client.js';
 import { formatWait, keyValues, liveModel, modelName, parse, parseTimeout, parseWait, resolveUnit, UsageError, collect, type Io } from './common.js';
@@ -149,13 +150,59 @@ export function actionDocument(a: ActionState): Record<string, unknown> {
   };
 }
 
-async function waitAction(model: string, id: string, timeoutMs: number): Promise<ActionState> {
-  const deadline = Date.now() + timeoutMs;
+/** juju 3's default --wait for `juju run` (runCommandBase: 60 s when neither --wait nor --background is given). */
+export const RUN_DEFAULT_WAIT_MS = 60_000;
+/** A task that waits or runs without logging is mentioned this often, so a long wait never looks like a hang. */
+const SILENCE_MS = 15_000;
+/** A task usually starts within this of being queued; only a longer wait is worth saying. */
+const START_MS = 1_000;
+/** The agent ends a task at its --wait; the CLI gives up this much later only if the agent did not (not running?). */
+const AGENT_GRACE_MS = 15_000;
+
+function isDone(a: ActionState): boolean {
+  return ['completed', 'failed', 'aborted'].includes(a.status);
+}
+
+/** What a task that has not ended is doing: waiting for its turn (and on what), or running. */
+function taskProgress(state: ModelState, a: ActionState): string {
+  if (a.status === 'pending') return `task ${a.id} waits: ${queueReason(state, a.unit, a.id)}`;
+  const since = a.started ? Math.round((Date.now() - Date.parse(a.started)) / 1000) : 0;
+  return `task ${a.id} (${a.name}) running on ${a.unit} for ${since} s${a.waitMs ? ` of --wait ${formatWait(a.waitMs)}` : ''}; no progress message since the last`;
+}
+
+/**
+ * Waits for the task to end. As juju does, prints to stderr the action's action-log messages as they arrive; and
+ * what it waits for when that changes, or after a silence, so a wait says on what.
+ */
+async function followAction(model: string, id: string, unit: string, waitMs: number, io: Io): Promise<ActionState> {
+  const deadline = Date.now() + waitMs + AGENT_GRACE_MS;
+  let logged = 0;
+  let said = '';
+  let heard = Date.now();
   for (;;) {
     // The agent persists shortly after answering: an action not yet on disk is simply not done yet.
-    const a = readState(model).actions[id];
-    if (a && ['completed', 'failed', 'aborted'].includes(a.status)) return a;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for task ${id} (status ${a?.status ?? 'pending'})`);
+    const state = readState(model);
+    const a = state.actions[id];
+    if (a) {
+      for (const entry of a.log.slice(logged)) io.err(`${entry.timestamp.slice(11, 19)} ${entry.message}\n`);
+      if (a.log.length > logged) heard = Date.now();
+      logged = a.log.length;
+      if (isDone(a)) return a;
+      const progress = taskProgress(state, a);
+      // Waiting (once it lasts) is said as soon as its reason changes; running only after a silence.
+      const waiting = a.status === 'pending' && Date.now() - Date.parse(a.enqueued) >= START_MS;
+      const topic = waiting ? progress : a.status === 'pending' ? '' : 'running';
+      const changed = topic !== said;
+      const silent = Date.now() - heard >= SILENCE_MS;
+      if ((changed && waiting) || silent) io.err(`${progress}\n`);
+      if (changed || silent) {
+        said = topic;
+        heard = Date.now();
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for results from: unit ${unit} (task ${id} is ${a?.status ?? 'pending'} and the model agent did not end it at --wait ${formatWait(waitMs)}; see juju-local show-task ${id})`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -164,14 +211,18 @@ export async function runVerb(args: string[], io: Io): Promise<number> {
   const parsed = parse(args, [{ names: ['wait'], kind: 'value' }, { names: ['background'], kind: 'bool' }, { names: ['format'], kind: 'value' }]);
   const [given, action, ...pairs] = parsed.positional;
   if (!given || !action) throw new UsageError('expected: juju-local run <unit> <action> [key=value ...]');
+  if (parsed.flags.background && parsed.flags.wait !== undefined) throw new UsageError('cannot specify both --wait and --background');
+  const waitMs = parseWait(parsed.flags.wait, RUN_DEFAULT_WAIT_MS);
   const { model, state } = await liveModel(parsed);
   const unit = resolveUnit(state, given);
-  const id = await call<string>(model, 'run', { unit, action, params: actionParams(pairs) });
+  // A background task has no time limit, as in juju; a waited-for one ends at --wait (the agent kills it).
+  const id = await call<string>(model, 'run', { unit, action, params: actionParams(pairs), ...(parsed.flags.background ? {} : { waitMs }) });
   if (parsed.flags.background) {
     io.out(`Scheduled operation ${id} with 1 task\n  - task ${id} on ${unit}\n\nCheck the task status with: juju-local show-task ${id}\n`);
     return 0;
   }
-  const a = await waitAction(model, id, parseTimeout(parsed.flags.wait, 600_000));
+  io.err(`Running operation ${id} with 1 task\n  - task ${id} on unit-${unit.replace('/', '-')}\n\nWaiting for task ${id}...\n`);
+  const a = await followAction(model, id, unit, waitMs, io);
   const format = parsed.flags.format;
   if (format === 'json' || format === 'yaml') {
     const doc = { [unit]: actionDocument(a) };

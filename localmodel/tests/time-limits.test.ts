@@ -69,7 +69,7 @@ describe('juju-local exec --wait', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     const queued = await cli('exec', '--unit', 'rec/0', '--wait', '1s', '--format', 'json', '--', 'touch "$CHARM_DIR/../ran"');
     expect(queued.code).toBe(1);
-    expect(queued.err).toContain('it did not start within --wait 1s: machine 0 runs one thing at a time: a juju-local exec command runs there');
+    expect(queued.err).toContain('it did not start within --wait 1s: machine 0 runs one thing at a time: a juju-local exec command runs there, or the next operation is about to start');
     expect(JSON.parse(queued.out)['rec/0']).toMatchObject({ status: 'failed', message: 'timed out after 1s (never started)' });
     expect(await busy).toMatchObject({ code: 0, out: 'first\n' });
     expect((await cli('exec', '--unit', 'rec/0', '--', 'ls "$CHARM_DIR/.."')).out).not.toContain('ran');
@@ -77,5 +77,41 @@ describe('juju-local exec --wait', () => {
 
   it('refuses a --wait that is not a duration', async () => {
     expect(await cli('exec', '--unit', 'rec/0', '--wait', 'soon', '--', 'true')).toMatchObject({ code: 2, err: 'ERROR invalid --wait "soon": a duration such as 30s, 5m or 1m30s\n' });
+  });
+});
+
+describe('juju-local run --wait', () => {
+  it('prints action-log messages as they arrive, ends an action past --wait (killed, failed, saying so) and runs the next', async () => {
+    const slow = await cli('run', 'rec/0', 'wait', 'seconds=60', '--wait', '2s');
+    expect(slow.code).toBe(1);
+    expect(slow.seconds).toBeLessThan(15);
+    const id = /Waiting for task (\d+)\.\.\./.exec(slow.err)?.[1];
+    expect(slow.err).toMatch(new RegExp(`^Running operation ${id} with 1 task\n  - task ${id} on unit-rec-0\n\nWaiting for task ${id}...\n\\d\\d:\\d\\d:\\d\\d waiting for 60 s\n`));
+    expect(slow.err).toContain(`ERROR the following task failed:\n id "${id}" with return code 143: timed out after 2s (juju-local run --wait) and was killed with every process it started; give it a longer --wait, or run it with --background and follow it with show-task\n`);
+    const task = await cli('show-task', id!, '--format', 'json');
+    expect(JSON.parse(task.out)).toMatchObject({ status: 'failed', message: expect.stringMatching(/^timed out after 2s/) });
+    const pid = await cli('exec', '--unit', 'rec/0', '--', 'cat "$CHARM_DIR/../wait.pid"');
+    expect(running(Number(pid.out.trim()))).toBe(false);
+    const next = await cli('run', 'rec/0', 'echo', 'message=next', '--format', 'json');
+    expect(next.code).toBe(0);
+    expect(JSON.parse(next.out)['rec/0']).toMatchObject({ status: 'completed', results: { echoed: 'next' } });
+    expect(next.err).toMatch(/\d\d:\d\d:\d\d echoing\n$/);
+  }, 60_000);
+
+  it('an action that cannot start before its --wait ends fails, and says while it waits and after what it waits for', async () => {
+    const busy = cli('exec', '--unit', 'rec/0', '--wait', '20s', '--', 'sleep 6');
+    await new Promise((r) => setTimeout(r, 1_000));
+    const queued = await cli('run', 'rec/0', 'echo', '--wait', '3s');
+    const id = /Waiting for task (\d+)\.\.\./.exec(queued.err)?.[1];
+    const reason = 'machine 0 runs one thing at a time: a juju-local exec command runs there, or the next operation is about to start';
+    expect(queued.code).toBe(1);
+    expect(queued.err).toContain(`\nWaiting for task ${id}...\ntask ${id} waits: ${reason}\n`);
+    expect(queued.err).toContain(`id "${id}" with return code 1: timed out after 3s (juju-local run --wait) before it started: ${reason}\n`);
+    expect((await busy).code).toBe(0);
+    expect(JSON.parse((await cli('show-task', id!, '--format', 'json')).out)).toMatchObject({ status: 'failed', results: {} });
+  }, 60_000);
+
+  it('--background has no time limit and takes no --wait', async () => {
+    expect(await cli('run', 'rec/0', 'echo', '--background', '--wait', '1s')).toMatchObject({ code: 2, err: 'ERROR cannot specify both --wait and --background\n' });
   });
 });
