@@ -67,7 +67,9 @@ export async function validateConfig(meta: CharmMeta, values: ConfigValues, rule
   if (!validate(values)) {
     for (const [option, message] of optionErrors(validate.errors ?? [])) {
       const sensitive = meta.options[option]?.type === 'secret' || SENSITIVE_OPTION.test(option);
-      const shown = sensitive ? '' : ` (got ${JSON.stringify(values[option])})`;
+      // Only a number or boolean is shown: a string can be of any length and carry anything (a password, markup).
+      const value = values[option];
+      const shown = sensitive || (typeof value !== 'number' && typeof value !== 'boolean') ? '' : ` (got ${JSON.stringify(value)})`;
       messages.push(`${option}: ${message}${shown}`);
     }
   }

@@ -179,7 +179,7 @@ describe('the demo charm end to end', () => {
     await h.beginWithInitialHooks();
     await h.updateConfig({ port: 70000, mode: 'sideways' });
     expect(h.status.status).toBe('blocked');
-    expect(h.status.message).toBe('invalid config: mode: must be one of "active", "standby" (got "sideways"); port: must be <= 65535 (got 70000)');
+    expect(h.status.message).toBe('invalid config: mode: must be one of "active", "standby"; port: must be <= 65535 (got 70000)');
     await h.updateConfig({ port: 8080, mode: 'standby' });
     expect(h.status.message).toBe("'db' missing");
   });

@@ -154,7 +154,7 @@ describe('pacemaker-remote charm', () => {
   it('names the unit that sent an unusable key, never the value', async () => {
     await installed();
     await harness.addRelation('pacemaker-remote', 'hacluster', { units: { 'hacluster/2': { 'pacemaker-key': 'not*base64!' } } });
-    expect(harness.status).toEqual({ status: 'blocked', message: 'hacluster/2 sent an unusable pacemaker-key: pacemaker-key is not valid base64' });
+    expect(harness.status).toEqual({ status: 'blocked', message: 'hacluster/2 sent an unusable pacemaker-key: pacemaker-key must be base64 of 128 to 4096 bytes' });
   });
 
   it('restarts on the next hook when a hook died between writing the key and restarting', async () => {
