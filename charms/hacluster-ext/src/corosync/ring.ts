@@ -2,6 +2,7 @@
  * Corosync's view of the cluster as data: the node list from the hanode peers (node id = 1000 + unit number,
  * as stock hacluster numbers them), two_node only with exactly two members, and the files that carry keys.
  */
+import { isIP } from 'node:net';
 import type { Settings } from '../options.js';
 
 export interface RingMember {
@@ -67,6 +68,9 @@ export function corosyncView(clusterName: string, nodes: readonly RingNode[], se
     if (!COROSYNC_VALUE.test(n.name) || n.name.includes(':')) problems.push(`corosync.conf: node ${n.id} name must be a host name`);
     if (!Number.isSafeInteger(n.id) || n.id < 1) problems.push(`corosync.conf: node id ${n.id} must be a positive integer`);
   }
+  // knet links one address family: a ring of IPv4 and IPv6 addresses is refused by corosync at start.
+  const families = new Set(nodes.map((n) => isIP(n.address)).filter((f) => f !== 0));
+  if (families.size > 1) problems.push('corosync.conf: the ring addresses mix IPv4 and IPv6 (every hanode address must be of one family)');
   if (settings.netmtu !== null && !(Number.isSafeInteger(settings.netmtu) && settings.netmtu >= 576 && settings.netmtu <= 65_535)) {
     problems.push('corosync.conf: netmtu must be a whole number from 576 to 65535');
   }
