@@ -24,6 +24,7 @@ import { corosyncView, ringNodes, systemdOverride } from '../src/corosync/ring.j
 import { configCheck } from '../src/options.js';
 import { simulationCib } from './support/pacemaker-tools.js';
 import { HUGE, hostileAddress, hostileName, hostileValue, maybeJson, mostlyValid } from './support/hostile.js';
+import { parseCorosync } from './support/corosync-parse.js';
 import { MAAS, members } from './support/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hacl-prop-'));
@@ -32,39 +33,6 @@ const templates = new Templates('charms/hacluster-ext/templates');
 const NO_CONTEXT = {} as EndpointContext;
 
 // ---- corosync.conf -------------------------------------------------------------------------------------------
-
-interface Section {
-  readonly name: string;
-  readonly keys: [string, string][];
-  readonly sections: Section[];
-}
-
-/**
- * corosync.conf as corosync's parser (exec/coroparse.c) reads it: per line, after trimming, `#` starts a comment,
- * a `{` opens a section named by what precedes it, else the first `:` separates a key from its value, else a `}`
- * closes the section. No quoting exists.
- */
-function parseCorosync(text: string): Section {
-  const root: Section = { name: '', keys: [], sections: [] };
-  const stack = [root];
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const top = stack[stack.length - 1]!;
-    if (line.includes('{')) {
-      const section: Section = { name: line.slice(0, line.indexOf('{')).trim(), keys: [], sections: [] };
-      top.sections.push(section);
-      stack.push(section);
-    } else if (line.includes(':')) {
-      top.keys.push([line.slice(0, line.indexOf(':')).trim(), line.slice(line.indexOf(':') + 1).trim()]);
-    } else if (line.includes('}')) {
-      stack.pop();
-    } else {
-      throw new Error(`corosync would reject the line ${JSON.stringify(line)}`);
-    }
-  }
-  return root;
-}
 
 /** corosync -t on a copy whose own node is 127.0.0.1, with a key file (it checks both). */
 async function corosyncAccepts(conf: string, own: string, n: number): Promise<{ exitCode: number; output: string }> {
