@@ -22,6 +22,8 @@ const JUJU_KEYS = new Set(['private-address', 'ingress-address', 'egress-subnets
 
 export class PacemakerRemoteRequires extends Endpoint {
   static override readonly flagSuffixes = ['connected', 'available'] as const;
+  /** The authkey we send: unit state keeps only its digest. */
+  static override readonly secretKeys = [PACEMAKER_KEY];
 
   /**
    * Remotes that announced themselves, sorted by host name. A unit whose data is unusable is listed apart with

@@ -35,6 +35,8 @@ export const charm = defineCharm({
   endpoints: { ha: HaclusterProvides, hanode: HanodePeers, 'pacemaker-remote': PacemakerRemoteRequires, 'juju-info': JujuInfoRequires },
   configRules,
   configCheck,
+  // Unit state keeps digests of these; update-status reads them again (one config-get, one leader-get).
+  secrets: { config: ['corosync_key', 'pacemaker_key', 'maas_credentials'], leader: ['corosync-key', 'pacemaker-key'] },
 });
 
 export type Context = Ctx<typeof INSTALLED, {

@@ -91,6 +91,11 @@ describe('hacluster-ext leader', () => {
     expect(host.file('/var/lib/pacemaker/lrm/secrets/st-maas/apikey')).toBe(`${MAAS_KEY}\n`);
     expect(host.fileMeta('/var/lib/pacemaker/lrm/secrets/st-maas/apikey')).toMatchObject({ owner: 'root', mode: 0o600 });
     expect(host.serviceActions.map((a) => `${a.action} ${a.name}`)).toEqual(expect.arrayContaining(['restart corosync', 'start pacemaker']));
+    // no secret in unit state: the keys (leader data, sent on pacemaker-remote) and the MAAS key are kept as digests
+    await h.runHook('update-status');
+    expect(h.status).toEqual({ status: 'active', message: 'Unit is ready and clustered' });
+    const state = JSON.stringify(h.kv);
+    for (const secret of [key, h.model.leaderData['corosync-key'], MAAS_KEY, 's3cretValue']) expect(state).not.toContain(secret);
   });
 
   it('is idempotent: a second hook writes nothing, restarts nothing and only queries the CIB', async () => {
