@@ -36,9 +36,9 @@ export function encodeRemoteNodeInfo(info: RemoteNodeInfo): Record<string, strin
   };
 }
 
-/** `null` (the JSON text) or nothing: no value; otherwise `inner`. */
+/** `null` or `""` (JSON texts) or nothing: no value; otherwise `inner`. */
 function nullable<T>(inner: Decoder<T>): Decoder<T | null> {
-  return (raw) => (raw.trim() === 'null' ? accept(null) : inner(raw));
+  return (raw) => (raw.trim() === 'null' || raw.trim() === '""' ? accept(null) : inner(raw));
 }
 
 /**
