@@ -2,7 +2,7 @@
  * Config options: JSON-schema rules (ranges, enums) and the checks a schema cannot express, each message naming
  * the option and what is accepted (never the value of a key), then the typed settings the charm computes from.
  */
-import { decodeAuthKey, KEY_MAX_BYTES, KEY_MIN_BYTES } from '../../../interfaces/pacemaker-remote/protocol.js';
+import { decodeAuthKey } from '../../../interfaces/pacemaker-remote/protocol.js';
 import type { ConfigCheck, ConfigRules, ConfigValues } from '../../../reactive/config.js';
 import { hostOrAddress, list, secret, url } from '../../../reactive/decode/values.js';
 import type { CibConfig, NoQuorumPolicy, StonithAction } from './cib/desired.js';
@@ -48,7 +48,7 @@ export const configCheck: ConfigCheck = (config) => {
     if (value === '') continue;
     const decoded = decodeAuthKey(value);
     if (decoded.ok) keys[name] = decoded.value;
-    else problems.push(`${name}: ${decoded.rule} (${KEY_MIN_BYTES} to ${KEY_MAX_BYTES} bytes); leave it empty to let the leader generate one`);
+    else problems.push(`${name}: ${decoded.rule}; leave it empty to let the leader generate one`);
   }
   // The ring key stays on the members; the pacemaker key goes to every compute host.
   if (keys.corosync_key && keys.pacemaker_key?.equals(keys.corosync_key)) {
