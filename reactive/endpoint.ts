@@ -203,7 +203,7 @@ export class Endpoint {
   /**
    * Keys whose values are secrets (an authkey, a password), sent or received. Unit state keeps only their digest:
    * what this unit last sent is compared by digest, and in update-status the relations of such an endpoint are
-   * read again instead of being taken from the last hook's snapshot (a few more relation-get calls).
+   * read again instead of being taken from the last hook's snapshot when a remote unit had sent one.
    */
   static readonly secretKeys: readonly string[] = [];
 

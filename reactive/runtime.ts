@@ -155,6 +155,12 @@ function undigested<T extends Readonly<Record<string, unknown>>>(previous: T | u
   return out as T;
 }
 
+/** Whether a remote unit or application sent a secret: then the snapshot has only its digest. */
+function receivedSecret(relations: readonly RelationSnapshot[], secrets: ReadonlySet<string>): boolean {
+  if (secrets.size === 0) return false;
+  return relations.some((r) => [...Object.values(r.units), r.app ?? {}].some((data) => [...secrets].some((key) => Boolean(data[key]))));
+}
+
 /** Relations as the snapshot keeps them: the received values of secret keys digested. */
 function snapshotRelations(relations: readonly RelationSnapshot[], secrets: ReadonlySet<string>): RelationSnapshot[] {
   if (secrets.size === 0) return [...relations];
@@ -193,7 +199,8 @@ export async function runHook<F extends string, EM extends EndpointMap>(charm: C
   const relations: Record<string, RelationSnapshot[]> = {};
   for (const { name } of endpointsOf(meta)) {
     const readsAppData = (charm.endpointClasses[name] ?? Endpoint).readsAppData;
-    relations[name] = useSnapshot && secretKeysOf(name).size === 0 ? (previous.relations[name] ?? []) : await loadRelations(tools, name, readsAppData);
+    const snapshotted = useSnapshot ? previous.relations[name] ?? [] : undefined;
+    relations[name] = snapshotted !== undefined && !receivedSecret(snapshotted, secretKeysOf(name)) ? snapshotted : await loadRelations(tools, name, readsAppData);
   }
 
   // Automatic flags. The config.* and leadership.changed families describe this hook only.

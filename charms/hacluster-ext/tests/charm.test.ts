@@ -94,6 +94,8 @@ describe('hacluster-ext leader', () => {
     // no secret in unit state: the keys (leader data, sent on pacemaker-remote) and the MAAS key are kept as digests
     await h.runHook('update-status');
     expect(h.status).toEqual({ status: 'active', message: 'Unit is ready and clustered' });
+    // update-status reads config and leader data again, not the relations (no remote sent a secret)
+    expect(h.history.at(-1)?.toolCalls.map((c) => c.tool).filter((t) => /^(config-get|leader-get|relation-get)$/.test(t))).toEqual(['config-get', 'leader-get']);
     const state = JSON.stringify(h.kv);
     for (const secret of [key, h.model.leaderData['corosync-key'], MAAS_KEY, 's3cretValue']) expect(state).not.toContain(secret);
   });
