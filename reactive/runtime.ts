@@ -6,7 +6,7 @@
 import type { ErrorObject } from 'ajv';
 import type { Charm, EndpointMap, UnitStatus } from './charm.js';
 import { endpointsOf, type CharmMeta } from './charm-meta.js';
-import { configFlags, validateConfig, type ConfigValues } from './config.js';
+import { configFlags, invalidConfigStatus, validateConfig, type ConfigValues } from './config.js';
 import type { ActionContext, HookContext } from './context.js';
 import { dispatch } from './dispatch.js';
 import { Endpoint, Relation, type EndpointContext, type RelationSnapshot } from './endpoint.js';
@@ -303,7 +303,7 @@ export async function runHook<F extends string, EM extends EndpointMap>(charm: C
   for (const flag of transient) flags.clear(flag);
 
   let status: UnitStatus = await charm.statusFn(typedCtx);
-  if (configErrors.length > 0) status = { status: 'blocked', message: `invalid config: ${configErrors.join('; ')}` };
+  if (configErrors.length > 0) status = { status: 'blocked', message: invalidConfigStatus(configErrors) };
   const statusHash = hashOf(status);
   if (statusSetByHandler || store.get(STATUS_KEY) !== statusHash) {
     await tools.statusSet(status.status, status.message);

@@ -180,3 +180,30 @@ export function jsonString<T>(inner: Decoder<T>): Decoder<T> {
 export function bracketHost(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host;
 }
+
+/** A Juju unit name, `application/number` (application: lowercase letters, digits and '-', starting with a letter). */
+export const unitName: Decoder<string> = (raw) => {
+  const value = raw.trim();
+  return /^[a-z][a-z0-9-]{0,62}\/\d{1,9}$/.test(value) ? accept(value) : refuse("must be a unit name (application/number)");
+};
+
+/**
+ * A yes/no word as classic charms write it: Python's `True`/`False`, `true`, `yes`/`no`, `1`/`0`, in any case
+ * (rabbitmq-server's `clustered`, mysql's `cluster-series-upgrading`).
+ */
+export const yesNo: Decoder<boolean> = (raw) => {
+  const value = raw.trim().toLowerCase();
+  if (['true', 'yes', '1'].includes(value)) return accept(true);
+  if (['false', 'no', '0'].includes(value)) return accept(false);
+  return refuse('must be true or false');
+};
+
+/** An account or project name as keystone sends it: one printable line without surrounding spaces or quotes. */
+export function accountName(max = 255): Decoder<string> {
+  const decode = nonEmptyLine(max);
+  return (raw) => {
+    const decoded = decode(raw);
+    if (!decoded.ok) return decoded;
+    return /["'\\]/.test(decoded.value) ? refuse(`must be at most ${max} printable characters without quotes or backslashes`) : decoded;
+  };
+}
