@@ -102,15 +102,35 @@ describe('masakari relations, step by step', () => {
     expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
   });
 
-  it('a failed schema sync blocks with what to do, and the next hook retries', async () => {
+  it('a failed schema sync waits with the reason and backs off; the retry comes when it is due, in any hook', async () => {
     const sync = { exitCode: 1 };
-    const { harness } = await unit({ sync });
+    const { harness, host } = await unit({ sync });
     await relateAll(harness);
-    expect(harness.status.status).toBe('blocked');
-    expect(harness.status.message).toMatch(/^Database schema sync failed \(masakari-manage exit 1\); see \/var\/log\/masakari/);
+    expect(harness.status.status).toBe('waiting');
+    expect(harness.status.message).toMatch(/^Database schema sync failed \(masakari-manage exit 1, 1 attempt\(s\)\); next attempt after \d\d:\d\d:\d\d UTC; see \/var\/log\/masakari/);
     expect(harness.model.leaderData['db-synced-version']).toBeUndefined();
-    sync.exitCode = 0;
+    const syncs = () => host.commands.filter((c) => c.argv.includes('sync')).length;
+    const first = harness.kv.get<{ failures: number; nextAttemptMs: number }>('masakari.db-sync-failures')!;
+    expect(first.failures).toBe(1);
+    expect(first.nextAttemptMs - Date.now()).toBeGreaterThan(50_000);
+    // Not due yet: no hook runs masakari-manage (it would take about 100 s against a database that does not answer).
+    host.clearRecords();
+    await harness.runHook('update-status');
     await harness.runHook('config-changed');
+    expect(syncs()).toBe(0);
+    // Due and failing again: the pause doubles.
+    harness.setStored('masakari.db-sync-failures', { ...first, nextAttemptMs: Date.now() - 1 });
+    await harness.runHook('update-status');
+    const second = harness.kv.get<{ failures: number; nextAttemptMs: number }>('masakari.db-sync-failures')!;
+    expect(syncs()).toBe(1);
+    expect(second.failures).toBe(2);
+    expect(second.nextAttemptMs - Date.now()).toBeGreaterThan(110_000);
+    // Due, and the database answers: update-status syncs and starts what waited for the schema.
+    sync.exitCode = 0;
+    harness.setStored('masakari.db-sync-failures', { ...second, nextAttemptMs: Date.now() - 1 });
+    await harness.runHook('update-status');
+    expect(harness.model.leaderData['db-synced-version']).toBe('14.0.2-2');
+    expect(harness.kv.get('masakari.db-sync-failures')).toBeUndefined();
     expect(harness.status.message).toBe('Unit is ready');
   });
 
@@ -284,11 +304,13 @@ describe('masakari relations, step by step', () => {
     expect(harness.status.message).toBe('Unit is ready');
   });
 
-  it('a restart that fails once is followed by a second start in the same hook', async () => {
+  it('a restart that fails once and leaves the service down is followed by a second start in the same hook', async () => {
     class FailsOnce extends RecordingHost {
+      armed = false;
       failures = 0;
       override async service(action: ServiceAction, name: string): Promise<void> {
-        if (name === 'haproxy' && action === 'restart' && this.failures++ === 0) {
+        if (this.armed && name === 'haproxy' && action === 'restart' && this.failures++ === 0) {
+          this.setServiceActive(name, false);
           throw new Error('command failed: systemctl restart haproxy exited with code 1');
         }
         return super.service(action, name);
@@ -297,9 +319,14 @@ describe('masakari relations, step by step', () => {
     const host = new FailsOnce();
     const { harness } = await unit({ host });
     await relateAll(harness);
-    expect(host.failures).toBeGreaterThan(0);
+    host.armed = true;
+    await harness.updateConfig({ 'haproxy-client-timeout': 30_000 });
+    expect(host.failures).toBe(1);
     expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
     expect(harness.model.logs.some((l) => l.level === 'WARNING' && l.message.startsWith('haproxy failed to start once'))).toBe(true);
     expect(harness.model.logs.some((l) => l.level === 'ERROR')).toBe(false);
+    host.clearRecords();
+    await harness.runHook('update-status');
+    expect(host.serviceActions).toEqual([]); // started with the new file: nothing owed
   });
 });
