@@ -23,12 +23,15 @@ export const MAX_VALUE_LENGTH = 65_536;
 /** C0/C1 controls, line and paragraph separators, and the byte-order mark: never part of a one-line value. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/u;
 
+/** Half of a UTF-16 pair without the other half: no file encoding can hold it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** A one-line printable string of at most `max` characters, surrounding white space removed. */
 export function line(max = 255): Decoder<string> {
   return (raw) => {
     if (raw.length > Math.max(max * 4, 1024)) return refuse(`must be at most ${max} characters`);
     const value = raw.trim();
-    if (CONTROL.test(value)) return refuse('must be one line of printable characters');
+    if (CONTROL.test(value) || LONE_SURROGATE.test(value)) return refuse('must be one line of printable characters');
     if ([...value].length > max) return refuse(`must be at most ${max} characters`);
     return accept(value);
   };
