@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceAction } from '../../../reactive/host/host.js';
 import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { HookFailed } from '../../../reactive/testing/harness.js';
 import { HACLUSTER_CLUSTERED, KEYSTONE_DATA, masakariHarness, rabbitData, relateAll, routerData } from './fixtures.js';
 import { parseIni } from './ini.js';
 
@@ -328,5 +329,68 @@ describe('masakari relations, step by step', () => {
     host.clearRecords();
     await harness.runHook('update-status');
     expect(host.serviceActions).toEqual([]); // started with the new file: nothing owed
+  });
+});
+
+describe('a restart owed survives a failed restart and a killed hook', () => {
+  /** A machine whose next restart of `service` fails and leaves the old process running. */
+  class RestartFailsOnce extends RecordingHost {
+    armed: string | null = null;
+    override async service(action: ServiceAction, name: string): Promise<void> {
+      if (action === 'restart' && name === this.armed) {
+        this.armed = null;
+        throw new Error(`command failed: systemctl restart ${name} exited with code 1`);
+      }
+      return super.service(action, name);
+    }
+  }
+  const restarts = (host: RecordingHost) => host.serviceActions.filter((a) => a.action === 'restart').map((a) => a.name);
+
+  it('a restart that fails (the old engine still running) is done by the next hook, update-status included', async () => {
+    const host = new RestartFailsOnce();
+    const { harness } = await unit({ host });
+    await relateAll(harness);
+    expect(harness.status.message).toBe('Unit is ready');
+    host.armed = 'masakari-engine';
+    host.clearRecords();
+    await harness.updateConfig({ 'evacuation-delay': 120 });
+    expect(restarts(host)).toEqual(['masakari-api']); // the engine's restart failed; it still runs the old config
+    expect(harness.model.logs.some((l) => l.level === 'WARNING' && l.message.includes('masakari-engine') && l.message.includes('tried again'))).toBe(true);
+    host.clearRecords();
+    await harness.runHook('update-status');
+    expect(host.writes).toEqual([]);
+    expect(restarts(host)).toEqual(['masakari-engine']);
+    host.clearRecords();
+    await harness.runHook('update-status');
+    expect(host.serviceActions).toEqual([]);
+  });
+
+  it('a hook killed after writing masakari.conf and before the restarts: Juju runs it again and it restarts', async () => {
+    const { harness, host } = await unit();
+    await relateAll(harness);
+    expect(harness.status.message).toBe('Unit is ready');
+    // A package upgrade needs a schema sync, and the hook dies in it (masakari-manage takes its time): after the
+    // writes, before any restart.
+    let killed = false;
+    host.onCommand((argv) => argv.includes('db') && argv.includes('sync'), () => {
+      if (!killed) {
+        killed = true;
+        throw new Error('hook process killed during masakari-manage db sync');
+      }
+      return { exitCode: 0, stdout: '', stderr: '' };
+    });
+    host.setPackageVersion('python3-masakari', '14.0.2-3');
+    host.clearRecords();
+    await expect(harness.updateConfig({ 'evacuation-delay': 120 })).rejects.toBeInstanceOf(HookFailed);
+    expect(parseIni(host.file('/etc/masakari/masakari.conf')!).DEFAULT!.wait_period_after_service_update).toBe('120');
+    expect(restarts(host)).toEqual([]);
+    host.clearRecords();
+    await harness.runHook('config-changed');
+    expect(host.writes.map((w) => w.path)).not.toContain('/etc/masakari/masakari.conf'); // nothing new to write
+    expect(restarts(host)).toEqual(['masakari-engine', 'masakari-api']);
+    expect(harness.status.message).toBe('Unit is ready');
+    host.clearRecords();
+    await harness.runHook('config-changed');
+    expect(host.serviceActions).toEqual([]);
   });
 });
