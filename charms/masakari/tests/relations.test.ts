@@ -394,3 +394,48 @@ describe('a restart owed survives a failed restart and a killed hook', () => {
     expect(host.serviceActions).toEqual([]);
   });
 });
+
+describe('relation data that breaks a rule', () => {
+  it('a line break in keystone service_host blocks naming relation, unit and key; masakari.conf keeps its sections', async () => {
+    const { harness, host } = await unit();
+    const { keystone } = await relateAll(harness);
+    const before = host.file('/etc/masakari/masakari.conf');
+    host.clearRecords();
+    await harness.updateRelationData(keystone, 'keystone/0', { service_host: '10.5.0.40\n[database]\nconnection = sqlite:////tmp/x', auth_port: '35357\r' });
+    expect(harness.status).toEqual({
+      status: 'blocked',
+      message: `relation ${keystone} (keystone/0): service_host must be an IP address or a host name`,
+    });
+    expect(harness.isFlagSet('endpoint.identity-service.available')).toBe(false);
+    expect(host.file('/etc/masakari/masakari.conf')).toBe(before);
+    expect(host.writes).toEqual([]);
+    expect(host.serviceActions).toEqual([]);
+    await harness.updateRelationData(keystone, 'keystone/0', { service_host: '10.5.0.40', auth_port: '35357' });
+    expect(harness.status.message).toBe('Unit is ready');
+  });
+
+  it('accepts what the stock charms send with IPv6 and host names', async () => {
+    const { harness, host } = await unit();
+    const { db, amqp, keystone } = await relateAll(harness, 1);
+    await harness.updateRelationData(db, 'mysql-router/0', { db_host: 'fd00:5::10' });
+    await harness.updateRelationData(amqp, 'rabbitmq-server/0', { 'private-address': 'fd00:5::9', hostname: 'rabbit-1.maas' });
+    await harness.updateRelationData(keystone, 'keystone/0', { service_host: 'keystone.maas', auth_host: 'fd00:5::40', internal_host: 'keystone-int.maas' });
+    expect(harness.status.message).toBe('Unit is ready');
+    const conf = parseIni(host.file('/etc/masakari/masakari.conf')!);
+    expect(conf.database!.connection).toBe('mysql+pymysql://masakari:Xk3mDq9vLw2p@[fd00:5::10]:3306/masakari');
+    expect(conf.DEFAULT!.transport_url).toBe('rabbit://masakari:Rb7tQ2nW8zLp@[fd00:5::9]:5672/masakari');
+    expect(conf.keystone_authtoken!.www_authenticate_uri).toBe('http://keystone.maas:5000');
+    expect(conf.keystone_authtoken!.auth_url).toBe('http://[fd00:5::40]:35357');
+  });
+
+  it('a peer with a bad address stays out of haproxy.cfg and is named in the status', async () => {
+    const { harness, host } = await unit();
+    await relateAll(harness);
+    const peers = [...harness.model.relations.values()].find((r) => r.endpoint === 'cluster')!.id;
+    await harness.addRelationUnit(peers, 'masakari/1', { 'private-address': '10.5.0.12\nlisten evil\n    bind *:1' });
+    expect(harness.status).toEqual({ status: 'blocked', message: `relation ${peers} (masakari/1): private-address must be an IPv4 or IPv6 address` });
+    const cfg = host.file('/etc/haproxy/haproxy.cfg')!;
+    expect(cfg).not.toContain('evil');
+    expect(cfg.match(/^\s*server /gm)).toHaveLength(1);
+  });
+});
