@@ -38,7 +38,7 @@ describe('addresses', () => {
     const urls = endpointUrls({ 'os-public-network': '10.5.0.0/16', ssl_cert: cert, ssl_key: key }, v6);
     expect(urls.public).toBe('https://10.5.0.11:15868/v1/%(tenant_id)s');
     expect(urls.admin).toBe('https://[fd00::11]:15868/v1/%(tenant_id)s');
-    expect(() => endpointUrls({ 'os-internal-network': '192.168.0.0/24' }, split)).toThrow('os-internal-network 192.168.0.0/24: this unit has no address in that network');
+    expect(() => endpointUrls({ 'os-internal-network': '192.168.0.0/24' }, split)).toThrow('os-internal-network: this unit has no address in that network');
   });
 
   it('builds VIP resources: local VIPs hashed, foreign ones on vip_iface, removed ones deleted', () => {
