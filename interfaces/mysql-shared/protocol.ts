@@ -4,7 +4,7 @@
  * stock requirer is a RelationBase layer, so nothing here is JSON.
  */
 
-import { decodeFields, field, type BagResult } from '../../reactive/decode/fields.js';
+import { decodeFields, field, type BagResult, type Problem } from '../../reactive/decode/fields.js';
 import { pemCertificates } from '../../reactive/decode/pem.js';
 import { bracketHost, hostOrAddress, identifier, integer, list, port, secret, unitName, yesNo } from '../../reactive/decode/values.js';
 
@@ -33,26 +33,42 @@ export function encodeRequest(request: DatabaseRequest): Record<string, string> 
 
 /** The requests found in one requirer unit's bag (unprefixed and prefixed ones), in key order. */
 export function decodeRequests(raw: RawBag): DatabaseRequest[] {
-  const found: DatabaseRequest[] = [];
+  return readRequests(raw).requests;
+}
+
+/**
+ * The requests of one requirer unit's bag, and the keys of those it asked for but wrote wrongly: names and the
+ * address go into SQL grants on the database side, so anything but a plain name is refused, and the database side
+ * says which key of which unit broke which rule.
+ */
+export function readRequests(raw: RawBag): { requests: DatabaseRequest[]; refused: Problem[] } {
+  const requests: DatabaseRequest[] = [];
+  const refused: Problem[] = [];
   const prefixes = new Set<string | undefined>();
   for (const k of Object.keys(raw).sort()) {
     if (k === 'database') prefixes.add(undefined);
     else if (k.endsWith('_database')) prefixes.add(k.slice(0, -'_database'.length));
   }
   for (const prefix of prefixes) {
-    if (prefix !== undefined && !identifier(32)(prefix).ok) continue;
+    if (prefix !== undefined && !identifier(32)(prefix).ok) {
+      refused.push({ key: 'a key ending in _database', rule: 'must have a prefix of letters, digits, _ . or -' });
+      continue;
+    }
     const bag = { ...raw, hostname: raw[key(prefix, 'hostname')] ?? raw['ingress-address'] ?? raw['private-address'] ?? '' };
-    // Names and the address go into SQL grants on the database side: anything but a plain name is not a request.
     const decoded = decodeFields(bag, {
       database: field(key(prefix, 'database'), identifier(64)),
       username: field(key(prefix, 'username'), identifier(32)),
       hostname: field('hostname', hostOrAddress),
     });
-    if (!decoded.ok) continue;
+    if (!decoded.ok) {
+      // A request still being written (a key missing) is not refused: the next relation-changed completes it.
+      refused.push(...decoded.invalid);
+      continue;
+    }
     const { database, username, hostname } = decoded.value;
-    found.push(prefix === undefined ? { database, username, hostname } : { database, username, hostname, prefix });
+    requests.push(prefix === undefined ? { database, username, hostname } : { database, username, hostname, prefix });
   }
-  return found;
+  return { requests, refused };
 }
 
 /** What the database side answers to one requirer application. */

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { defineCharm } from '../../../../../reactive/charm.js';
 import { MysqlSharedProvides } from '../../../../../interfaces/mysql-shared/provides.js';
 import { bindAddress, stableSecret, waitUntil } from '../../common/standin.js';
+import { boundedStatus, describeProblems } from '../../../../../reactive/decode/fields.js';
 import { BadRequest, SERVER_CONF_PATH, grantSql, serverConf } from './sql.js';
 
 const INSTALLED = 'mysql.installed';
@@ -82,6 +83,8 @@ charm.when(INSTALLED, 'endpoint.shared-db.database-requested').do('grant-databas
 
 charm.assessStatus(async (ctx) => {
   if (!ctx.flags.isSet(INSTALLED)) return { status: 'maintenance', message: 'Installing MariaDB' };
+  const refused = ctx.endpoint('shared-db').refused()[0];
+  if (refused) return { status: 'blocked', message: boundedStatus(`Rejected shared-db request: ${describeProblems(`${refused.relation.id} ${refused.unit}`, refused.problems)}`) };
   const rejected = ctx.kv.get<string[]>('rejected-requests') ?? [];
   if (rejected.length > 0) return { status: 'blocked', message: `Rejected shared-db request: ${rejected[0]}` };
   if (!(await ctx.host.serviceIsActive(SERVICE))) return { status: 'blocked', message: 'mariadb is not running; see journalctl -u mariadb' };
