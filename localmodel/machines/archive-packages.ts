@@ -25,7 +25,7 @@ export const archivePackageSets: readonly ArchivePackageSet[] = [
   { concern: 'pacemaker cluster', packages: ['corosync', 'pacemaker', 'pacemaker-cli-utils', 'crmsh', 'resource-agents', 'cluster-glue'], charms: ['hacluster-ext'] },
   { concern: 'pacemaker remote (conflicts with pacemaker)', packages: ['pacemaker-remote', 'pacemaker-cli-utils', 'resource-agents'] },
   { concern: 'pacemaker-remote charm: its install transaction', packages: ['pacemaker-remote', 'resource-agents'], charms: ['pacemaker-remote'] },
-  { concern: 'masakari-monitors charm: one apt transaction with pacemaker-remote (Debian units need sudo for privsep)', packages: ['masakari-host-monitor', 'masakari-instance-monitor', 'sudo', 'pacemaker-remote'], charms: ['masakari-monitors'] },
+  { concern: 'masakari-monitors charm: one apt transaction with pacemaker-remote (Debian units need sudo for privsep)', packages: ['masakari-host-monitor', 'masakari-instance-monitor', 'masakari-process-monitor', 'sudo', 'pacemaker-remote'], charms: ['masakari-monitors'] },
   { concern: 'nova-compute stand-in: libvirt with QEMU (TCG) for its instances (tests/zaza/charms/nova-compute)', packages: ['libvirt-daemon-system', 'libvirt-clients', 'qemu-system-x86'], charms: ['nova-compute'] },
   { concern: 'load balancer', packages: ['haproxy'] },
   { concern: 'api under uwsgi', packages: ['uwsgi', 'uwsgi-plugin-python3'] },

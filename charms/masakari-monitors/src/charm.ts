@@ -10,6 +10,7 @@ import { KeystoneCredentialsRequires } from '../../../interfaces/keystone-creden
 import { CONF_DIR, CONF_PATH, renderMonitorsConf } from './conf.js';
 import { assessMonitorsStatus, servicePlan, type ServiceFacts } from './monitors-state.js';
 import { parseOptions, type MonitorOptions } from './options.js';
+import { PROCESS_LIST_PATH, parseComputeOptions, renderProcessList, type ComputeOptions } from './compute-options.js';
 import {
   defaultsFile,
   HOST_MONITOR,
@@ -36,7 +37,8 @@ export const charm = defineCharm({
   endpoints: { 'identity-credentials': KeystoneCredentialsRequires, container: JujuInfoRequires },
   configCheck: (config) => {
     const parsed = parseOptions(config);
-    return parsed.ok ? [] : parsed.problems;
+    const compute = parseComputeOptions(config);
+    return [...(parsed.ok ? [] : parsed.problems), ...(compute.ok ? [] : compute.problems)];
   },
 });
 
@@ -70,12 +72,13 @@ async function bindingInterface(ctx: Context): Promise<string | null> {
 
 type Desired =
   | { readonly ok: false; readonly problem: string | null }
-  | { readonly ok: true; readonly options: MonitorOptions; readonly conf: string; readonly account: ServiceAccount };
+  | { readonly ok: true; readonly options: MonitorOptions; readonly compute: ComputeOptions; readonly conf: string; readonly account: ServiceAccount };
 
 /** Everything to write, or why nothing can be (problem null: waiting for input the status already names). */
 async function desiredState(ctx: Context): Promise<Desired> {
   const parsed = parseOptions(ctx.config);
-  if (!parsed.ok) return { ok: false, problem: null };
+  const compute = parseComputeOptions(ctx.config);
+  if (!parsed.ok || !compute.ok) return { ok: false, problem: null };
   const credentials = ctx.endpoint(CREDENTIALS).credentials();
   if (!credentials) return { ok: false, problem: null };
   const options = parsed.options;
@@ -92,8 +95,8 @@ async function desiredState(ctx: Context): Promise<Desired> {
     fqdn: await ctx.host.fqdn(),
     corosyncInterface,
     serviceUser: svcAccount.user,
-  });
-  return { ok: true, options, conf, account: svcAccount };
+  }, compute.options);
+  return { ok: true, options, compute: compute.options, conf, account: svcAccount };
 }
 
 async function libvirtRunning(ctx: Context): Promise<boolean> {
@@ -139,9 +142,11 @@ async function converge(ctx: Context, forceRestart = false): Promise<boolean> {
   await ctx.host.writeFile(CONF_PATH, conf, { owner: 'root', group: acct.group, mode: 0o640 });
   const defaults = SERVICES.map(defaultsFile);
   for (const file of defaults) await ctx.host.writeFile(file.path, file.content, { owner: 'root', group: 'root', mode: 0o644 });
-  const digest = createHash('sha256').update(conf).update(defaults.map((d) => d.content).join('')).digest('hex');
+  const processList = renderProcessList(desired.compute.processes);
+  await ctx.host.writeFile(PROCESS_LIST_PATH, processList, { owner: 'root', group: acct.group, mode: 0o640 });
+  const digest = createHash('sha256').update(conf).update(defaults.map((d) => d.content).join('')).update(processList).digest('hex');
 
-  const wanted = wantedServices(desired.options, await libvirtRunning(ctx));
+  const wanted = wantedServices({ ...desired.options, ...desired.compute }, await libvirtRunning(ctx));
   const paused = ctx.kv.get<boolean>(PAUSED) === true;
   const facts = (await serviceFacts(ctx, wanted)).map((f) => (forceRestart ? { ...f, startedWith: null } : f));
   for (const step of servicePlan(facts, digest, paused)) {
@@ -186,11 +191,12 @@ charm.assessStatus(async (ctx) => {
   const paused = ctx.kv.get<boolean>(PAUSED) === true;
   const credentialsComplete = endpoint.credentials() !== null;
   const parsed = parseOptions(ctx.config);
+  const compute = parseComputeOptions(ctx.config);
   let renderProblem: string | null = null;
   const notRunning: MonitorService[] = [];
   const libvirt = await libvirtRunning(ctx);
-  const wanted = parsed.ok ? wantedServices(parsed.options, libvirt) : [];
-  if (installed && !paused && credentialsComplete && parsed.ok) {
+  const wanted = parsed.ok && compute.ok ? wantedServices({ ...parsed.options, ...compute.options }, libvirt) : [];
+  if (installed && !paused && credentialsComplete && parsed.ok && compute.ok) {
     const desired = await desiredState(ctx);
     if (!desired.ok) renderProblem = desired.problem;
     const states = await ctx.host.serviceStates(wanted);
