@@ -33,7 +33,7 @@ describe('masakari-monitors compute options', () => {
     const secret = 'qemu+ssh://root:hunter2@host/system';
     const result = parseComputeOptions({ 'libvirt-uri': secret, 'enable-process-monitor': 'yes', 'process-monitor-processes': 'libvirtd=/usr/sbin/libvirtd,bad unit=/x' });
     expect(result.ok).toBe(false);
-    const problems = (result as { problems: string[] }).problems;
+    const problems = (result as { problems: readonly string[] }).problems;
     expect(problems.map((p) => p.split(':')[0])).toEqual(['libvirt-uri', 'enable-process-monitor', 'process-monitor-processes']);
     expect(problems.join(' ')).not.toContain('hunter2');
     expect(parseComputeOptions({ ...DEFAULTS, 'process-monitor-processes': 'libvirtd=relative/path' }).ok).toBe(false);
