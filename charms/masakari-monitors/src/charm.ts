@@ -52,6 +52,11 @@ charm.whenNot(INSTALLED).do('install-packages', async (ctx) => {
   ctx.flags.set(INSTALLED);
 });
 
+// A new charm revision may install more (masakari-process-monitor came later): apt installs only what is missing.
+charm.hook('upgrade-charm').do('install-on-upgrade', (ctx) => {
+  ctx.flags.clear(INSTALLED);
+});
+
 charm.when('endpoint.identity-credentials.connected').do('request-credentials', (ctx) => {
   ctx.endpoint(CREDENTIALS).requestCredentials(REQUEST);
 });

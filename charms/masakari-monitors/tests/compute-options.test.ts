@@ -103,3 +103,19 @@ describe('masakari-monitors charm: instance and process monitors on a compute', 
     expect(harness.status.message).toContain('process-monitor-processes');
   });
 });
+
+describe('masakari-monitors charm upgrade', () => {
+  it('installs what a newer revision adds (the process monitor) on upgrade-charm', async () => {
+    const host = new RecordingHost({ hostname: 'compute-1', fqdn: 'compute-1.maas' });
+    const harness = new Harness(charm, { charmDir: CHARM_DIR, unit: 'masakari-monitors/0', host, principalUnit: 'nova-compute/0' });
+    try {
+      await harness.beginWithInitialHooks();
+      host.setPackageVersion(PROCESS_MONITOR, null);  // installed by an older revision that did not have it
+      host.clearRecords();
+      await harness.runHook('upgrade-charm');
+      expect(host.packageActions).toEqual([{ action: 'install', packages: [PROCESS_MONITOR] }]);
+    } finally {
+      harness.cleanup();
+    }
+  });
+});
