@@ -76,7 +76,8 @@ async function novaEvent(ctx: SuiteContext, id: string, kind: string, after: num
   return events.find((e) => e.subject === id && e.kind === kind && e.at >= after)?.at ?? null;
 }
 
-const rel = (kill: number, v: number | null) => (v === null ? 'n/a' : `+${((v - kill) / 1000).toFixed(1)} s`);
+/** Offset from the kill; masakari records created_at in whole seconds, so a notification may show up to 1 s early. */
+const rel = (kill: number, v: number | null) => (v === null ? 'n/a' : `${v >= kill ? '+' : '-'}${(Math.abs(v - kill) / 1000).toFixed(1)} s`);
 
 export const InstanceFailureTest = defineTests('InstanceFailureTest', {
   tests: {
