@@ -2,6 +2,9 @@
  * The `keystone-credentials` relation protocol (endpoint `identity-credentials`) as data; see README.md.
  * Both directions are classic plain strings (keystone is a classic charm, the requirer a RelationBase layer).
  */
+import { decodeFields, field, type BagResult, type FieldSpec } from '../../reactive/decode/fields.js';
+import { withoutPlaceholders } from '../../reactive/decode/remote.js';
+import { accountName, bracketHost, hostOrAddress, identifier, nonEmptyLine, oneOf, port, secret, type Decoder } from '../../reactive/decode/values.js';
 
 /** What a requirer asks for. Optional fields are left unset on the relation when absent. */
 export interface CredentialsRequest {
@@ -26,7 +29,7 @@ export function encodeRequest(request: CredentialsRequest): Record<string, strin
 /** Reads a requirer's bag on the keystone side; null until it has asked for a username. */
 export function decodeRequest(raw: Readonly<Record<string, string>>): CredentialsRequest | null {
   const username = raw.username?.trim();
-  if (!username) return null;
+  if (!username || !accountName()(username).ok) return null;
   const list = (value?: string): string[] | undefined => {
     const items = (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
     return items.length > 0 ? items : undefined;
@@ -102,23 +105,47 @@ export function encodeCredentials(credentials: Credentials): Record<string, stri
   return out;
 }
 
-const present = (raw: Readonly<Record<string, string>>, keys: readonly string[]): boolean =>
-  keys.every((key) => (raw[key] ?? '').trim() !== '');
-
-/** True when the bag names a reachable keystone (upstream `.available`). */
-export function hasEndpoint(raw: Readonly<Record<string, string>>): boolean {
-  return present(raw, ENDPOINT_KEYS);
+function asText<T>(decode: Decoder<T>): Decoder<string> {
+  return (raw) => {
+    const decoded = decode(raw);
+    return decoded.ok ? { ok: true, value: String(decoded.value) } : decoded;
+  };
 }
 
-/** The full answer, or null while keystone has not (completely) answered (upstream `.available.auth`). */
+const protocol = oneOf(['http', 'https']);
+const id = identifier(64);
+
+/** Each key's rule: hosts, ports and protocols go into auth_url, names and the password into masakarimonitors.conf. */
+const RULES: Readonly<Record<string, Decoder<string>>> = {
+  auth_host: hostOrAddress, auth_port: asText(port), auth_protocol: protocol,
+  credentials_host: hostOrAddress, credentials_port: asText(port), credentials_protocol: protocol,
+  api_version: id, credentials_username: accountName(), credentials_password: secret(), credentials_project: accountName(),
+  credentials_project_id: id, region: nonEmptyLine(1024), domain: accountName(),
+  credentials_user_domain_name: accountName(), credentials_user_domain_id: id,
+  credentials_project_domain_name: accountName(), credentials_project_domain_id: id,
+};
+
+/** Keystone's answer, every key checked by its rule; complete once the keys of `.available.auth` are there. */
+export function checkCredentials(raw: Readonly<Record<string, string>>): BagResult<Credentials> {
+  const required = new Set<string>([...ENDPOINT_KEYS, ...AUTH_KEYS]);
+  const specs = Object.fromEntries(FIELDS.map(([name, k]) => [name, required.has(k) ? field(k, RULES[k]!) : field<string | null>(k, RULES[k]!, null)]));
+  const decoded = decodeFields(withoutPlaceholders(raw), specs as { [K in keyof Credentials]-?: FieldSpec<string | null> });
+  if (!decoded.ok) return decoded;
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(decoded.value)) if (value !== null) out[name] = value;
+  return { ok: true, value: out as unknown as Credentials };
+}
+
+/** True when the bag names a reachable keystone (upstream `.available`), every one of those keys valid. */
+export function hasEndpoint(raw: Readonly<Record<string, string>>): boolean {
+  const specs = Object.fromEntries(ENDPOINT_KEYS.map((k) => [k, field(k, RULES[k]!)]));
+  return decodeFields(withoutPlaceholders(raw), specs).ok;
+}
+
+/** The full answer, or null while keystone has not (completely) answered or sent a value that breaks a rule. */
 export function decodeCredentials(raw: Readonly<Record<string, string>>): Credentials | null {
-  if (!present(raw, ENDPOINT_KEYS) || !present(raw, AUTH_KEYS)) return null;
-  const value: Record<string, string> = {};
-  for (const [field, key] of FIELDS) {
-    const v = raw[key];
-    if (v !== undefined && v !== '') value[field] = v;
-  }
-  return value as unknown as Credentials;
+  const checked = checkCredentials(raw);
+  return checked.ok ? checked.value : null;
 }
 
 /** The identity URL clients authenticate against: keystone's admin/auth endpoint, as upstream renders it. */
@@ -131,6 +158,4 @@ export function credentialsUrl(credentials: Credentials): string {
   return `${credentials.credentialsProtocol}://${bracketIPv6(credentials.credentialsHost)}:${credentials.credentialsPort}`;
 }
 
-function bracketIPv6(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
+const bracketIPv6 = bracketHost;

@@ -3,7 +3,8 @@
  * reads the answer. Plain strings both ways, as the classic keystone charm and the RelationBase layer use.
  */
 import { Endpoint } from '../../reactive/endpoint.js';
-import { decodeCredentials, encodeRequest, hasEndpoint, type CredentialsRequest, type Credentials } from './protocol.js';
+import { decodeUnits, type UnitProblems } from '../../reactive/decode/remote.js';
+import { checkCredentials, encodeRequest, hasEndpoint, type CredentialsRequest, type Credentials } from './protocol.js';
 
 export class KeystoneCredentialsRequires extends Endpoint {
   /**
@@ -17,12 +18,22 @@ export class KeystoneCredentialsRequires extends Endpoint {
     this.publishRawToAll(encodeRequest(request));
   }
 
+  private decoded() {
+    return decodeUnits(this.allJoinedUnits, (unit) => checkCredentials(unit.receivedRaw));
+  }
+
   /**
    * Keystone answers from its leader only, so the first unit (by relation, then unit number) with a complete answer
-   * wins; null until some unit answered completely.
+   * wins; null until some unit answered completely, and while a unit sent a value that breaks a rule.
    */
   credentials(): Credentials | null {
-    return this.firstDecoded((unit) => decodeCredentials(unit.receivedRaw));
+    const { complete, invalid } = this.decoded();
+    return invalid.length === 0 ? (complete[0]?.value ?? null) : null;
+  }
+
+  /** Units whose answer has values that break a rule, with the keys. */
+  invalidData(): readonly UnitProblems[] {
+    return this.decoded().invalid;
   }
 
   override manageFlags(): void {

@@ -3,6 +3,13 @@
  * Both directions are classic plain strings (the stock requirer publishes raw, keystone is a classic charm).
  */
 
+import { decodeFields, field, type BagResult, type FieldSpec } from '../../reactive/decode/fields.js';
+import { pemCertificates } from '../../reactive/decode/pem.js';
+import { withoutPlaceholders } from '../../reactive/decode/remote.js';
+import {
+  accountName, bracketHost, hostOrAddress, identifier, line, nonEmptyLine, oneOf, port, secret, yesNo, type Decoder,
+} from '../../reactive/decode/values.js';
+
 export type RawBag = Readonly<Record<string, string>>;
 
 /** An endpoint registration. Without a service the request only asks for service credentials. */
@@ -87,6 +94,7 @@ export interface ServiceCredentials {
   readonly serviceType?: string;
   readonly region?: string;
   readonly httpsKeystone?: string;
+  /** Keystone's CA certificates as PEM text (parsed; keystone sends them base64-encoded). */
   readonly caCert?: string;
 }
 
@@ -125,22 +133,46 @@ export const REQUIRED_KEYS = [
   'service_tenant', 'service_username', 'service_password', 'service_tenant_id',
 ] as const;
 
-/** Keystone writes `__null__` for TLS keys it has no value for; those count as absent. */
-function present(raw: RawBag, k: string): string | undefined {
-  const v = raw[k];
-  if (v === undefined) return undefined;
-  const t = v.trim();
-  return t === '' || t === '__null__' || t === 'None' ? undefined : k === 'service_password' ? v : t;
+/** A decoder whose value is kept as the text it was decoded from (ports stay strings in ServiceCredentials). */
+function asText<T>(decode: Decoder<T>): Decoder<string> {
+  return (raw) => {
+    const decoded = decode(raw);
+    return decoded.ok ? { ok: true, value: String(decoded.value) } : decoded;
+  };
+}
+
+const protocol = oneOf(['http', 'https']);
+const id = identifier(64);
+
+/** Each key's rule: hosts, ports and protocols go into URLs, names and the password into masakari.conf. */
+const RULES: Readonly<Record<string, Decoder<string>>> = {
+  auth_host: hostOrAddress, auth_port: asText(port), auth_protocol: protocol,
+  service_host: hostOrAddress, service_port: asText(port), service_protocol: protocol,
+  internal_host: hostOrAddress, internal_port: asText(port), internal_protocol: protocol,
+  service_username: accountName(), service_password: secret(), service_tenant: accountName(), service_tenant_id: id,
+  service_domain: accountName(), service_domain_id: id, service_user_id: id, api_version: id,
+  admin_domain_id: id, admin_project_id: id, admin_user_id: id, admin_role: accountName(),
+  created_roles: line(4096), service_type: id, region: nonEmptyLine(1024), https_keystone: asText(yesNo),
+  ca_cert: pemCertificates(),
+};
+
+/**
+ * Keystone's answer, every key checked by its rule. Keystone writes `__null__` for TLS keys it has no value for
+ * (and charm-helpers `None`); those count as absent.
+ */
+export function checkCredentials(raw: RawBag): BagResult<ServiceCredentials> {
+  const required = new Set<string>(REQUIRED_KEYS);
+  const specs = Object.fromEntries(FIELDS.map(([name, k]) => [name, required.has(k) ? field(k, RULES[k]!) : field<string | null>(k, RULES[k]!, null)]));
+  const decoded = decodeFields(withoutPlaceholders(raw), specs as { [K in keyof ServiceCredentials]-?: FieldSpec<string | null> });
+  if (!decoded.ok) return decoded;
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(decoded.value)) if (value !== null) out[name] = value;
+  return { ok: true, value: out as unknown as ServiceCredentials };
 }
 
 export function decodeCredentials(raw: RawBag): ServiceCredentials | null {
-  if (REQUIRED_KEYS.some((k) => present(raw, k) === undefined)) return null;
-  const out: Record<string, string> = {};
-  for (const [field, k] of FIELDS) {
-    const v = present(raw, k);
-    if (v !== undefined) out[field] = v;
-  }
-  return out as unknown as ServiceCredentials;
+  const checked = checkCredentials(raw);
+  return checked.ok ? checked.value : null;
 }
 
 export function encodeCredentials(credentials: ServiceCredentials): Record<string, string | null> {
@@ -162,6 +194,4 @@ export function internalAuthUrl(c: ServiceCredentials): string {
   return `${c.internalProtocol ?? c.serviceProtocol}://${bracket(c.internalHost ?? c.serviceHost)}:${c.internalPort ?? c.servicePort}`;
 }
 
-function bracket(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
+const bracket = bracketHost;

@@ -4,6 +4,10 @@
  * stock requirer is a RelationBase layer, so nothing here is JSON.
  */
 
+import { decodeFields, field, type BagResult } from '../../reactive/decode/fields.js';
+import { pemCertificates } from '../../reactive/decode/pem.js';
+import { bracketHost, hostOrAddress, identifier, integer, list, port, secret, unitName, yesNo } from '../../reactive/decode/values.js';
+
 export type RawBag = Readonly<Record<string, string>>;
 
 /** What a requirer asks for. With a prefix the keys become `<prefix>_database` etc. (masakari uses none). */
@@ -36,10 +40,16 @@ export function decodeRequests(raw: RawBag): DatabaseRequest[] {
     else if (k.endsWith('_database')) prefixes.add(k.slice(0, -'_database'.length));
   }
   for (const prefix of prefixes) {
-    const database = raw[key(prefix, 'database')]?.trim();
-    const username = raw[key(prefix, 'username')]?.trim();
-    const hostname = (raw[key(prefix, 'hostname')] ?? raw['ingress-address'] ?? raw['private-address'])?.trim();
-    if (!database || !username || !hostname) continue;
+    if (prefix !== undefined && !identifier(32)(prefix).ok) continue;
+    const bag = { ...raw, hostname: raw[key(prefix, 'hostname')] ?? raw['ingress-address'] ?? raw['private-address'] ?? '' };
+    // Names and the address go into SQL grants on the database side: anything but a plain name is not a request.
+    const decoded = decodeFields(bag, {
+      database: field(key(prefix, 'database'), identifier(64)),
+      username: field(key(prefix, 'username'), identifier(32)),
+      hostname: field('hostname', hostOrAddress),
+    });
+    if (!decoded.ok) continue;
+    const { database, username, hostname } = decoded.value;
     found.push(prefix === undefined ? { database, username, hostname } : { database, username, hostname, prefix });
   }
   return found;
@@ -52,6 +62,7 @@ export interface ConnectionInfo {
   readonly password: string;
   /** Unit names allowed to connect, e.g. `masakari/0`. */
   readonly allowedUnits: readonly string[];
+  /** The CA's certificates as PEM text (parsed; the database side sends them base64-encoded). */
   readonly sslCa?: string;
   readonly waitTimeout?: number;
 }
@@ -67,34 +78,52 @@ export function encodeConnectionInfo(info: ConnectionInfo, prefix?: string): Rec
   };
 }
 
-/**
- * Reads the database side's bag. Ready (non-null) only when host, password and allowed_units are present, this
- * unit is listed in allowed_units and the cluster is not in a series upgrade — the stock interface's rule: before
- * our unit is listed the grant for our address may not exist yet.
- */
-export function decodeConnectionInfo(raw: RawBag, localUnit: string, prefix?: string): ConnectionInfo | null {
-  const host = raw.db_host?.trim();
-  const password = raw[key(prefix, 'password')];
-  const allowed = (raw[key(prefix, 'allowed_units')] ?? '').split(/\s+/).filter((u) => u !== '');
-  if (!host || !password || allowed.length === 0) return null;
-  if (!allowed.includes(localUnit)) return null;
-  if ((raw['cluster-series-upgrading'] ?? '').trim().toLowerCase() === 'true') return null;
-  const port = raw.db_port?.trim() ? Number(raw.db_port.trim()) : 3306;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return null;
-  const waitTimeout = raw.wait_timeout?.trim() ? Number(raw.wait_timeout.trim()) : undefined;
+/** How a database unit's answer is decoded: where, the password, who may connect, the optional extras. */
+function connectionFields(prefix: string | undefined) {
   return {
-    host,
-    port,
-    password,
-    allowedUnits: allowed,
-    ...(raw.ssl_ca?.trim() ? { sslCa: raw.ssl_ca.trim() } : {}),
-    ...(waitTimeout !== undefined && Number.isFinite(waitTimeout) ? { waitTimeout } : {}),
+    host: field('db_host', hostOrAddress),
+    port: field('db_port', port, 3306),
+    password: field(key(prefix, 'password'), secret()),
+    allowedUnits: field(key(prefix, 'allowed_units'), list(unitName)),
+    sslCa: field<string | null>('ssl_ca', pemCertificates(), null),
+    waitTimeout: field<number | null>('wait_timeout', integer(1, 31_536_000), null),
+    seriesUpgrading: field('cluster-series-upgrading', yesNo, false),
   };
+}
+
+/**
+ * Reads the database side's bag into typed values. Complete only when host, password and allowed_units are there,
+ * this unit is listed in allowed_units and the cluster is not in a series upgrade — the stock interface's rule:
+ * before our unit is listed the grant for our address may not exist yet, so that counts as missing, not invalid.
+ */
+export function checkConnectionInfo(raw: RawBag, localUnit: string, prefix?: string): BagResult<ConnectionInfo> {
+  const decoded = decodeFields(raw, connectionFields(prefix));
+  if (!decoded.ok) return decoded;
+  const v = decoded.value;
+  if (!v.allowedUnits.includes(localUnit)) return { ok: false, missing: [key(prefix, 'allowed_units')], invalid: [] };
+  if (v.seriesUpgrading) return { ok: false, missing: ['cluster-series-upgrading'], invalid: [] };
+  return {
+    ok: true,
+    value: {
+      host: v.host,
+      port: v.port,
+      password: v.password,
+      allowedUnits: v.allowedUnits,
+      ...(v.sslCa !== null ? { sslCa: v.sslCa } : {}),
+      ...(v.waitTimeout !== null ? { waitTimeout: v.waitTimeout } : {}),
+    },
+  };
+}
+
+/** The answer when complete and valid, else null (checkConnectionInfo says why). */
+export function decodeConnectionInfo(raw: RawBag, localUnit: string, prefix?: string): ConnectionInfo | null {
+  const checked = checkConnectionInfo(raw, localUnit, prefix);
+  return checked.ok ? checked.value : null;
 }
 
 /** Brackets an IPv6 literal for use in a URL authority. */
 export function urlHost(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return bracketHost(host);
 }
 
 /**

@@ -1,6 +1,7 @@
 /** The `openstack-ha` peer endpoint (`cluster`): publish our endpoint addresses, read the peers'. See README.md. */
 import { Endpoint } from '../../reactive/endpoint.js';
-import { compareUnitNames, decodePeer, encodeAddresses, type Peer, type PeerAddresses } from './protocol.js';
+import { decodeUnits, type UnitProblems } from '../../reactive/decode/remote.js';
+import { checkPeer, compareUnitNames, encodeAddresses, type Peer, type PeerAddresses } from './protocol.js';
 
 export class OpenstackHaPeers extends Endpoint {
   static override readonly flagSuffixes = ['connected', 'available'] as const;
@@ -9,12 +10,18 @@ export class OpenstackHaPeers extends Endpoint {
     this.publishRawToAll(encodeAddresses(addresses));
   }
 
-  /** Peers with an address, ordered by unit number (not including this unit). */
+  private decoded() {
+    return decodeUnits(this.allJoinedUnits, (u) => checkPeer(u.name, u.receivedRaw));
+  }
+
+  /** Peers with valid addresses, ordered by unit number (not including this unit); a peer with a bad one is left out. */
   peers(): Peer[] {
-    return this.allJoinedUnits
-      .map((u) => decodePeer(u.name, u.receivedRaw))
-      .filter((p): p is Peer => p !== null)
-      .sort((a, b) => compareUnitNames(a.unit, b.unit));
+    return this.decoded().complete.map((c) => c.value).sort((a, b) => compareUnitNames(a.unit, b.unit));
+  }
+
+  /** Peers whose addresses break a rule, with the keys. */
+  invalidData(): readonly UnitProblems[] {
+    return this.decoded().invalid;
   }
 
   override manageFlags(): void {

@@ -4,6 +4,9 @@
  * backends from these (the peer's `private-address`, set by Juju, is the fallback).
  */
 
+import { decodeFields, field, type BagResult } from '../../reactive/decode/fields.js';
+import { ipAddress } from '../../reactive/decode/values.js';
+
 export type RawBag = Readonly<Record<string, string>>;
 
 export interface PeerAddresses {
@@ -28,18 +31,35 @@ export interface Peer {
   readonly adminAddress: string;
 }
 
-/** A peer counts once Juju has given it a private (or ingress) address; missing endpoint addresses fall back to it. */
-export function decodePeer(unit: string, raw: RawBag): Peer | null {
-  const privateAddress = (raw['private-address'] ?? raw['ingress-address'])?.trim();
-  if (!privateAddress) return null;
-  const pick = (k: string): string => raw[k]?.trim() || privateAddress;
+/**
+ * A peer counts once Juju has given it a private (or ingress) address; missing endpoint addresses fall back to it.
+ * Every address must be an IP address: it becomes a `server` line of haproxy.cfg.
+ */
+export function checkPeer(unit: string, raw: RawBag): BagResult<Peer> {
+  const bag = { ...raw, 'private-address': raw['private-address'] ?? raw['ingress-address'] ?? '' };
+  const decoded = decodeFields(bag, {
+    privateAddress: field('private-address', ipAddress),
+    publicAddress: field<string | null>('public-address', ipAddress, null),
+    internalAddress: field<string | null>('internal-address', ipAddress, null),
+    adminAddress: field<string | null>('admin-address', ipAddress, null),
+  });
+  if (!decoded.ok) return decoded;
+  const v = decoded.value;
   return {
-    unit,
-    privateAddress,
-    publicAddress: pick('public-address'),
-    internalAddress: pick('internal-address'),
-    adminAddress: pick('admin-address'),
+    ok: true,
+    value: {
+      unit,
+      privateAddress: v.privateAddress,
+      publicAddress: v.publicAddress ?? v.privateAddress,
+      internalAddress: v.internalAddress ?? v.privateAddress,
+      adminAddress: v.adminAddress ?? v.privateAddress,
+    },
   };
+}
+
+export function decodePeer(unit: string, raw: RawBag): Peer | null {
+  const checked = checkPeer(unit, raw);
+  return checked.ok ? checked.value : null;
 }
 
 /** Unit names ordered by unit number (`masakari/2` before `masakari/10`). */

@@ -2,6 +2,9 @@
  * The `rabbitmq` relation protocol (endpoint `amqp`) as data; see README.md.
  * Both directions are classic plain strings (rabbitmq-server is a classic hooks charm).
  */
+import { decodeFields, field, type BagResult } from '../../reactive/decode/fields.js';
+import { pemCertificates } from '../../reactive/decode/pem.js';
+import { hostOrAddress, identifier, integer, list, port, secret, yesNo } from '../../reactive/decode/values.js';
 import { encodeUserInfo, urlHost } from '../mysql-shared/protocol.js';
 
 export type RawBag = Readonly<Record<string, string>>;
@@ -32,10 +35,15 @@ export function encodeRequest(request: AccessRequest): Record<string, string | n
 
 /** A requirer unit's request as rabbitmq reads it; null until both username and vhost are there. */
 export function decodeRequest(raw: RawBag): AccessRequest | null {
-  const username = raw.username?.trim();
-  const vhost = raw.vhost?.trim();
-  if (!username || !vhost) return null;
-  const address = (raw['private-address'] ?? raw['ingress-address'])?.trim();
+  // User and vhost become rabbitmqctl arguments on the broker side: plain names only.
+  const decoded = decodeFields({ ...raw, 'private-address': raw['private-address'] ?? raw['ingress-address'] ?? '' }, {
+    username: field('username', identifier(64)),
+    vhost: field('vhost', identifier(64)),
+    address: field<string | null>('private-address', hostOrAddress, null),
+    ttlMs: field<number | null>('ttl', integer(0, 2 ** 31 - 1), null),
+  });
+  if (!decoded.ok) return null;
+  const { username, vhost, address } = decoded.value;
   return { username, vhost, ...(address ? { privateAddress: address } : {}) };
 }
 
@@ -46,32 +54,51 @@ export interface BrokerUnit {
   readonly hostname?: string;
   readonly password: string;
   readonly sslPort?: number;
-  /** Base64 PEM, as rabbitmq-server sends it. */
+  /** The CA's certificates as PEM text (parsed; rabbitmq-server sends them base64-encoded). */
   readonly sslCa?: string;
   readonly clustered: boolean;
   readonly vip?: string;
   readonly haVipOnly: boolean;
 }
 
-const truthy = (value: string | undefined): boolean => ['true', 'yes', '1'].includes((value ?? '').trim().toLowerCase());
+const BROKER_FIELDS = {
+  address: field('private-address', hostOrAddress),
+  password: field('password', secret()),
+  hostname: field<string | null>('hostname', hostOrAddress, null),
+  sslPort: field<number | null>('ssl_port', port, null),
+  sslCa: field<string | null>('ssl_ca', pemCertificates(), null),
+  clustered: field('clustered', yesNo, false),
+  vip: field<string[]>('vip', list(hostOrAddress, 16), []),
+  haVipOnly: field('ha-vip-only', yesNo, false),
+};
 
-/** Null while the unit has not answered with both an address and the password. */
-export function decodeBrokerUnit(unit: string, raw: RawBag): BrokerUnit | null {
-  const address = (raw['private-address'] ?? raw['ingress-address'])?.trim();
-  const password = raw.password;
-  if (!address || !password) return null;
-  const sslPort = raw.ssl_port?.trim() ? Number(raw.ssl_port.trim()) : undefined;
+/** One broker unit's answer, typed; missing while it has not sent both an address and the password. */
+export function checkBrokerUnit(unit: string, raw: RawBag): BagResult<BrokerUnit> {
+  const bag = { ...raw, 'private-address': raw['private-address'] ?? raw['ingress-address'] ?? '' };
+  const decoded = decodeFields(bag, BROKER_FIELDS);
+  if (!decoded.ok) return decoded;
+  const v = decoded.value;
   return {
-    unit,
-    address,
-    password,
-    ...(raw.hostname?.trim() ? { hostname: raw.hostname.trim() } : {}),
-    ...(sslPort !== undefined && Number.isInteger(sslPort) && sslPort > 0 && sslPort < 65536 ? { sslPort } : {}),
-    ...(raw.ssl_ca?.trim() ? { sslCa: raw.ssl_ca.trim() } : {}),
-    clustered: truthy(raw.clustered),
-    ...(raw.vip?.trim() ? { vip: raw.vip.trim() } : {}),
-    haVipOnly: truthy(raw['ha-vip-only']),
+    ok: true,
+    value: {
+      unit,
+      address: v.address,
+      password: v.password,
+      ...(v.hostname !== null ? { hostname: v.hostname } : {}),
+      ...(v.sslPort !== null ? { sslPort: v.sslPort } : {}),
+      ...(v.sslCa !== null ? { sslCa: v.sslCa } : {}),
+      clustered: v.clustered,
+      // rabbitmq-server passes its vip option on, which may list one VIP per network: the first is the broker's.
+      ...(v.vip.length > 0 ? { vip: v.vip[0]! } : {}),
+      haVipOnly: v.haVipOnly,
+    },
   };
+}
+
+/** Null while the unit has not answered with both an address and the password, or sent a value that breaks a rule. */
+export function decodeBrokerUnit(unit: string, raw: RawBag): BrokerUnit | null {
+  const checked = checkBrokerUnit(unit, raw);
+  return checked.ok ? checked.value : null;
 }
 
 /** What a requirer needs to connect: every broker host (sorted), the credentials and TLS settings. */

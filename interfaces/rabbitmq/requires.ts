@@ -1,6 +1,7 @@
 /** The requirer side of `rabbitmq` (a service asking for a vhost and user). Protocol: README.md. */
 import { Endpoint } from '../../reactive/endpoint.js';
-import { brokerAccess, decodeBrokerUnit, encodeRequest, type AccessRequest, type BrokerAccess, type BrokerUnit } from './protocol.js';
+import { decodeUnits, type UnitProblems } from '../../reactive/decode/remote.js';
+import { brokerAccess, checkBrokerUnit, encodeRequest, type AccessRequest, type BrokerAccess, type BrokerUnit } from './protocol.js';
 
 export class RabbitMQRequires extends Endpoint {
   static override readonly flagSuffixes = ['connected', 'available'] as const;
@@ -17,14 +18,25 @@ export class RabbitMQRequires extends Endpoint {
     return username && vhost ? { username, vhost } : null;
   }
 
-  /** Every broker unit that has answered (address and password), across all amqp relations. */
-  brokers(): BrokerUnit[] {
-    return this.allJoinedUnits.map((u) => decodeBrokerUnit(u.name, u.receivedRaw)).filter((b): b is BrokerUnit => b !== null);
+  private decoded() {
+    return decodeUnits(this.allJoinedUnits, (u) => checkBrokerUnit(u.name, u.receivedRaw));
   }
 
+  /** Every broker unit that has answered (address and password), across all amqp relations. */
+  brokers(): BrokerUnit[] {
+    return this.decoded().complete.map((c) => c.value);
+  }
+
+  /** Units whose answer has values that break a rule, with the keys. */
+  invalidData(): readonly UnitProblems[] {
+    return this.decoded().invalid;
+  }
+
+  /** Null while nobody answered, and while a broker unit sent a value that breaks a rule (the relation is incomplete). */
   access(): BrokerAccess | null {
     const requested = this.requested();
-    return requested ? brokerAccess(requested, this.brokers()) : null;
+    const { complete, invalid } = this.decoded();
+    return requested && invalid.length === 0 ? brokerAccess(requested, complete.map((c) => c.value)) : null;
   }
 
   override manageFlags(): void {

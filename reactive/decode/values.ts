@@ -23,12 +23,15 @@ export const MAX_VALUE_LENGTH = 65_536;
 /** C0/C1 controls, line and paragraph separators, and the byte-order mark: never part of a one-line value. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/u;
 
+/** Half of a UTF-16 pair without the other half: no file encoding can hold it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** A one-line printable string of at most `max` characters, surrounding white space removed. */
 export function line(max = 255): Decoder<string> {
   return (raw) => {
     if (raw.length > Math.max(max * 4, 1024)) return refuse(`must be at most ${max} characters`);
     const value = raw.trim();
-    if (CONTROL.test(value)) return refuse('must be one line of printable characters');
+    if (CONTROL.test(value) || LONE_SURROGATE.test(value)) return refuse('must be one line of printable characters');
     if ([...value].length > max) return refuse(`must be at most ${max} characters`);
     return accept(value);
   };
@@ -179,4 +182,31 @@ export function jsonString<T>(inner: Decoder<T>): Decoder<T> {
 /** Brackets an IPv6 literal for a URL authority or a `host:port` pair; host names and IPv4 pass unchanged. */
 export function bracketHost(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+/** A Juju unit name, `application/number` (application: lowercase letters, digits and '-', starting with a letter). */
+export const unitName: Decoder<string> = (raw) => {
+  const value = raw.trim();
+  return /^[a-z][a-z0-9-]{0,62}\/\d{1,9}$/.test(value) ? accept(value) : refuse("must be a unit name (application/number)");
+};
+
+/**
+ * A yes/no word as classic charms write it: Python's `True`/`False`, `true`, `yes`/`no`, `1`/`0`, in any case
+ * (rabbitmq-server's `clustered`, mysql's `cluster-series-upgrading`).
+ */
+export const yesNo: Decoder<boolean> = (raw) => {
+  const value = raw.trim().toLowerCase();
+  if (['true', 'yes', '1'].includes(value)) return accept(true);
+  if (['false', 'no', '0'].includes(value)) return accept(false);
+  return refuse('must be true or false');
+};
+
+/** An account or project name as keystone sends it: one printable line without surrounding spaces or quotes. */
+export function accountName(max = 255): Decoder<string> {
+  const decode = nonEmptyLine(max);
+  return (raw) => {
+    const decoded = decode(raw);
+    if (!decoded.ok) return decoded;
+    return /["'\\]/.test(decoded.value) ? refuse(`must be at most ${max} printable characters without quotes or backslashes`) : decoded;
+  };
 }

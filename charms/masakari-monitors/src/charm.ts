@@ -4,10 +4,13 @@
  */
 import { createHash } from 'node:crypto';
 import { defineCharm, type Ctx } from '../../../reactive/charm.js';
+import { describeUnitProblems } from '../../../reactive/decode/remote.js';
 import { stopRunning } from '../../../reactive/host/services.js';
+import { OsloValueError } from '../../../reactive/oslo-ini.js';
 import { JujuInfoRequires } from '../../../interfaces/juju-info/requires.js';
 import { KeystoneCredentialsRequires } from '../../../interfaces/keystone-credentials/requires.js';
 import { CONF_DIR, CONF_PATH, renderMonitorsConf } from './conf.js';
+import { IniRenderError } from './ini.js';
 import { assessMonitorsStatus, servicePlan, type ServiceFacts } from './monitors-state.js';
 import { parseOptions, type MonitorOptions } from './options.js';
 import { PROCESS_LIST_PATH, parseComputeOptions, renderProcessList, type ComputeOptions } from './compute-options.js';
@@ -96,11 +99,19 @@ async function desiredState(ctx: Context): Promise<Desired> {
     };
   }
   const svcAccount = await account(ctx);
-  const conf = renderMonitorsConf(options, credentials, {
-    fqdn: await ctx.host.fqdn(),
-    corosyncInterface,
-    serviceUser: svcAccount.user,
-  }, compute.options);
+  let conf: string;
+  try {
+    conf = renderMonitorsConf(options, credentials, {
+      fqdn: await ctx.host.fqdn(),
+      corosyncInterface,
+      serviceUser: svcAccount.user,
+    }, compute.options);
+  } catch (error) {
+    // Keystone's answer and the options are decoded before this; what is left is the machine's own facts (its FQDN,
+    // the binding's interface name). The renderer's message names the key, never the value.
+    if (!(error instanceof OsloValueError) && !(error instanceof IniRenderError)) throw error;
+    return { ok: false, problem: `cannot write ${CONF_PATH}: ${error.message}` };
+  }
   return { ok: true, options, compute: compute.options, conf, account: svcAccount };
 }
 
@@ -195,6 +206,7 @@ charm.assessStatus(async (ctx) => {
   const installed = ctx.flags.isSet(INSTALLED);
   const paused = ctx.kv.get<boolean>(PAUSED) === true;
   const credentialsComplete = endpoint.credentials() !== null;
+  const invalid = endpoint.invalidData();
   const parsed = parseOptions(ctx.config);
   const compute = parseComputeOptions(ctx.config);
   let renderProblem: string | null = null;
@@ -213,6 +225,7 @@ charm.assessStatus(async (ctx) => {
     // A relation whose keystone unit has not joined yet is incomplete, not missing.
     credentialsRelated: endpoint.relations.length > 0,
     credentialsComplete,
+    invalidCredentials: invalid.length > 0 ? describeUnitProblems(invalid) : null,
     renderProblem,
     wanted,
     notRunning,

@@ -65,7 +65,7 @@ function hostSection(options: MonitorOptions, facts: HostFacts): (readonly [stri
     ['pacemaker_node_type', options.pacemakerNodeType],
   ];
   if (facts.corosyncInterface) {
-    entries.push(['corosync_multicast_interfaces', facts.corosyncInterface], ['corosync_multicast_ports', COROSYNC_PORT]);
+    entries.push(['corosync_multicast_interfaces', literal(facts.corosyncInterface)], ['corosync_multicast_ports', COROSYNC_PORT]);
   }
   return entries;
 }
@@ -85,7 +85,7 @@ export function monitorsConfDocument(options: MonitorOptions, credentials: Crede
   return [
     {
       name: 'DEFAULT',
-      entries: [['debug', options.debug], ['hostname', facts.fqdn], ...options.configFlags],
+      entries: [['debug', options.debug], ['hostname', literal(facts.fqdn)], ...options.configFlags],
     },
     { name: 'api', entries: apiSection(options, credentials) },
     { name: 'callback', entries: [['retry_max', options.apiRetryMax], ['retry_interval', options.apiRetryInterval]] },

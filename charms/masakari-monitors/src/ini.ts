@@ -1,7 +1,9 @@
 /**
- * oslo.config INI files as data. Values are written verbatim except that a value from a machine source (keystone,
- * the network) has `$` doubled, because oslo.config would otherwise treat `$name` as a reference to another option.
+ * oslo.config INI files as data. A value from a machine source (keystone, the network) is written with `literal`,
+ * so that oslo.config reads it back as it is (reactive/oslo-ini.ts: `$` escaped, quotes kept); the operator's
+ * config-flags are written verbatim. No value may carry a line break: it would add a key or a section.
  */
+import { isOneLine, osloValue } from '../../../reactive/oslo-ini.js';
 
 export type IniValue = string | number | boolean;
 
@@ -14,8 +16,10 @@ export type IniDocument = readonly IniSection[];
 
 /** A value that oslo.config reads back unchanged. */
 export function literal(value: string): string {
-  return value.replace(/\$/g, '$$$$');
+  return osloValue(value, 'a value');
 }
+
+export class IniRenderError extends Error {}
 
 function format(value: IniValue): string {
   if (typeof value === 'boolean') return value ? 'True' : 'False';
@@ -33,8 +37,8 @@ export function renderIni(document: IniDocument, header = ''): string {
     lines.push(`[${section.name}]`);
     for (const [key, value] of section.entries) {
       const text = format(value);
-      if (/[\r\n]/.test(key) || /[\r\n]/.test(text)) {
-        throw new Error(`[${section.name}] ${key}: a line break cannot be written to an INI value`);
+      if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key) || !isOneLine(text)) {
+        throw new IniRenderError(`[${section.name}] ${key.slice(0, 64)}: a key must be a name and a value one line`);
       }
       lines.push(`${key} = ${text}`);
     }

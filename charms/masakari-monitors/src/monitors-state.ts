@@ -48,6 +48,8 @@ export interface MonitorsStatusFacts {
   readonly paused: boolean;
   readonly credentialsRelated: boolean;
   readonly credentialsComplete: boolean;
+  /** Keystone's answer has values that break a rule: relation, unit and keys (never the values). */
+  readonly invalidCredentials: string | null;
   /** A reason the config cannot be rendered although options are valid (e.g. no corosync interface). */
   readonly renderProblem: string | null;
   readonly wanted: readonly MonitorService[];
@@ -67,6 +69,7 @@ export function assessMonitorsStatus(facts: MonitorsStatusFacts): UnitStatus {
   if (!facts.installed) return { status: 'maintenance', message: 'Installing packages' };
   if (facts.paused) return { status: 'maintenance', message: PAUSED_MESSAGE };
   if (!facts.credentialsRelated) return { status: 'blocked', message: "'identity-credentials' missing" };
+  if (facts.invalidCredentials) return { status: 'blocked', message: facts.invalidCredentials };
   if (!facts.credentialsComplete) return { status: 'waiting', message: "'identity-credentials' incomplete" };
   if (facts.renderProblem) return { status: 'blocked', message: facts.renderProblem };
   if (facts.notRunning.length > 0) {

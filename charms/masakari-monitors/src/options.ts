@@ -1,3 +1,5 @@
+import { isOneLine } from '../../../reactive/oslo-ini.js';
+
 /**
  * The charm's options, validated into one typed value. Every problem is reported as "<option>: <what is accepted>"
  * so the unit can show it as a blocked status; nothing is rendered from a config that does not validate.
@@ -35,28 +37,34 @@ const CHARM_OWNED_DEFAULT_KEYS: Readonly<Record<string, string>> = {
   host: 'the charm (host FQDN)',
 };
 
-const FLAG_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const FLAG_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
+const MAX_FLAGS_LENGTH = 8192;
+const MAX_FLAGS = 64;
 
 /**
  * Parses `key=value[,key=value...]`. A comma starts a new pair only when a `key=` follows it, so values holding
  * commas (oslo list options) survive: `a=1,2,b=3` is `a=1,2` and `b=3`.
  */
 export function parseConfigFlags(text: string): { pairs: [string, string][] } | { problem: string } {
+  // Problems name the pair by its position and say what is accepted: a piece may hold a password (it did once).
   const trimmed = text.trim();
   if (trimmed === '') return { pairs: [] };
-  if (/[\r\n]/.test(trimmed)) return { problem: 'config-flags: must be one line of comma-separated key=value pairs' };
+  if (trimmed.length > MAX_FLAGS_LENGTH) return { problem: `config-flags: must be at most ${MAX_FLAGS_LENGTH} characters` };
+  if (!isOneLine(trimmed)) return { problem: 'config-flags: must be one line of comma-separated key=value pairs' };
   const pieces = trimmed.split(/,(?=\s*[A-Za-z_][A-Za-z0-9_.-]*\s*=)/);
+  if (pieces.length > MAX_FLAGS) return { problem: `config-flags: at most ${MAX_FLAGS} key=value pairs are accepted` };
   const pairs: [string, string][] = [];
   const seen = new Set<string>();
-  for (const piece of pieces) {
+  for (const [i, piece] of pieces.entries()) {
     const eq = piece.indexOf('=');
     const key = (eq < 0 ? piece : piece.slice(0, eq)).trim();
     if (eq < 0 || !FLAG_KEY.test(key)) {
-      return { problem: `config-flags: '${piece.trim()}' is not key=value (comma-separated key=value pairs accepted)` };
+      return { problem: `config-flags: pair ${i + 1} is not key=value (a key is letters, digits, '_', '.', '-'; pairs are comma-separated)` };
     }
-    const owner = CHARM_OWNED_DEFAULT_KEYS[key.toLowerCase()];
-    if (owner) return { problem: `config-flags: '${key}' is set by ${owner}, not through config-flags` };
-    if (seen.has(key)) return { problem: `config-flags: '${key}' is given twice` };
+    if (CHARM_OWNED_DEFAULT_KEYS[key.toLowerCase()]) {
+      return { problem: `config-flags: pair ${i + 1} sets a key the charm sets itself (${Object.keys(CHARM_OWNED_DEFAULT_KEYS).join(', ')})` };
+    }
+    if (seen.has(key)) return { problem: `config-flags: pair ${i + 1} repeats the key of an earlier pair` };
     seen.add(key);
     pairs.push([key, piece.slice(eq + 1).trim()]);
   }
@@ -66,7 +74,7 @@ export function parseConfigFlags(text: string): { pairs: [string, string][] } | 
 function integer(config: RawConfig, name: string, min: number, max: number, problems: string[]): number {
   const value = config[name];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    problems.push(`${name}: an integer from ${min} to ${max} is accepted (got ${JSON.stringify(value ?? null)})`);
+    problems.push(`${name}: an integer from ${min} to ${max} is accepted`);
     return min;
   }
   return value;
@@ -84,7 +92,7 @@ function boolean(config: RawConfig, name: string, problems: string[]): boolean {
 export function parseOptions(config: RawConfig): OptionsResult {
   const problems: string[] = [];
   const region = typeof config.region === 'string' ? config.region.trim() : '';
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(region)) {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/.test(region)) {
     problems.push('region: a region name (letters, digits, "_", "-", ".") is accepted');
   }
   const nodeType = config['pacemaker-node-type'];

@@ -100,7 +100,7 @@ describe('masakari-monitors charm', () => {
     expect(host.fileMeta(CONF_PATH)).toEqual({ owner: 'root', group: 'masakari', mode: 0o640 });
     expect(conf).toContain('hostname = compute-1.maas\n');
     expect(conf).toContain('auth_url = http://10.5.0.10:35357\n');
-    expect(conf).toContain('password = Zx9$$secretPW\n');
+    expect(conf).toContain('password = Zx9\\$secretPW\n');
     expect(conf).toContain('monitoring_samples = 2\n');
     expect(conf).toContain('restrict_to_remotes = True\npacemaker_node_type = remote\n');
     expect(conf).toContain('corosync_multicast_interfaces = ens4\n');
@@ -143,8 +143,8 @@ describe('masakari-monitors charm', () => {
     await harness.updateConfig({ 'monitoring-samples': 0, 'pacemaker-node-type': 'member', 'config-flags': 'hostname=x' });
     expect(harness.status.status).toBe('blocked');
     expect(harness.status.message).toBe(
-      "invalid config: config-flags: 'hostname' is set by the charm (host FQDN), not through config-flags; " +
-        'monitoring-samples: an integer from 1 to 100 is accepted (got 0); ' +
+      'invalid config: config-flags: pair 1 sets a key the charm sets itself (debug, hostname, host); ' +
+        'monitoring-samples: an integer from 1 to 100 is accepted; ' +
         'pacemaker-node-type: one of remote, cluster, autodetect is accepted',
     );
     expect(host.writes).toEqual([]);

@@ -42,7 +42,7 @@ export function unitAddress(type: EndpointType, config: ConfigValues, bindings: 
   const network = typeof config[`os-${type}-network`] === 'string' ? String(config[`os-${type}-network`]).trim() : '';
   if (network) {
     const found = allAddresses(bindings).find((a) => inNetwork(a.address, network));
-    if (!found) throw new AddressError(`os-${type}-network ${network}: this unit has no address in that network`);
+    if (!found) throw new AddressError(`os-${type}-network: this unit has no address in that network`);
     return found;
   }
   const primary = bindings[type][0] ?? bindings.cluster[0];

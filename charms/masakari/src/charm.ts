@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { defineCharm, type Ctx } from '../../../reactive/charm.js';
 import { stopRunning } from '../../../reactive/host/services.js';
-import { planRestarts } from '../../../reactive/restart-map.js';
+import { describeUnitProblems } from '../../../reactive/decode/remote.js';
 import { HaclusterRequires } from '../../../interfaces/hacluster/requires.js';
 import { KeystoneRequires } from '../../../interfaces/keystone/requires.js';
 import { MysqlSharedRequires } from '../../../interfaces/mysql-shared/requires.js';
@@ -24,6 +24,7 @@ import { CLUSTER_GROUP, clusterFencing, fenceGateProblem, fencingNote, SERVICE_U
 import { AMQP_USER, AMQP_VHOST, CONF_PATH, DATABASE, DB_USER } from './masakari-conf.js';
 import { configCheck, configRules, fencingRequired, parseVips } from './options.js';
 import { apiWorkers, type Platform } from './platform.js';
+import { DB_SYNC_FAILURES, nextSyncAttempt, owedRestarts, serviceDigests, STARTED_WITH, type SyncFailures } from './restarts.js';
 import { assessStatus } from './status.js';
 
 export const charm = defineCharm({
@@ -44,7 +45,6 @@ export type MasakariCtx = Ctx<'masakari.installed' | 'masakari.paused' | 'masaka
 
 const KV = {
   addressError: 'masakari.address-error',
-  dbSyncError: 'masakari.db-sync-error',
   statsPassword: 'masakari.haproxy-stats-password',
   haResources: 'masakari.ha-resources',
 } as const;
@@ -141,35 +141,43 @@ charm.when('masakari.installed', 'config.valid').do('converge', async (ctx) => {
     ctx.kv.set(KV.statsPassword, statsPassword);
   }
   const self = { unit: ctx.env.unitName, address: bindings.cluster[0]?.address ?? '' };
+  // A peer whose addresses break a rule is left out (and named in the status), never written into haproxy.cfg.
   const backends = [self, ...cluster.peers().map((p) => ({ unit: p.unit, address: p.privateAddress }))];
   const desired = await desiredState({
     platform, config: ctx.config, db: dbInfo, amqp: access, keystone: credentials, backends,
     workers: apiWorkers(ctx.config, availableParallelism()), statsPassword, workarounds: decision.workarounds,
   }, (t, c) => ctx.render(t, c));
 
-  const writes: { path: string; changed: boolean }[] = [];
-  for (const f of desired.files) writes.push({ path: f.path, changed: await ctx.host.writeFile(f.path, f.content, f.options) });
-  for (const path of desired.removals) writes.push({ path, changed: await ctx.host.removeFile(path) });
   const removalServices: Record<string, string[]> = {};
   for (const path of desired.removals) removalServices[path] = desired.restartMap[path] ?? [];
+  const groups = await clusterGroupFacts(ctx);
+  // What each service must be started with is known before anything is written; the digests recorded in unit
+  // state move on only after a successful (re)start, so a restart owed survives a hook killed in between.
+  const digests = serviceDigests({ files: desired.files, removals: desired.removals, restartMap: { ...desired.restartMap, ...removalServices }, extra: groups });
+  for (const f of desired.files) await ctx.host.writeFile(f.path, f.content, f.options);
+  for (const path of desired.removals) await ctx.host.removeFile(path);
   ctx.flags.set('masakari.configured');
 
   await syncDatabase(ctx, decision.workarounds.taskflowAlembic ? WRAPPED_MANAGE : PACKAGED_MANAGE);
-  const joined = await joinClusterGroup(ctx);
-  await applyServices(ctx, platform, [...planRestarts(writes, { ...desired.restartMap, ...removalServices }), ...joined], pacemakerOwned);
+  await joinClusterGroup(ctx);
+  await applyServices(ctx, platform, digests, pacemakerOwned);
   if (!(await ctx.tools.openedPorts()).some((p) => p.startsWith(`${API_PORT}/`))) await ctx.tools.openPort(API_PORT);
 });
 
 /**
  * The fence gate runs inside masakari-engine as the masakari user and reads the fencing history, which takes
  * membership of pacemaker's haclient group. The group exists once hacluster-ext has installed pacemaker; the
- * engine picks up a new group only when it starts again.
+ * engine picks up a new group only when it starts again, so the membership is part of what it is started with.
  */
-async function joinClusterGroup(ctx: MasakariCtx): Promise<string[]> {
-  if (!fencingRequired(ctx.config) || !(await ctx.host.groupExists(CLUSTER_GROUP))) return [];
-  if (!(await ctx.host.ensureGroupMember(SERVICE_USER, CLUSTER_GROUP))) return [];
+async function clusterGroupFacts(ctx: MasakariCtx): Promise<Record<string, string[]>> {
+  if (!fencingRequired(ctx.config) || !(await ctx.host.groupExists(CLUSTER_GROUP))) return {};
+  return { 'masakari-engine': [`member of ${CLUSTER_GROUP}`] };
+}
+
+async function joinClusterGroup(ctx: MasakariCtx): Promise<void> {
+  if (!fencingRequired(ctx.config) || !(await ctx.host.groupExists(CLUSTER_GROUP))) return;
+  if (!(await ctx.host.ensureGroupMember(SERVICE_USER, CLUSTER_GROUP))) return;
   await ctx.log(`fence gate: ${SERVICE_USER} joined group ${CLUSTER_GROUP}; masakari-engine restarts to read the fencing history`);
-  return ['masakari-engine'];
 }
 
 /** The database schema version the code expects: that of the installed package. */
@@ -181,57 +189,89 @@ export async function dbReady(ctx: MasakariCtx): Promise<boolean> {
   return ctx.leader.data[LEADER_SYNCED_VERSION] === (await schemaVersion(ctx));
 }
 
-/** The leader migrates the schema once per package version; the others wait for its leader data. */
+/**
+ * The leader migrates the schema once per package version; the others wait for its leader data. A sync that fails
+ * (most often: the database does not answer, and masakari-manage gives up after about 100 s) is tried again on a
+ * schedule that backs off (restarts.ts nextSyncAttempt), in whatever hook comes after the time is due.
+ */
 async function syncDatabase(ctx: MasakariCtx, manage: string): Promise<void> {
-  if (!ctx.isLeader || (await dbReady(ctx))) return;
+  if (!ctx.isLeader) return;
+  if (await dbReady(ctx)) {
+    ctx.kv.unset(DB_SYNC_FAILURES);
+    return;
+  }
+  const failed = ctx.kv.get<SyncFailures & JsonObject>(DB_SYNC_FAILURES);
+  if (failed && Date.now() < failed.nextAttemptMs) {
+    await ctx.log(`database schema sync: next attempt after ${new Date(failed.nextAttemptMs).toISOString()}`, 'DEBUG');
+    return;
+  }
   const version = await schemaVersion(ctx);
   await ctx.log(`synchronising the database schema for masakari ${version}`);
   const result = await ctx.host.run([manage, '--config-file', CONF_PATH, 'db', 'sync'], { timeoutMs: 600_000 });
   if (result.exitCode !== 0) {
-    ctx.kv.set(KV.dbSyncError, `Database schema sync failed (masakari-manage exit ${result.exitCode}); see /var/log/masakari/masakari-manage.log, then run any hook again (e.g. juju config to the same value)`);
-    await ctx.log(`masakari-manage db sync failed with exit ${result.exitCode}`, 'ERROR');
+    const failures = (failed?.failures ?? 0) + 1;
+    ctx.kv.set(DB_SYNC_FAILURES, { failures, nextAttemptMs: nextSyncAttempt(Date.now(), failures), exitCode: result.exitCode });
+    await ctx.log(`masakari-manage db sync failed with exit ${result.exitCode} (${failures} in a row)`, 'ERROR');
     return;
   }
-  ctx.kv.unset(KV.dbSyncError);
+  ctx.kv.unset(DB_SYNC_FAILURES);
   await ctx.leader.set({ [LEADER_SYNC_DONE]: 'True', [LEADER_SYNCED_VERSION]: version });
   await ctx.log(`database schema synchronised for masakari ${version}`);
 }
+
+type JsonObject = { [key: string]: number };
 
 const RETRY_START_MS = 2_000;
 
 /**
  * Services converge to what they should be: all stopped while paused; API and engine stopped until the schema is
- * synced; otherwise every service running, restarted when one of its files changed. update-status only observes.
+ * synced; otherwise every service running, and restarted while the configuration it was started with (restarts.ts)
+ * is not the current one. A service's digest is recorded only once it has been (re)started with the current
+ * configuration. update-status only does what is still owed.
  */
-async function applyServices(ctx: MasakariCtx, platform: Platform, restarts: readonly string[], pacemakerOwned: readonly string[]): Promise<void> {
-  if (ctx.hookName === 'update-status') return;
+async function applyServices(ctx: MasakariCtx, platform: Platform, digests: Readonly<Record<string, string>>, pacemakerOwned: readonly string[]): Promise<void> {
+  const observing = ctx.hookName === 'update-status';
   const paused = ctx.flags.isSet('masakari.paused');
   const ready = await dbReady(ctx);
   const states = await ctx.host.serviceStates(platform.services);
+  const startedWith: Record<string, string> = { ...(ctx.kv.get<Record<string, string>>(STARTED_WITH) ?? {}) };
+  const owed = owedRestarts(platform.services, digests, startedWith);
   for (const s of platform.services) {
     const wanted = !paused && (ready || platform.withoutDatabase.includes(s));
     const active = states.get(s)?.active === true;
     const enabled = states.get(s)?.enabled === true;
     if (!wanted) {
-      if (active) await ctx.host.service('stop', s);
+      if (active && !observing) await ctx.host.service('stop', s);
+      if (!observing) delete startedWith[s];
       continue;
     }
+    // update-status acts only on a restart or start owed (and leaves pacemaker's services to pacemaker): a service
+    // the operator stopped after it ran with the current configuration stays stopped until a hook with news.
+    if (observing && (!owed.includes(s) || (!active && pacemakerOwned.includes(s)))) continue;
     // A service that will not start is the machine's problem, not a charm bug: the status names it (and the
     // next hook tries again) instead of the hook failing.
     try {
       if (!pacemakerOwned.includes(s) && !enabled) await ctx.host.service('enable', s);
-      if (restarts.includes(s)) await ctx.host.service('restart', s);
+      if (owed.includes(s) && active) await ctx.host.service('restart', s);
       else if (!active) await ctx.host.service('start', s);
+      if (digests[s] !== undefined) startedWith[s] = digests[s];
     } catch (error) {
       // One more start after a short pause: a restart racing the old process's teardown can fail once (seen with
       // haproxy when systemd could not clean its control group) and would otherwise wait for update-status.
       const first = (error as Error).message.split('\n')[0];
       await new Promise((r) => setTimeout(r, RETRY_START_MS));
-      const retried = (await ctx.host.serviceIsActive(s)) || await ctx.host.service('start', s).then(() => true, () => false);
-      if (retried) await ctx.log(`${s} failed to start once (${first}); running after a second start`, 'WARNING');
-      else await ctx.log(`${s} did not start: ${first}; see journalctl -u ${s}`, 'ERROR');
+      if (await ctx.host.serviceIsActive(s)) {
+        // Still (or again) running, but nothing says with which configuration: the restart stays owed.
+        await ctx.log(`${s}: ${first}; it runs, and the restart is tried again in the next hook`, 'WARNING');
+      } else if (await ctx.host.service('start', s).then(() => true, () => false)) {
+        if (digests[s] !== undefined) startedWith[s] = digests[s];
+        await ctx.log(`${s} failed to start once (${first}); running after a second start`, 'WARNING');
+      } else {
+        await ctx.log(`${s} did not start: ${first}; see journalctl -u ${s}`, 'ERROR');
+      }
     }
   }
+  ctx.kv.set(STARTED_WITH, startedWith);
 }
 
 charm.assessStatus(async (ctx) => {
@@ -245,6 +285,12 @@ charm.assessStatus(async (ctx) => {
   });
   const configured = ctx.flags.isSet('masakari.configured');
   const ready = configured && (await dbReady(ctx));
+  // Units that sent values breaking a rule: the relation counts as incomplete, and the status names relation, unit, key.
+  const invalid = [
+    ...ctx.endpoint('shared-db').invalidData(), ...ctx.endpoint('amqp').invalidData(),
+    ...ctx.endpoint('identity-service').invalidData(), ...ctx.endpoint('cluster').invalidData(),
+  ];
+  const syncFailures = ctx.isLeader && !ready ? ctx.kv.get<SyncFailures & JsonObject>(DB_SYNC_FAILURES) : undefined;
   const checkRuntime = platform !== null && ready && !ctx.flags.isSet('masakari.paused');
   return assessStatus({
     ...(platform ? {} : { unsupportedOs: 'Unsupported operating system (accepted: Ubuntu, Debian)' }),
@@ -252,6 +298,7 @@ charm.assessStatus(async (ctx) => {
     paused: ctx.flags.isSet('masakari.paused'),
     relations: { 'shared-db': rel('shared-db'), amqp: rel('amqp'), 'identity-service': rel('identity-service') },
     ...(ctx.kv.get<string>(KV.addressError) ? { addressError: ctx.kv.get<string>(KV.addressError)! } : {}),
+    ...(invalid.length > 0 ? { invalidRelationData: describeUnitProblems(invalid) } : {}),
     vipSet: parseVips(ctx.config.vip).length > 0,
     haJoined: ctx.flags.isSet('endpoint.ha.joined'),
     haClustered: ctx.flags.isSet('endpoint.ha.available'),
@@ -259,7 +306,7 @@ charm.assessStatus(async (ctx) => {
     readyNote: pacemakerHere ? fencingNote(await clusterFencing(ctx.host)) : null,
     dbSynced: ready,
     isLeader: ctx.isLeader,
-    ...(ctx.kv.get<string>(KV.dbSyncError) ? { dbSyncError: ctx.kv.get<string>(KV.dbSyncError)! } : {}),
+    ...(syncFailures ? { dbSyncFailure: syncFailures } : {}),
     ...(checkRuntime ? await settledRuntimeFacts(ctx.host, platform.services, [API_PORT, BACKEND_PORT]) : { servicesDown: [], portsClosed: [] }),
   });
 });

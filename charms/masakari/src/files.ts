@@ -4,6 +4,7 @@
  * whose files changed.
  */
 import type { ConfigValues } from '../../../reactive/config.js';
+import { bracketHost } from '../../../reactive/decode/values.js';
 import type { DesiredFile } from '../../../reactive/restart-map.js';
 import type { ConnectionInfo } from '../../../interfaces/mysql-shared/protocol.js';
 import type { BrokerAccess } from '../../../interfaces/rabbitmq/protocol.js';
@@ -12,7 +13,7 @@ import { API_PORT, BACKEND_PORT } from './addresses.js';
 import {
   API_PASTE_PATH, CONF_PATH, DB_CA_PATH, KEYSTONE_CA_PATH, RABBIT_CA_PATH, masakariConfContext,
 } from './masakari-conf.js';
-import { decodePem, fencingRequired, tlsEnabled } from './options.js';
+import { fencingRequired, tlsEnabled, tlsMaterial } from './options.js';
 import { DIST_INFO_DIR, distInfo, MODULES, PACKAGE_DIR } from './fence-gate.js';
 import { apiServiceFiles, type Platform } from './platform.js';
 import {
@@ -57,14 +58,21 @@ export interface DesiredState {
 const SECRET = (group: string) => ({ owner: 'root', group, mode: 0o640 });
 const PUBLIC = { owner: 'root', group: 'root', mode: 0o644 };
 
+/**
+ * haproxy splits a line into words at white space and treats `#` as a comment; a line whose first word is a section
+ * keyword starts a section wherever it is indented. Backend addresses are decoded as IP addresses at the boundary
+ * (interfaces/openstack-ha); this refuses anything else again rather than write it.
+ */
+function haproxyWord(value: string, what: string): string {
+  if (!/^[A-Za-z0-9._:[\]-]+$/.test(value)) throw new Error(`${what} for haproxy.cfg must be letters, digits and . _ : [ ] - only`);
+  return value;
+}
+
 function timeout(config: ConfigValues, option: string, fallback: number): string {
   const v = config[option];
   return `${typeof v === 'number' ? v : fallback}ms`;
 }
 
-function decodeBase64Pem(value: string): string {
-  return value.includes('-----BEGIN') ? value : Buffer.from(value.replace(/\s+/g, ''), 'base64').toString('utf8');
-}
 
 export async function desiredState(i: FileInputs, render: Render): Promise<DesiredState> {
   const api = i.platform.apiService;
@@ -77,10 +85,10 @@ export async function desiredState(i: FileInputs, render: Render): Promise<Desir
     restartMap[path] = services;
   };
 
-  // CA certificates the relations hand over (base64), written before the config that points at them.
+  // CA certificates the relations hand over (decoded and parsed at the boundary), written before the config that points at them.
   const cas: [string | undefined, string][] = [[i.db.sslCa, DB_CA_PATH], [i.amqp.ssl ? i.amqp.sslCa : undefined, RABBIT_CA_PATH], [i.keystone.caCert, KEYSTONE_CA_PATH]];
   for (const [value, path] of cas) {
-    if (value) add(path, decodeBase64Pem(value), PUBLIC, [engine, api]);
+    if (value) add(path, value, PUBLIC, [engine, api]);
     else removals.push(path);
   }
 
@@ -116,10 +124,9 @@ export async function desiredState(i: FileInputs, render: Render): Promise<Desir
 
   let tlsPem: string | null = null;
   if (tlsEnabled(i.config)) {
-    const cert = decodePem(String(i.config['ssl_cert']), ['CERTIFICATE']) ?? '';
-    const key = decodePem(String(i.config['ssl_key']), ['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY']) ?? '';
-    const ca = typeof i.config['ssl_ca'] === 'string' && i.config['ssl_ca'] ? decodePem(i.config['ssl_ca'], ['CERTIFICATE']) ?? '' : '';
-    add(HAPROXY_PEM, [cert, ca, key].filter((p) => p).map((p) => p.trimEnd() + '\n').join(''), SECRET('haproxy'), ['haproxy']);
+    // Parsed and re-exported by Node's crypto (options.ts): nothing but the blocks reaches the file.
+    const { cert, key, ca } = tlsMaterial(i.config);
+    add(HAPROXY_PEM, [cert, ca, key].filter((p) => p).map((p) => p!.trimEnd() + '\n').join(''), SECRET('haproxy'), ['haproxy']);
     tlsPem = HAPROXY_PEM;
   } else {
     removals.push(HAPROXY_PEM);
@@ -135,7 +142,7 @@ export async function desiredState(i: FileInputs, render: Render): Promise<Desir
       client: timeout(i.config, 'haproxy-client-timeout', 90000),
       server: timeout(i.config, 'haproxy-server-timeout', 90000),
     },
-    backends: i.backends.map((b) => ({ name: b.unit.replace('/', '-'), address: b.address.includes(':') ? `[${b.address}]` : b.address, port: BACKEND_PORT })),
+    backends: i.backends.map((b) => ({ name: haproxyWord(b.unit.replace('/', '-'), 'a server name'), address: haproxyWord(bracketHost(b.address), 'a server address'), port: BACKEND_PORT })),
   });
   add(HAPROXY_CFG, haproxy, SECRET('haproxy'), ['haproxy']);
   return { files, removals, restartMap };

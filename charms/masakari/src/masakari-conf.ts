@@ -8,6 +8,8 @@ import type { ConfigValues } from '../../../reactive/config.js';
 import { databaseUri, type ConnectionInfo } from '../../../interfaces/mysql-shared/protocol.js';
 import { transportUrl, type BrokerAccess } from '../../../interfaces/rabbitmq/protocol.js';
 import { internalAuthUrl, adminAuthUrl, type ServiceCredentials } from '../../../interfaces/keystone/protocol.js';
+import { bracketHost } from '../../../reactive/decode/values.js';
+import { osloValue } from '../../../reactive/oslo-ini.js';
 import { fencingRequired } from './options.js';
 
 export const CONF_DIR = '/etc/masakari';
@@ -30,13 +32,16 @@ export interface ConfInputs {
   readonly keystone: ServiceCredentials;
 }
 
-/**
- * oslo.config substitutes `$name` in values; `$$` is a literal dollar. Values with a line break cannot be
- * written to an ini file at all.
- */
+/** A value oslo.config reads back exactly as given (reactive/oslo-ini.ts); a line break is refused. */
 export function iniValue(value: string, what: string): string {
-  if (/[\r\n]/.test(value)) throw new Error(`${what} contains a line break and cannot be written to masakari.conf`);
-  return value.replace(/\$/g, '$$$$');
+  return osloValue(value, what);
+}
+
+/** Every string in a template context made an ini value (numbers and booleans pass as they are). */
+function iniValues<T>(value: T, what: string): T {
+  if (typeof value === 'string') return iniValue(value, what) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, iniValues(v, k)])) as T;
 }
 
 /**
@@ -57,25 +62,25 @@ export function masakariConfContext(inputs: ConfInputs): Record<string, unknown>
   const { config, db, amqp, keystone } = inputs;
   const internal = config['use-internal-endpoints'] === true;
   const domain = keystone.serviceDomain ?? 'default';
-  const dbUri = iniValue(databaseUri({
+  const dbUri = databaseUri({
     host: db.host, port: db.port, username: DB_USER, password: db.password, database: DATABASE,
     ...(db.sslCa ? { sslCaPath: DB_CA_PATH } : {}),
-  }), 'the database URI');
+  });
   const coordination = coordinationUrl(db);
   const keystoneCa = keystone.caCert ? KEYSTONE_CA_PATH : null;
-  return {
+  return iniValues({
     debug: config.debug === true,
     useSyslog: config['use-syslog'] === true,
-    region: iniValue(String(config.region ?? 'RegionOne'), 'region'),
-    transportUrl: iniValue(transportUrl(amqp), 'the transport URL'),
+    region: String(config.region ?? 'RegionOne'),
+    transportUrl: transportUrl(amqp),
     rabbitSsl: amqp.ssl,
     rabbitCaPath: amqp.ssl && amqp.sslCa ? RABBIT_CA_PATH : null,
-    domain: iniValue(domain, 'service_domain'),
+    domain,
     // The engine's nova client picks nova's endpoint from the catalog: service type, name, interface.
     novaCatalogInfo: `compute:nova:${internal ? 'internalURL' : 'publicURL'}`,
-    privilegedUser: iniValue(keystone.serviceUsername, 'service_username'),
-    privilegedPassword: iniValue(keystone.servicePassword, 'service_password'),
-    privilegedProject: iniValue(keystone.serviceTenant, 'service_tenant'),
+    privilegedUser: keystone.serviceUsername,
+    privilegedPassword: keystone.servicePassword,
+    privilegedProject: keystone.serviceTenant,
     privilegedAuthUrl: `${internal ? internalAuthUrl(keystone) : `${keystone.serviceProtocol}://${bracket(keystone.serviceHost)}:${keystone.servicePort}`}/v3`,
     evacuationDelay: optionalInt(config['evacuation-delay']) ?? 60,
     notificationExpiration: optionalInt(config['notification-expiration']),
@@ -93,9 +98,7 @@ export function masakariConfContext(inputs: ConfInputs): Record<string, unknown>
       task: FENCE_GATE_TASK,
       timeout: optionalInt(config['fence-confirm-timeout']) ?? 300,
     },
-  };
+  }, 'masakari.conf');
 }
 
-function bracket(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
+const bracket = bracketHost;

@@ -5,6 +5,8 @@
  */
 import { BlockList, isIP } from 'node:net';
 import type { ConfigCheck, ConfigRules, ConfigValues } from '../../../reactive/config.js';
+import { keyMatchesCertificate, pemCertificates, pemPrivateKey } from '../../../reactive/decode/pem.js';
+import type { Decoder } from '../../../reactive/decode/values.js';
 
 const HOSTNAME = '^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$';
 const TIMEOUT_MS = { minimum: 1, maximum: 3_600_000 };
@@ -22,6 +24,13 @@ export const configRules: ConfigRules = {
   'haproxy-client-timeout': TIMEOUT_MS,
   'haproxy-queue-timeout': TIMEOUT_MS,
   'haproxy-connect-timeout': TIMEOUT_MS,
+  vip: { maxLength: 1024 },
+  'os-public-network': { maxLength: 64 },
+  'os-internal-network': { maxLength: 64 },
+  'os-admin-network': { maxLength: 64 },
+  ssl_cert: { maxLength: 262_144 },
+  ssl_key: { maxLength: 65_536 },
+  ssl_ca: { maxLength: 262_144 },
   'os-public-hostname': { pattern: HOSTNAME },
   'os-internal-hostname': { pattern: HOSTNAME },
   'os-admin-hostname': { pattern: HOSTNAME },
@@ -56,39 +65,50 @@ export function parseVips(value: unknown): string[] {
   return typeof value === 'string' ? value.split(/\s+/).filter((v) => v !== '') : [];
 }
 
-/** Base64 of PEM text containing the given block type; returns the PEM or null. */
-export function decodePem(value: string, kinds: readonly string[]): string | null {
-  const compact = value.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return null;
-  const text = Buffer.from(compact, 'base64').toString('utf8');
-  return kinds.some((k) => new RegExp(`-----BEGIN ${k}-----[\\s\\S]+-----END ${k}-----`).test(text)) ? text : null;
+/** ssl_cert, ssl_key and ssl_ca parsed by Node's crypto; null for an option that is unset or does not parse. */
+export interface TlsMaterial {
+  readonly cert: string | null;
+  readonly key: string | null;
+  readonly ca: string | null;
+}
+
+export function tlsMaterial(config: ConfigValues): TlsMaterial {
+  const parse = (option: string, decode: Decoder<string>): string | null => {
+    const value = str(config[option]);
+    if (!value) return null;
+    const decoded = decode(value);
+    return decoded.ok ? decoded.value : null;
+  };
+  return { cert: parse('ssl_cert', pemCertificates()), key: parse('ssl_key', pemPrivateKey()), ca: parse('ssl_ca', pemCertificates()) };
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 
+/** Messages name the option and the rule; values are never repeated (an option may hold a key, and may be 100 KB). */
 export const configCheck: ConfigCheck = (config: ConfigValues) => {
   const errors: string[] = [];
-  for (const vip of parseVips(config.vip)) {
-    if (isIP(vip) === 0) errors.push(`vip: "${vip}" is not an IP address (accepted: space-separated IPv4/IPv6 addresses)`);
-  }
   const vips = parseVips(config.vip);
-  if (new Set(vips).size !== vips.length) errors.push('vip: an address is listed twice');
+  if (vips.length > 16) errors.push('vip: at most 16 addresses are accepted');
+  else if (vips.some((vip) => isIP(vip) === 0)) errors.push('vip: must be space-separated IPv4 or IPv6 addresses');
+  else if (new Set(vips).size !== vips.length) errors.push('vip: an address is listed twice');
   const cidr = config['vip_cidr'];
   if (typeof cidr === 'number' && vips.some((v) => isIP(v) === 4) && cidr > 32) {
-    errors.push(`vip_cidr: ${cidr} is too long for an IPv4 VIP (accepted: 1-32)`);
+    errors.push('vip_cidr: must be 1-32 when a VIP is an IPv4 address');
   }
   for (const type of ['public', 'internal', 'admin']) {
     const net = str(config[`os-${type}-network`]);
-    if (net && !parseCidr(net)) errors.push(`os-${type}-network: "${net}" is not a network in CIDR notation (e.g. 10.5.0.0/16)`);
+    if (net && !parseCidr(net)) errors.push(`os-${type}-network: must be a network in CIDR notation (e.g. 10.5.0.0/16)`);
   }
   if (config['dns-ha'] === true) errors.push('dns-ha: DNS HA is not supported by this charm (accepted: false; use vip with hacluster)');
+  const tls = tlsMaterial(config);
   const cert = str(config['ssl_cert']);
   const key = str(config['ssl_key']);
   const ca = str(config['ssl_ca']);
-  if (cert && !decodePem(cert, ['CERTIFICATE'])) errors.push('ssl_cert: not a base64-encoded PEM certificate');
-  if (key && !decodePem(key, ['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY'])) errors.push('ssl_key: not a base64-encoded PEM private key');
-  if (ca && !decodePem(ca, ['CERTIFICATE'])) errors.push('ssl_ca: not a base64-encoded PEM certificate');
+  if (cert && !tls.cert) errors.push('ssl_cert: must be base64 of PEM certificates that parse');
+  if (key && !tls.key) errors.push('ssl_key: must be base64 of one unencrypted PEM private key that parses');
+  if (ca && !tls.ca) errors.push('ssl_ca: must be base64 of PEM certificates that parse');
   if (Boolean(cert) !== Boolean(key)) errors.push('ssl_cert/ssl_key: set both or neither');
+  else if (tls.cert && tls.key && !keyMatchesCertificate(tls.cert, tls.key)) errors.push('ssl_key: must be the private key of the first certificate in ssl_cert');
   return errors;
 };
 

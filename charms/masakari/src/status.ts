@@ -14,6 +14,8 @@ export interface StatusFacts {
   readonly paused: boolean;
   readonly relations: Readonly<Record<RequiredRelation, { readonly connected: boolean; readonly available: boolean }>>;
   readonly addressError?: string;
+  /** Relation data that breaks a rule, described by relation, unit and key (never the values). */
+  readonly invalidRelationData?: string;
   readonly vipSet: boolean;
   readonly haJoined: boolean;
   readonly haClustered: boolean;
@@ -23,7 +25,8 @@ export interface StatusFacts {
   readonly readyNote?: string | null;
   readonly dbSynced: boolean;
   readonly isLeader: boolean;
-  readonly dbSyncError?: string;
+  /** The leader's schema syncs that failed in a row, and when the next attempt is due (restarts.ts). */
+  readonly dbSyncFailure?: { readonly failures: number; readonly nextAttemptMs: number; readonly exitCode: number };
   readonly servicesDown: readonly string[];
   readonly portsClosed: readonly number[];
 }
@@ -43,11 +46,19 @@ export function assessStatus(f: StatusFacts): UnitStatus {
     else if (!r.available) incomplete.push(`'${name}' incomplete`);
   }
   if (missing.length > 0) return { status: 'blocked', message: [...missing, ...incomplete].join(', ') };
+  if (f.invalidRelationData) return { status: 'blocked', message: f.invalidRelationData };
   if (f.addressError) return { status: 'blocked', message: f.addressError };
   if (f.vipSet && !f.haJoined) return { status: 'blocked', message: "'ha' missing: vip is set, relate masakari to hacluster" };
   if (f.fenceGate?.status === 'blocked') return f.fenceGate;
   if (incomplete.length > 0) return { status: 'waiting', message: incomplete.join(', ') };
-  if (f.dbSyncError) return { status: 'blocked', message: f.dbSyncError };
+  if (f.dbSyncFailure) {
+    const next = new Date(f.dbSyncFailure.nextAttemptMs).toISOString().slice(11, 19);
+    return {
+      status: 'waiting',
+      message: `Database schema sync failed (masakari-manage exit ${f.dbSyncFailure.exitCode}, ${f.dbSyncFailure.failures} attempt(s)); ` +
+        `next attempt after ${next} UTC; see /var/log/masakari/masakari-manage.log`,
+    };
+  }
   if (!f.dbSynced) {
     return f.isLeader
       ? { status: 'maintenance', message: 'Synchronising the database schema' }

@@ -6,7 +6,8 @@ import { faultMessage } from '../src/api/masakari-client.js';
 import { knownAffected, parseProbe } from '../src/debian-workarounds.js';
 import { coordinationUrl, iniValue } from '../src/masakari-conf.js';
 import { ActionParamError, validateParams } from '../src/operator-actions.js';
-import { configCheck, decodePem, parseCidr } from '../src/options.js';
+import { configCheck, parseCidr } from '../src/options.js';
+import { b64, TEST_CA_PEM, TEST_CERT_PEM, TEST_KEY_PEM, TEST_OTHER_RSA_KEY_PEM } from '../../../reactive/decode/tests/tls-fixtures.js';
 import { apiWorkers, detectOs } from '../src/platform.js';
 import { settledRuntimeFacts } from '../src/facts.js';
 import { RecordingHost } from '../../../reactive/host/recording-host.js';
@@ -31,13 +32,13 @@ describe('addresses', () => {
   });
 
   it('picks addresses by os-*-network, brackets IPv6 and uses https with TLS', () => {
-    const cert = Buffer.from('-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----').toString('base64');
-    const key = Buffer.from('-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----').toString('base64');
+    const cert = b64(TEST_CERT_PEM);
+    const key = b64(TEST_KEY_PEM);
     const v6: Bindings = { ...split, admin: [{ address: 'fd00::11', cidr: 'fd00::/64', iface: 'ens6' }] };
     const urls = endpointUrls({ 'os-public-network': '10.5.0.0/16', ssl_cert: cert, ssl_key: key }, v6);
     expect(urls.public).toBe('https://10.5.0.11:15868/v1/%(tenant_id)s');
     expect(urls.admin).toBe('https://[fd00::11]:15868/v1/%(tenant_id)s');
-    expect(() => endpointUrls({ 'os-internal-network': '192.168.0.0/24' }, split)).toThrow('os-internal-network 192.168.0.0/24: this unit has no address in that network');
+    expect(() => endpointUrls({ 'os-internal-network': '192.168.0.0/24' }, split)).toThrow('os-internal-network: this unit has no address in that network');
   });
 
   it('builds VIP resources: local VIPs hashed, foreign ones on vip_iface, removed ones deleted', () => {
@@ -53,10 +54,13 @@ describe('options', () => {
   it('checks what JSON schema cannot', () => {
     expect(parseCidr('10.0.0.0/8')).toEqual({ address: '10.0.0.0', prefix: 8, family: 'ipv4' });
     expect(parseCidr('fd00::/129')).toBeNull();
-    expect(configCheck({ vip: '10.0.0.1 10.0.0.1', vip_cidr: 64 })).toEqual(['vip: an address is listed twice', 'vip_cidr: 64 is too long for an IPv4 VIP (accepted: 1-32)']);
-    const cert = Buffer.from('-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----').toString('base64');
-    expect(configCheck({ ssl_cert: cert })).toEqual(['ssl_cert/ssl_key: set both or neither']);
-    expect(decodePem('%%%', ['CERTIFICATE'])).toBeNull();
+    expect(configCheck({ vip: '10.0.0.1 10.0.0.1', vip_cidr: 64 })).toEqual(['vip: an address is listed twice', 'vip_cidr: must be 1-32 when a VIP is an IPv4 address']);
+    expect(configCheck({ ssl_cert: b64(TEST_CERT_PEM) })).toEqual(['ssl_cert/ssl_key: set both or neither']);
+    // Base64 between PEM markers is not a certificate: Node's crypto parses every block.
+    const fake = b64('-----BEGIN CERTIFICATE-----\nQ0VSVA==\n-----END CERTIFICATE-----\n');
+    expect(configCheck({ ssl_cert: fake, ssl_key: b64(TEST_KEY_PEM) })).toEqual(['ssl_cert: must be base64 of PEM certificates that parse']);
+    expect(configCheck({ ssl_cert: b64(TEST_CERT_PEM), ssl_key: b64(TEST_OTHER_RSA_KEY_PEM) })).toEqual(['ssl_key: must be the private key of the first certificate in ssl_cert']);
+    expect(configCheck({ ssl_cert: b64(TEST_CERT_PEM), ssl_key: b64(TEST_KEY_PEM), ssl_ca: b64(TEST_CA_PEM) })).toEqual([]);
   });
 
   it('sizes the API workers like the upstream charm', () => {
@@ -118,7 +122,9 @@ describe('Debian workaround probe and known versions', () => {
 
 describe('ini values and coordination', () => {
   it('escapes $ and refuses line breaks', () => {
-    expect(iniValue('a$b', 'x')).toBe('a$$b');
+    expect(iniValue('a$b', 'x')).toBe('a\\$b');
+    expect(iniValue('"quoted"', 'x')).toBe('""quoted""');
+    expect(iniValue(' padded', 'x')).toBe('" padded"');
     expect(() => iniValue('a\nb', 'service_password')).toThrow('service_password contains a line break');
   });
   it('uses tooz on MySQL only when the password needs no URL escaping', () => {

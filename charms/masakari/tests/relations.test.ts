@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceAction } from '../../../reactive/host/host.js';
 import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { HookFailed } from '../../../reactive/testing/harness.js';
 import { HACLUSTER_CLUSTERED, KEYSTONE_DATA, masakariHarness, rabbitData, relateAll, routerData } from './fixtures.js';
 import { parseIni } from './ini.js';
 
@@ -102,15 +103,35 @@ describe('masakari relations, step by step', () => {
     expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
   });
 
-  it('a failed schema sync blocks with what to do, and the next hook retries', async () => {
+  it('a failed schema sync waits with the reason and backs off; the retry comes when it is due, in any hook', async () => {
     const sync = { exitCode: 1 };
-    const { harness } = await unit({ sync });
+    const { harness, host } = await unit({ sync });
     await relateAll(harness);
-    expect(harness.status.status).toBe('blocked');
-    expect(harness.status.message).toMatch(/^Database schema sync failed \(masakari-manage exit 1\); see \/var\/log\/masakari/);
+    expect(harness.status.status).toBe('waiting');
+    expect(harness.status.message).toMatch(/^Database schema sync failed \(masakari-manage exit 1, 1 attempt\(s\)\); next attempt after \d\d:\d\d:\d\d UTC; see \/var\/log\/masakari/);
     expect(harness.model.leaderData['db-synced-version']).toBeUndefined();
-    sync.exitCode = 0;
+    const syncs = () => host.commands.filter((c) => c.argv.includes('sync')).length;
+    const first = harness.kv.get<{ failures: number; nextAttemptMs: number }>('masakari.db-sync-failures')!;
+    expect(first.failures).toBe(1);
+    expect(first.nextAttemptMs - Date.now()).toBeGreaterThan(50_000);
+    // Not due yet: no hook runs masakari-manage (it would take about 100 s against a database that does not answer).
+    host.clearRecords();
+    await harness.runHook('update-status');
     await harness.runHook('config-changed');
+    expect(syncs()).toBe(0);
+    // Due and failing again: the pause doubles.
+    harness.setStored('masakari.db-sync-failures', { ...first, nextAttemptMs: Date.now() - 1 });
+    await harness.runHook('update-status');
+    const second = harness.kv.get<{ failures: number; nextAttemptMs: number }>('masakari.db-sync-failures')!;
+    expect(syncs()).toBe(1);
+    expect(second.failures).toBe(2);
+    expect(second.nextAttemptMs - Date.now()).toBeGreaterThan(110_000);
+    // Due, and the database answers: update-status syncs and starts what waited for the schema.
+    sync.exitCode = 0;
+    harness.setStored('masakari.db-sync-failures', { ...second, nextAttemptMs: Date.now() - 1 });
+    await harness.runHook('update-status');
+    expect(harness.model.leaderData['db-synced-version']).toBe('14.0.2-2');
+    expect(harness.kv.get('masakari.db-sync-failures')).toBeUndefined();
     expect(harness.status.message).toBe('Unit is ready');
   });
 
@@ -284,11 +305,13 @@ describe('masakari relations, step by step', () => {
     expect(harness.status.message).toBe('Unit is ready');
   });
 
-  it('a restart that fails once is followed by a second start in the same hook', async () => {
+  it('a restart that fails once and leaves the service down is followed by a second start in the same hook', async () => {
     class FailsOnce extends RecordingHost {
+      armed = false;
       failures = 0;
       override async service(action: ServiceAction, name: string): Promise<void> {
-        if (name === 'haproxy' && action === 'restart' && this.failures++ === 0) {
+        if (this.armed && name === 'haproxy' && action === 'restart' && this.failures++ === 0) {
+          this.setServiceActive(name, false);
           throw new Error('command failed: systemctl restart haproxy exited with code 1');
         }
         return super.service(action, name);
@@ -297,9 +320,122 @@ describe('masakari relations, step by step', () => {
     const host = new FailsOnce();
     const { harness } = await unit({ host });
     await relateAll(harness);
-    expect(host.failures).toBeGreaterThan(0);
+    host.armed = true;
+    await harness.updateConfig({ 'haproxy-client-timeout': 30_000 });
+    expect(host.failures).toBe(1);
     expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
     expect(harness.model.logs.some((l) => l.level === 'WARNING' && l.message.startsWith('haproxy failed to start once'))).toBe(true);
     expect(harness.model.logs.some((l) => l.level === 'ERROR')).toBe(false);
+    host.clearRecords();
+    await harness.runHook('update-status');
+    expect(host.serviceActions).toEqual([]); // started with the new file: nothing owed
+  });
+});
+
+describe('a restart owed survives a failed restart and a killed hook', () => {
+  /** A machine whose next restart of `service` fails and leaves the old process running. */
+  class RestartFailsOnce extends RecordingHost {
+    armed: string | null = null;
+    override async service(action: ServiceAction, name: string): Promise<void> {
+      if (action === 'restart' && name === this.armed) {
+        this.armed = null;
+        throw new Error(`command failed: systemctl restart ${name} exited with code 1`);
+      }
+      return super.service(action, name);
+    }
+  }
+  const restarts = (host: RecordingHost) => host.serviceActions.filter((a) => a.action === 'restart').map((a) => a.name);
+
+  it('a restart that fails (the old engine still running) is done by the next hook, update-status included', async () => {
+    const host = new RestartFailsOnce();
+    const { harness } = await unit({ host });
+    await relateAll(harness);
+    expect(harness.status.message).toBe('Unit is ready');
+    host.armed = 'masakari-engine';
+    host.clearRecords();
+    await harness.updateConfig({ 'evacuation-delay': 120 });
+    expect(restarts(host)).toEqual(['masakari-api']); // the engine's restart failed; it still runs the old config
+    expect(harness.model.logs.some((l) => l.level === 'WARNING' && l.message.includes('masakari-engine') && l.message.includes('tried again'))).toBe(true);
+    host.clearRecords();
+    await harness.runHook('update-status');
+    expect(host.writes).toEqual([]);
+    expect(restarts(host)).toEqual(['masakari-engine']);
+    host.clearRecords();
+    await harness.runHook('update-status');
+    expect(host.serviceActions).toEqual([]);
+  });
+
+  it('a hook killed after writing masakari.conf and before the restarts: Juju runs it again and it restarts', async () => {
+    const { harness, host } = await unit();
+    await relateAll(harness);
+    expect(harness.status.message).toBe('Unit is ready');
+    // A package upgrade needs a schema sync, and the hook dies in it (masakari-manage takes its time): after the
+    // writes, before any restart.
+    let killed = false;
+    host.onCommand((argv) => argv.includes('db') && argv.includes('sync'), () => {
+      if (!killed) {
+        killed = true;
+        throw new Error('hook process killed during masakari-manage db sync');
+      }
+      return { exitCode: 0, stdout: '', stderr: '' };
+    });
+    host.setPackageVersion('python3-masakari', '14.0.2-3');
+    host.clearRecords();
+    await expect(harness.updateConfig({ 'evacuation-delay': 120 })).rejects.toBeInstanceOf(HookFailed);
+    expect(parseIni(host.file('/etc/masakari/masakari.conf')!).DEFAULT!.wait_period_after_service_update).toBe('120');
+    expect(restarts(host)).toEqual([]);
+    host.clearRecords();
+    await harness.runHook('config-changed');
+    expect(host.writes.map((w) => w.path)).not.toContain('/etc/masakari/masakari.conf'); // nothing new to write
+    expect(restarts(host)).toEqual(['masakari-engine', 'masakari-api']);
+    expect(harness.status.message).toBe('Unit is ready');
+    host.clearRecords();
+    await harness.runHook('config-changed');
+    expect(host.serviceActions).toEqual([]);
+  });
+});
+
+describe('relation data that breaks a rule', () => {
+  it('a line break in keystone service_host blocks naming relation, unit and key; masakari.conf keeps its sections', async () => {
+    const { harness, host } = await unit();
+    const { keystone } = await relateAll(harness);
+    const before = host.file('/etc/masakari/masakari.conf');
+    host.clearRecords();
+    await harness.updateRelationData(keystone, 'keystone/0', { service_host: '10.5.0.40\n[database]\nconnection = sqlite:////tmp/x', auth_port: '35357\r' });
+    expect(harness.status).toEqual({
+      status: 'blocked',
+      message: `relation ${keystone} (keystone/0): service_host must be an IP address or a host name`,
+    });
+    expect(harness.isFlagSet('endpoint.identity-service.available')).toBe(false);
+    expect(host.file('/etc/masakari/masakari.conf')).toBe(before);
+    expect(host.writes).toEqual([]);
+    expect(host.serviceActions).toEqual([]);
+    await harness.updateRelationData(keystone, 'keystone/0', { service_host: '10.5.0.40', auth_port: '35357' });
+    expect(harness.status.message).toBe('Unit is ready');
+  });
+
+  it('accepts what the stock charms send with IPv6 and host names', async () => {
+    const { harness, host } = await unit();
+    const { db, amqp, keystone } = await relateAll(harness, 1);
+    await harness.updateRelationData(db, 'mysql-router/0', { db_host: 'fd00:5::10' });
+    await harness.updateRelationData(amqp, 'rabbitmq-server/0', { 'private-address': 'fd00:5::9', hostname: 'rabbit-1.maas' });
+    await harness.updateRelationData(keystone, 'keystone/0', { service_host: 'keystone.maas', auth_host: 'fd00:5::40', internal_host: 'keystone-int.maas' });
+    expect(harness.status.message).toBe('Unit is ready');
+    const conf = parseIni(host.file('/etc/masakari/masakari.conf')!);
+    expect(conf.database!.connection).toBe('mysql+pymysql://masakari:Xk3mDq9vLw2p@[fd00:5::10]:3306/masakari');
+    expect(conf.DEFAULT!.transport_url).toBe('rabbit://masakari:Rb7tQ2nW8zLp@[fd00:5::9]:5672/masakari');
+    expect(conf.keystone_authtoken!.www_authenticate_uri).toBe('http://keystone.maas:5000');
+    expect(conf.keystone_authtoken!.auth_url).toBe('http://[fd00:5::40]:35357');
+  });
+
+  it('a peer with a bad address stays out of haproxy.cfg and is named in the status', async () => {
+    const { harness, host } = await unit();
+    await relateAll(harness);
+    const peers = [...harness.model.relations.values()].find((r) => r.endpoint === 'cluster')!.id;
+    await harness.addRelationUnit(peers, 'masakari/1', { 'private-address': '10.5.0.12\nlisten evil\n    bind *:1' });
+    expect(harness.status).toEqual({ status: 'blocked', message: `relation ${peers} (masakari/1): private-address must be an IPv4 or IPv6 address` });
+    const cfg = host.file('/etc/haproxy/haproxy.cfg')!;
+    expect(cfg).not.toContain('evil');
+    expect(cfg.match(/^\s*server /gm)).toHaveLength(1);
   });
 });

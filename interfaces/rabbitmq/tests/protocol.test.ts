@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { b64, TEST_CA_PEM } from '../../../reactive/decode/tests/tls-fixtures.js';
 import { brokerAccess, decodeBrokerUnit, decodeRequest, encodeRequest, transportUrl, type BrokerUnit } from '../protocol.js';
 
 // What three rabbitmq-server units send (plain strings).
@@ -30,8 +31,8 @@ describe('rabbitmq protocol', () => {
   });
 
   it('uses ssl_port when rabbit offers TLS', () => {
-    const access = brokerAccess({ username: 'masakari', vhost: 'masakari' }, units(['rabbitmq-server/0', rabbit(9, { ssl_port: '5671', ssl_ca: 'Q0E=' })]));
-    expect(access).toMatchObject({ port: 5671, ssl: true, sslCa: 'Q0E=' });
+    const access = brokerAccess({ username: 'masakari', vhost: 'masakari' }, units(['rabbitmq-server/0', rabbit(9, { ssl_port: '5671', ssl_ca: b64(TEST_CA_PEM) })]));
+    expect(access).toMatchObject({ port: 5671, ssl: true, sslCa: TEST_CA_PEM });
     expect(transportUrl(access!)).toBe('rabbit://masakari:r4bbit@10.5.0.9:5671/masakari');
   });
 
