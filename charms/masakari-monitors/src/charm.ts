@@ -13,6 +13,7 @@ import { CONF_DIR, CONF_PATH, renderMonitorsConf } from './conf.js';
 import { IniRenderError } from './ini.js';
 import { assessMonitorsStatus, servicePlan, type ServiceFacts } from './monitors-state.js';
 import { parseOptions, type MonitorOptions } from './options.js';
+import { PROCESS_LIST_PATH, parseComputeOptions, renderProcessList, type ComputeOptions } from './compute-options.js';
 import {
   defaultsFile,
   HOST_MONITOR,
@@ -39,7 +40,8 @@ export const charm = defineCharm({
   endpoints: { 'identity-credentials': KeystoneCredentialsRequires, container: JujuInfoRequires },
   configCheck: (config) => {
     const parsed = parseOptions(config);
-    return parsed.ok ? [] : parsed.problems;
+    const compute = parseComputeOptions(config);
+    return [...(parsed.ok ? [] : parsed.problems), ...(compute.ok ? [] : compute.problems)];
   },
 });
 
@@ -51,6 +53,11 @@ charm.whenNot(INSTALLED).do('install-packages', async (ctx) => {
   await ctx.log(`installing ${packages.join(', ')}`);
   await ctx.host.aptInstall(packages);
   ctx.flags.set(INSTALLED);
+});
+
+// A new charm revision may install more (masakari-process-monitor came later): apt installs only what is missing.
+charm.hook('upgrade-charm').do('install-on-upgrade', (ctx) => {
+  ctx.flags.clear(INSTALLED);
 });
 
 charm.when('endpoint.identity-credentials.connected').do('request-credentials', (ctx) => {
@@ -73,12 +80,13 @@ async function bindingInterface(ctx: Context): Promise<string | null> {
 
 type Desired =
   | { readonly ok: false; readonly problem: string | null }
-  | { readonly ok: true; readonly options: MonitorOptions; readonly conf: string; readonly account: ServiceAccount };
+  | { readonly ok: true; readonly options: MonitorOptions; readonly compute: ComputeOptions; readonly conf: string; readonly account: ServiceAccount };
 
 /** Everything to write, or why nothing can be (problem null: waiting for input the status already names). */
 async function desiredState(ctx: Context): Promise<Desired> {
   const parsed = parseOptions(ctx.config);
-  if (!parsed.ok) return { ok: false, problem: null };
+  const compute = parseComputeOptions(ctx.config);
+  if (!parsed.ok || !compute.ok) return { ok: false, problem: null };
   const credentials = ctx.endpoint(CREDENTIALS).credentials();
   if (!credentials) return { ok: false, problem: null };
   const options = parsed.options;
@@ -97,14 +105,14 @@ async function desiredState(ctx: Context): Promise<Desired> {
       fqdn: await ctx.host.fqdn(),
       corosyncInterface,
       serviceUser: svcAccount.user,
-    });
+    }, compute.options);
   } catch (error) {
     // Keystone's answer and the options are decoded before this; what is left is the machine's own facts (its FQDN,
     // the binding's interface name). The renderer's message names the key, never the value.
     if (!(error instanceof OsloValueError) && !(error instanceof IniRenderError)) throw error;
     return { ok: false, problem: `cannot write ${CONF_PATH}: ${error.message}` };
   }
-  return { ok: true, options, conf, account: svcAccount };
+  return { ok: true, options, compute: compute.options, conf, account: svcAccount };
 }
 
 async function libvirtRunning(ctx: Context): Promise<boolean> {
@@ -150,9 +158,11 @@ async function converge(ctx: Context, forceRestart = false): Promise<boolean> {
   await ctx.host.writeFile(CONF_PATH, conf, { owner: 'root', group: acct.group, mode: 0o640 });
   const defaults = SERVICES.map(defaultsFile);
   for (const file of defaults) await ctx.host.writeFile(file.path, file.content, { owner: 'root', group: 'root', mode: 0o644 });
-  const digest = createHash('sha256').update(conf).update(defaults.map((d) => d.content).join('')).digest('hex');
+  const processList = renderProcessList(desired.compute.processes);
+  await ctx.host.writeFile(PROCESS_LIST_PATH, processList, { owner: 'root', group: acct.group, mode: 0o640 });
+  const digest = createHash('sha256').update(conf).update(defaults.map((d) => d.content).join('')).update(processList).digest('hex');
 
-  const wanted = wantedServices(desired.options, await libvirtRunning(ctx));
+  const wanted = wantedServices({ ...desired.options, ...desired.compute }, await libvirtRunning(ctx));
   const paused = ctx.kv.get<boolean>(PAUSED) === true;
   const facts = (await serviceFacts(ctx, wanted)).map((f) => (forceRestart ? { ...f, startedWith: null } : f));
   for (const step of servicePlan(facts, digest, paused)) {
@@ -198,11 +208,12 @@ charm.assessStatus(async (ctx) => {
   const credentialsComplete = endpoint.credentials() !== null;
   const invalid = endpoint.invalidData();
   const parsed = parseOptions(ctx.config);
+  const compute = parseComputeOptions(ctx.config);
   let renderProblem: string | null = null;
   const notRunning: MonitorService[] = [];
   const libvirt = await libvirtRunning(ctx);
-  const wanted = parsed.ok ? wantedServices(parsed.options, libvirt) : [];
-  if (installed && !paused && credentialsComplete && parsed.ok) {
+  const wanted = parsed.ok && compute.ok ? wantedServices({ ...parsed.options, ...compute.options }, libvirt) : [];
+  if (installed && !paused && credentialsComplete && parsed.ok && compute.ok) {
     const desired = await desiredState(ctx);
     if (!desired.ok) renderProblem = desired.problem;
     const states = await ctx.host.serviceStates(wanted);

@@ -4,6 +4,7 @@
 import { authUrl, type Credentials } from '../../../interfaces/keystone-credentials/protocol.js';
 import { literal, renderIni, type IniDocument, type IniValue } from './ini.js';
 import type { MonitorOptions } from './options.js';
+import { PROCESS_LIST_PATH, type ComputeOptions } from './compute-options.js';
 
 export const CONF_DIR = '/etc/masakarimonitors';
 export const CONF_PATH = `${CONF_DIR}/masakarimonitors.conf`;
@@ -69,7 +70,18 @@ function hostSection(options: MonitorOptions, facts: HostFacts): (readonly [stri
   return entries;
 }
 
-export function monitorsConfDocument(options: MonitorOptions, credentials: Credentials, facts: HostFacts): IniDocument {
+/** Where libvirt is and the process monitor's settings (its list is process_list.yaml, compute-options.ts). */
+const COMPUTE_DEFAULTS: ComputeOptions = { libvirtUri: 'qemu:///system', enableProcessMonitor: false, processes: [] };
+
+function processSection(options: MonitorOptions): (readonly [string, IniValue])[] {
+  return [
+    ['process_list_path', PROCESS_LIST_PATH],
+    ['api_retry_max', options.apiRetryMax],
+    ['api_retry_interval', options.apiRetryInterval],
+  ];
+}
+
+export function monitorsConfDocument(options: MonitorOptions, credentials: Credentials, facts: HostFacts, compute: ComputeOptions = COMPUTE_DEFAULTS): IniDocument {
   return [
     {
       name: 'DEFAULT',
@@ -78,14 +90,15 @@ export function monitorsConfDocument(options: MonitorOptions, credentials: Crede
     { name: 'api', entries: apiSection(options, credentials) },
     { name: 'callback', entries: [['retry_max', options.apiRetryMax], ['retry_interval', options.apiRetryInterval]] },
     { name: 'host', entries: hostSection(options, facts) },
-    { name: 'libvirt', entries: [['connection_uri', 'qemu:///system']] },
+    { name: 'libvirt', entries: [['connection_uri', literal(compute.libvirtUri)]] },
+    { name: 'process', entries: processSection(options) },
     { name: 'masakarimonitors_privileged', entries: [['helper_command', privsepHelperCommand(facts.serviceUser)]] },
   ];
 }
 
-export function renderMonitorsConf(options: MonitorOptions, credentials: Credentials, facts: HostFacts): string {
+export function renderMonitorsConf(options: MonitorOptions, credentials: Credentials, facts: HostFacts, compute?: ComputeOptions): string {
   return renderIni(
-    monitorsConfDocument(options, credentials, facts),
+    monitorsConfDocument(options, credentials, facts, compute),
     'Written by the masakari-monitors charm; local changes are overwritten.',
   );
 }

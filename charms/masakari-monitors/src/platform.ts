@@ -9,11 +9,12 @@ import { CONF_PATH } from './conf.js';
 
 export const HOST_MONITOR = 'masakari-host-monitor';
 export const INSTANCE_MONITOR = 'masakari-instance-monitor';
-export const SERVICES = [HOST_MONITOR, INSTANCE_MONITOR] as const;
+export const PROCESS_MONITOR = 'masakari-process-monitor';
+export const SERVICES = [HOST_MONITOR, INSTANCE_MONITOR, PROCESS_MONITOR] as const;
 export type MonitorService = (typeof SERVICES)[number];
 
 /** `sudo` because Debian's units run as `masakari` and privsep-helper is reached through the shipped sudoers file. */
-export const BASE_PACKAGES = ['masakari-host-monitor', 'masakari-instance-monitor', 'sudo'] as const;
+export const BASE_PACKAGES = ['masakari-host-monitor', 'masakari-instance-monitor', 'masakari-process-monitor', 'sudo'] as const;
 
 /**
  * pacemaker-cli-utils (pulled by the host monitor) depends on `pacemaker | pacemaker-remote`; unless
@@ -69,8 +70,12 @@ export const LIBVIRT_SOCKETS = ['/run/libvirt/libvirt-sock-ro', '/var/run/libvir
 
 /** Services to run: switched on by their option, and the instance monitor only where libvirt runs. */
 export function wantedServices(
-  switches: { readonly enableHostMonitor: boolean; readonly enableInstanceMonitor: boolean },
+  switches: { readonly enableHostMonitor: boolean; readonly enableInstanceMonitor: boolean; readonly enableProcessMonitor?: boolean },
   libvirtRunning: boolean,
 ): MonitorService[] {
-  return SERVICES.filter((s) => (s === HOST_MONITOR ? switches.enableHostMonitor : switches.enableInstanceMonitor && libvirtRunning));
+  return SERVICES.filter((s) => {
+    if (s === HOST_MONITOR) return switches.enableHostMonitor;
+    if (s === PROCESS_MONITOR) return switches.enableProcessMonitor === true;
+    return switches.enableInstanceMonitor && libvirtRunning;
+  });
 }

@@ -57,7 +57,7 @@ describe('masakari-monitors charm', () => {
   it('installs the monitors with pacemaker-remote so apt does not pull in pacemaker and corosync', async () => {
     await harness.beginWithInitialHooks();
     expect(host.packageActions).toEqual([
-      { action: 'install', packages: ['masakari-host-monitor', 'masakari-instance-monitor', 'sudo', 'pacemaker-remote'] },
+      { action: 'install', packages: ['masakari-host-monitor', 'masakari-instance-monitor', 'masakari-process-monitor', 'sudo', 'pacemaker-remote'] },
     ]);
     expect(harness.status).toEqual({ status: 'blocked', message: "'identity-credentials' missing" });
     expect(harness.isFlagSet('endpoint.container.connected')).toBe(true); // juju-info: the principal is there

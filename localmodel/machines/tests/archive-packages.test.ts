@@ -11,6 +11,7 @@ import { PACKAGES as HACLUSTER_EXT } from '../../../charms/hacluster-ext/src/cha
 import { PACKAGES as KEYSTONE } from '../../../tests/zaza/charms/keystone/src/charm.js';
 import { PACKAGES as MYSQL } from '../../../tests/zaza/charms/mysql/src/charm.js';
 import { PACKAGES as RABBITMQ } from '../../../tests/zaza/charms/rabbitmq/src/charm.js';
+import { HYPERVISOR_PACKAGES as NOVA_COMPUTE } from '../../../tests/zaza/charms/nova-compute/src/hypervisor.js';
 
 const sorted = (list: readonly string[]) => [...list].sort();
 
@@ -24,6 +25,7 @@ describe('charm install sets in the archive', () => {
       keystone: KEYSTONE,
       mysql: MYSQL,
       rabbitmq: RABBITMQ,
+      'nova-compute': NOVA_COMPUTE,
     };
     const declared = Object.fromEntries(archivePackageSets.flatMap((set) => (set.charms ?? []).map((charm) => [charm, sorted(set.packages)])));
     expect(declared).toEqual(Object.fromEntries(Object.entries(installs).map(([charm, list]) => [charm, sorted(list)])));
@@ -31,7 +33,7 @@ describe('charm install sets in the archive', () => {
 
   it('gives a machine the union of its charms\' sets, and nothing for charms without one', () => {
     const compute = packagesForCharms(['nova-compute', 'masakari-monitors', 'pacemaker-remote']);
-    expect(compute).toEqual(sorted([...new Set([...packagesToInstall('remote', false), ...PACEMAKER_REMOTE])]));
+    expect(compute).toEqual(sorted([...new Set([...packagesToInstall('remote', false), ...PACEMAKER_REMOTE, ...NOVA_COMPUTE])]));
     expect(packagesForCharms(['nova-cloud-controller', 'unknown-charm'])).toEqual([]);
     expect(packagesForCharms([])).toEqual([]);
   });

@@ -10,7 +10,7 @@ import { AuthFailure, TokenValidator, type AuthMode } from './auth.js';
 import { matchRoute, runRoute } from './routes.js';
 import {
   type NovaRules, type NovaState, NovaFault, addControllerServices, createServer as createNovaServer, deleteCompute,
-  emptyState, finishEvacuation, finishPowerAction, heartbeat, registerCompute, findServer, recordEvent,
+  emptyState, finishEvacuation, finishPowerAction, heartbeat, instancesOnHost, registerCompute, reportPower, findServer, recordEvent,
 } from './state.js';
 import { formatVersion, negotiateVersion, parseVersion, MAX_VERSION, serverView } from './views.js';
 
@@ -210,6 +210,7 @@ export class NovaEmulator {
         const { service, hypervisor, created } = registerCompute(this.state, {
           host: String(obj['host'] ?? ''), hypervisorHostname: str(obj['hypervisor_hostname']), hostIp: str(obj['host_ip']),
           vcpus: num(obj['vcpus']), memoryMb: num(obj['memory_mb']), localGb: num(obj['local_gb']),
+          hypervisorType: str(obj['hypervisor_type']),
         }, now);
         result = { status: created ? 201 : 200, body: { service_id: service.uuid, hypervisor_id: hypervisor.uuid } };
         break;
@@ -222,6 +223,20 @@ export class NovaEmulator {
         const service = heartbeat(this.state, parts[1]!, now);
         service.lastHeartbeat = 0;
         recordEvent(this.state, now, 'compute.stopped-reporting', parts[1]!);
+        result = { status: 204 };
+        break;
+      }
+      case 'GET computes/:x/instances':
+        return {
+          status: 200,
+          body: { instances: instancesOnHost(this.state, parts[1]!).map((i) => ({
+            id: i.id, name: i.name, vm_state: i.vmState, task_state: i.taskState, power_state: i.powerState,
+          })) },
+        };
+      case 'POST servers/:x/power': {
+        const taskDone = obj['task_done'];
+        if (taskDone !== undefined && taskDone !== null && typeof taskDone !== 'string') throw new NovaFault(400, 'task_done: a string or null is accepted');
+        reportPower(this.state, parts[1]!, String(obj['host'] ?? ''), Number(obj['power_state']), typeof taskDone === 'string' ? taskDone : null, now);
         result = { status: 204 };
         break;
       }

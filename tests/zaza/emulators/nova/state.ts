@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 
 export type VmState = 'active' | 'stopped' | 'error' | 'building' | 'paused' | 'suspended' | 'resized' | 'shelved';
 export const POWER_RUNNING = 1;
+export const POWER_PAUSED = 3;
 export const POWER_SHUTDOWN = 4;
 
 export interface Service {
@@ -36,6 +37,12 @@ export interface Hypervisor {
   vcpus: number;
   memoryMb: number;
   localGb: number;
+  /**
+   * Nova's hypervisor_type: 'QEMU' when the compute runs instances as libvirt domains (the stand-in with
+   * hypervisor=qemu), 'fake' for a compute that only reports. A 'QEMU' compute carries out power actions itself
+   * and reports them (reportPower); the emulator completes them on a timer only for 'fake' computes.
+   */
+  hypervisorType: string;
 }
 
 export interface Server {
@@ -133,6 +140,7 @@ export interface ComputeRegistration {
   vcpus?: number;
   memoryMb?: number;
   localGb?: number;
+  hypervisorType?: string;
 }
 
 /** What nova-compute does when it starts: create (or find) its service record and its hypervisor, and report. */
@@ -153,7 +161,7 @@ export function registerCompute(state: NovaState, reg: ComputeRegistration, now:
   if (!hypervisor) {
     hypervisor = {
       uuid: randomUUID(), legacyId: state.nextLegacyId++, hostname, serviceHost: reg.host, hostIp: reg.hostIp ?? '',
-      vcpus: reg.vcpus ?? 4, memoryMb: reg.memoryMb ?? 8192, localGb: reg.localGb ?? 80,
+      vcpus: reg.vcpus ?? 4, memoryMb: reg.memoryMb ?? 8192, localGb: reg.localGb ?? 80, hypervisorType: reg.hypervisorType ?? 'fake',
     };
     state.hypervisors.push(hypervisor);
   } else {
@@ -161,6 +169,7 @@ export function registerCompute(state: NovaState, reg: ComputeRegistration, now:
     if (reg.hostIp !== undefined) hypervisor.hostIp = reg.hostIp;
     if (reg.vcpus !== undefined) hypervisor.vcpus = reg.vcpus;
     if (reg.memoryMb !== undefined) hypervisor.memoryMb = reg.memoryMb;
+    if (reg.hypervisorType !== undefined) hypervisor.hypervisorType = reg.hypervisorType;
   }
   return { service, hypervisor, created };
 }
@@ -369,6 +378,7 @@ export function startPowerAction(state: NovaState, id: string, action: 'os-stop'
 export function finishPowerAction(state: NovaState, rules: NovaRules, id: string, now: number): Server | undefined {
   const server = state.servers.find((s) => s.id === id);
   if (!server || (server.taskState !== 'powering-off' && server.taskState !== 'powering-on')) return server;
+  if (runsDomains(state, server.host)) return server;  // its compute acts on the domain and reports (reportPower)
   const compute = computeServiceOf(state, server.host);
   if (!compute || !serviceIsUp(compute, rules, now)) return server;  // the RPC cast is never consumed
   const stopping = server.taskState === 'powering-off';
@@ -377,6 +387,52 @@ export function finishPowerAction(state: NovaState, rules: NovaRules, id: string
   server.taskState = null;
   server.updated = now;
   recordEvent(state, now, stopping ? 'server.stopped' : 'server.started', server.id);
+  return server;
+}
+
+/** Whether the host's compute runs real domains (and so carries out power actions itself). */
+export function runsDomains(state: NovaState, host: string): boolean {
+  return state.hypervisors.some((h) => h.serviceHost === host && h.hypervisorType === 'QEMU');
+}
+
+/** What a compute that runs domains is told about its instances (the RPC casts Nova's API would send it). */
+export interface HostedInstance {
+  id: string;
+  name: string;
+  vmState: VmState;
+  taskState: string | null;
+  powerState: number;
+}
+
+export function instancesOnHost(state: NovaState, host: string): HostedInstance[] {
+  return state.servers.filter((s) => s.host === host)
+    .map((s) => ({ id: s.id, name: s.name, vmState: s.vmState, taskState: s.taskState, powerState: s.powerState }));
+}
+
+/**
+ * The compute's report on one of its domains: the power state it observed, and the power action it finished.
+ * As in Nova, a finished stop makes the instance `stopped`, a finished start `active`; a domain found off while the
+ * instance is `active` only changes power_state (Nova's own sync would later stop the instance; masakari's
+ * recovery, when the domain crashed, is faster). A report from a host the instance is no longer on is refused.
+ */
+export function reportPower(state: NovaState, id: string, host: string, powerState: number, taskDone: string | null, now: number): Server {
+  const server = findServer(state, id);
+  if (server.host !== host) throw new NovaFault(409, `Instance ${id} is on ${server.host}, not ${host}`);
+  if (![POWER_RUNNING, POWER_PAUSED, POWER_SHUTDOWN].includes(powerState)) throw new NovaFault(400, 'power_state: 1, 3 or 4 is accepted');
+  if (taskDone !== null && taskDone !== server.taskState) {
+    throw new NovaFault(409, `Instance ${id} has task_state ${server.taskState ?? 'none'}, not ${taskDone}`);
+  }
+  const changed = server.powerState !== powerState;
+  server.powerState = powerState;
+  if (taskDone === 'powering-off' || taskDone === 'powering-on') {
+    const stopped = taskDone === 'powering-off';
+    server.vmState = stopped ? 'stopped' : 'active';
+    server.taskState = null;
+    recordEvent(state, now, stopped ? 'server.stopped' : 'server.started', server.id, { powerState });
+  } else if (changed) {
+    recordEvent(state, now, 'server.power-state', server.id, { powerState });
+  }
+  server.updated = now;
   return server;
 }
 

@@ -93,7 +93,7 @@ export function hypervisorView(state: NovaState, h: Hypervisor, rules: NovaRules
   const ramUsed = servers.reduce((n, s) => n + s.flavor.ram, 0) + 512;
   const diskUsed = servers.reduce((n, s) => n + s.flavor.disk, 0);
   Object.assign(view, {
-    host_ip: h.hostIp, hypervisor_type: 'QEMU', hypervisor_version: 7002000,
+    host_ip: h.hostIp, hypervisor_type: h.hypervisorType ?? 'fake', hypervisor_version: 7002000,
     service: { host: h.serviceHost, id: service ? (atLeast(v, '2.53') ? service.uuid : service.legacyId) : null, disabled_reason: service?.disabledReason ?? null },
     vcpus: h.vcpus, vcpus_used: vcpusUsed, memory_mb: h.memoryMb, memory_mb_used: ramUsed,
     local_gb: h.localGb, local_gb_used: diskUsed, free_ram_mb: h.memoryMb - ramUsed, free_disk_gb: h.localGb - diskUsed,

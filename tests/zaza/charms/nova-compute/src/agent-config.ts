@@ -10,6 +10,8 @@ export interface AgentConfig {
   reportIntervalS: number;
   vcpus: number;
   memoryMb: number;
+  /** 'qemu': instances run as libvirt domains on this host; 'none': the host only reports (no libvirt). */
+  hypervisor: 'qemu' | 'none';
 }
 
 export function formatAgentConfig(c: AgentConfig): string {
@@ -24,6 +26,8 @@ export function parseAgentConfig(text: string): AgentConfig {
   for (const key of ['reportIntervalS', 'vcpus', 'memoryMb'] as const) {
     if (typeof c[key] !== 'number' || !(c[key]! > 0)) throw new Error(`${AGENT_CONFIG}: '${key}' must be a positive number`);
   }
+  if (c.hypervisor === undefined) c.hypervisor = 'none';
+  if (c.hypervisor !== 'qemu' && c.hypervisor !== 'none') throw new Error(`${AGENT_CONFIG}: 'hypervisor' must be 'qemu' or 'none'`);
   return c as AgentConfig;
 }
 
@@ -31,7 +35,8 @@ export function agentUnit(): string {
   return [
     '[Unit]',
     'Description=nova-compute (functional-suite stand-in: reports this hypervisor to the Nova emulator)',
-    'After=network-online.target',
+    // libvirtd first when it is here (a missing unit in After= is ignored), so the first pass finds it up
+    'After=network-online.target libvirtd.service',
     '',
     '[Service]',
     'Type=simple',

@@ -8,9 +8,11 @@ import { defineCharm } from '../../../../../reactive/charm.js';
 import { CloudComputeRequires } from '../../common/cloud-compute.js';
 import { bindAddress } from '../../common/standin.js';
 import { AGENT_CONFIG, PROGRAM, UNIT_FILE, agentUnit, formatAgentConfig } from './agent-config.js';
+import { HYPERVISOR_PACKAGES, LIBVIRTD, LIBVIRTD_DEFAULTS, QEMU_CONF, cgroupsWritable, libvirtdDefaults, qemuConf } from './hypervisor.js';
 
 const SERVICE = 'nova-compute';
 const CONFIGURED = 'nova-compute.configured';
+const HYPERVISOR_READY = 'nova-compute.hypervisor-ready';
 
 export const seams = {
   program: (charmDir: string): Promise<Buffer> => readFile(join(charmDir, 'bin', 'nova-compute-agent')),
@@ -20,9 +22,29 @@ export const seams = {
 
 export const charm = defineCharm({
   name: 'nova-compute',
-  flags: [CONFIGURED] as const,
+  flags: [CONFIGURED, HYPERVISOR_READY] as const,
   endpoints: { 'cloud-compute': CloudComputeRequires },
-  configRules: { 'report-interval': { minimum: 1, maximum: 600 }, vcpus: { minimum: 1 }, 'memory-mb': { minimum: 256 } },
+  configRules: {
+    'report-interval': { minimum: 1, maximum: 600 }, vcpus: { minimum: 1 }, 'memory-mb': { minimum: 256 },
+    hypervisor: { enum: ['qemu', 'none'] },
+  },
+});
+
+const wantsLibvirt = (config: Record<string, unknown>): boolean => config['hypervisor'] !== 'none';
+
+/** libvirtd with the files this charm owns; restarted only when one of them changed. */
+charm.when('config.changed.hypervisor').do('run-libvirt', async (ctx) => {
+  if (!wantsLibvirt(ctx.config)) {
+    ctx.flags.clear(HYPERVISOR_READY);
+    return;
+  }
+  await ctx.host.aptInstall(HYPERVISOR_PACKAGES);
+  const mounts = (await ctx.host.readFile('/proc/self/mounts')) ?? '';
+  let restart = await ctx.host.writeFile(QEMU_CONF, qemuConf(cgroupsWritable(mounts)));
+  if (await ctx.host.writeFile(LIBVIRTD_DEFAULTS, libvirtdDefaults())) restart = true;
+  if (!(await ctx.host.serviceIsEnabled(LIBVIRTD))) await ctx.host.service('enable', LIBVIRTD);
+  if (restart || !(await ctx.host.serviceIsActive(LIBVIRTD))) await ctx.host.service('restart', LIBVIRTD);
+  ctx.flags.set(HYPERVISOR_READY);
 });
 
 charm.when('endpoint.cloud-compute.joined').do('announce-host', async (ctx) => {
@@ -37,6 +59,7 @@ charm.when('endpoint.cloud-compute.available').do('run-compute-service', async (
   const config = formatAgentConfig({
     novaApiUrl: controller.novaApiUrl, host: await ctx.host.fqdn(), hostIp: await bindAddress(ctx.tools, 'cloud-compute'),
     reportIntervalS: Number(ctx.config['report-interval']), vcpus: Number(ctx.config['vcpus']), memoryMb: Number(ctx.config['memory-mb']),
+    hypervisor: wantsLibvirt(ctx.config) ? 'qemu' : 'none',
   });
   if (await ctx.host.writeFile(AGENT_CONFIG, config)) restart = true;
   if (await ctx.host.writeFile(UNIT_FILE, agentUnit())) {

@@ -30,10 +30,14 @@ describe('nova-compute stand-in charm', () => {
   it('announces its FQDN, runs the reporting service once the controller answers, deletes itself on stop', async () => {
     await harness.beginWithInitialHooks();
     expect(harness.status).toEqual({ status: 'blocked', message: 'Missing relation: cloud-compute' });
+    // the hypervisor: Debian's libvirt and QEMU, libvirtd kept up (no idle timeout), started once
+    expect([...host.installedPackages.keys()]).toEqual(expect.arrayContaining(['libvirt-daemon-system', 'libvirt-clients', 'qemu-system-x86']));
+    expect(host.file('/etc/default/libvirtd')).toContain('LIBVIRTD_ARGS=""');
+    expect(host.serviceActions.map((a) => `${a.action} ${a.name}`)).toContain('restart libvirtd');
     const rel = await harness.addRelation('cloud-compute', 'nova-cloud-controller', { units: { 'nova-cloud-controller/0': {} } });
     expect(harness.relationData(rel)).toMatchObject({ hostname: 'machine-3.zaza-0123456789ab.localmodel', 'private-address': '10.247.0.3' });
     await harness.updateRelationData(rel, 'nova-cloud-controller/0', { region: 'RegionOne', 'nova-api-url': 'http://10.247.0.1:8774' });
-    expect(JSON.parse(host.file(AGENT_CONFIG)!)).toMatchObject({ novaApiUrl: 'http://10.247.0.1:8774', host: 'machine-3.zaza-0123456789ab.localmodel', hostIp: '10.247.0.3', reportIntervalS: 10 });
+    expect(JSON.parse(host.file(AGENT_CONFIG)!)).toMatchObject({ novaApiUrl: 'http://10.247.0.1:8774', host: 'machine-3.zaza-0123456789ab.localmodel', hostIp: '10.247.0.3', reportIntervalS: 10, hypervisor: 'qemu' });
     expect(host.file(UNIT_FILE)).toContain('ExecStart=/usr/bin/node /usr/local/lib/nova-standin/nova-compute-agent /etc/nova/standin-compute.json');
     expect(host.serviceActions.map((a) => `${a.action} ${a.name}`)).toContain('restart nova-compute');
     expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
@@ -41,6 +45,7 @@ describe('nova-compute stand-in charm', () => {
     host.setServiceActive('nova-compute', false);
     const before = host.serviceActions.length;
     await harness.runHook('update-status');
+    await harness.runHook('config-changed');
     expect(host.serviceActions.length).toBe(before);
     await harness.runHook('stop');
     expect(deleted).toEqual(['http://10.247.0.1:8774 machine-3.zaza-0123456789ab.localmodel']);
@@ -60,7 +65,7 @@ describe('nova-compute agent against the Nova emulator', () => {
     emulator = new NovaEmulator({ auth: { kind: 'shared-secret', secret: 's' }, serviceDownTimeMs: 2_000 });
     const { url } = await emulator.listen(0, '127.0.0.1');
     const config = join(dir, 'agent.json');
-    writeFileSync(config, formatAgentConfig({ novaApiUrl: url, host: 'cmp9.example', hostIp: '10.1.2.3', reportIntervalS: 1, vcpus: 2, memoryMb: 1024 }));
+    writeFileSync(config, formatAgentConfig({ novaApiUrl: url, host: 'cmp9.example', hostIp: '10.1.2.3', reportIntervalS: 1, vcpus: 2, memoryMb: 1024, hypervisor: 'none' }));
     const agent = spawn(process.execPath, ['--import', join(REPO, 'tools/ts-register.mjs'), join(CHARM_DIR, 'src/agent.ts'), config], { cwd: REPO, stdio: 'pipe' });
     try {
       const deadline = Date.now() + 20_000;
