@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
 // and pacemaker of the 2 CPUs, or timing-driven membership and fencing would decide test outcomes.
 export default defineConfig({
   test: {
+    setupFiles: ['./tools/test-setup/fast-check.ts'],
     projects: [
       {
         extends: true,

@@ -24,7 +24,7 @@ export const MAX_VALUE_LENGTH = 65_536;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/u;
 
 /** Half of a UTF-16 pair without the other half: no file encoding can hold it. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** A one-line printable string of at most `max` characters, surrounding white space removed. */
 export function line(max = 255): Decoder<string> {
