@@ -4,7 +4,7 @@
  */
 import { decodeFields, field, type BagResult, type FieldSpec } from '../../reactive/decode/fields.js';
 import { withoutPlaceholders } from '../../reactive/decode/remote.js';
-import { accountName, bracketHost, hostOrAddress, identifier, nonEmptyLine, oneOf, port, secret, type Decoder } from '../../reactive/decode/values.js';
+import { accountName, asText, bracketHost, type Decoder, hostOrAddress, identifier, nonEmptyLine, oneOf, port, secret } from '../../reactive/decode/values.js';
 
 /** What a requirer asks for. Optional fields are left unset on the relation when absent. */
 export interface CredentialsRequest {
@@ -103,13 +103,6 @@ export function encodeCredentials(credentials: Credentials): Record<string, stri
     if (value !== undefined) out[key] = value;
   }
   return out;
-}
-
-function asText<T>(decode: Decoder<T>): Decoder<string> {
-  return (raw) => {
-    const decoded = decode(raw);
-    return decoded.ok ? { ok: true, value: String(decoded.value) } : decoded;
-  };
 }
 
 const protocol = oneOf(['http', 'https']);

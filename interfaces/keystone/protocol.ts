@@ -6,9 +6,7 @@
 import { decodeFields, field, type BagResult, type FieldSpec } from '../../reactive/decode/fields.js';
 import { pemCertificates } from '../../reactive/decode/pem.js';
 import { withoutPlaceholders } from '../../reactive/decode/remote.js';
-import {
-  accountName, bracketHost, hostOrAddress, identifier, line, nonEmptyLine, oneOf, port, secret, yesNo, type Decoder,
-} from '../../reactive/decode/values.js';
+import { accountName, asText, bracketHost, type Decoder, hostOrAddress, identifier, line, nonEmptyLine, oneOf, port, secret, yesNo } from '../../reactive/decode/values.js';
 
 export type RawBag = Readonly<Record<string, string>>;
 
@@ -132,14 +130,6 @@ export const REQUIRED_KEYS = [
   'service_host', 'service_protocol', 'service_port', 'auth_host', 'auth_protocol', 'auth_port',
   'service_tenant', 'service_username', 'service_password', 'service_tenant_id',
 ] as const;
-
-/** A decoder whose value is kept as the text it was decoded from (ports stay strings in ServiceCredentials). */
-function asText<T>(decode: Decoder<T>): Decoder<string> {
-  return (raw) => {
-    const decoded = decode(raw);
-    return decoded.ok ? { ok: true, value: String(decoded.value) } : decoded;
-  };
-}
 
 const protocol = oneOf(['http', 'https']);
 const id = identifier(64);

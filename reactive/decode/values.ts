@@ -151,6 +151,14 @@ export function base64Bytes(min: number, max: number): Decoder<Buffer> {
   };
 }
 
+/** The decoder's rule, with the value kept as the text it was decoded from (ports that travel on as strings). */
+export function asText<T>(decode: Decoder<T>): Decoder<string> {
+  return (raw) => {
+    const decoded = decode(raw);
+    return decoded.ok ? accept(String(decoded.value)) : decoded;
+  };
+}
+
 /** A space-separated list of values each accepted by `item`, at most `maxItems`. */
 export function list<T>(item: Decoder<T>, maxItems = 1024): Decoder<T[]> {
   return (raw) => {
