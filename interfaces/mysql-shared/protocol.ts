@@ -6,7 +6,7 @@
 
 import { decodeFields, field, type BagResult, type Problem } from '../../reactive/decode/fields.js';
 import { pemCertificates } from '../../reactive/decode/pem.js';
-import { bracketHost, hostOrAddress, identifier, integer, list, port, secret, unitName, yesNo } from '../../reactive/decode/values.js';
+import { bracketHost, encodeUserInfo, hostOrAddress, identifier, integer, list, port, secret, unitName, yesNo } from '../../reactive/decode/values.js';
 
 export type RawBag = Readonly<Record<string, string>>;
 
@@ -137,19 +137,6 @@ export function decodeConnectionInfo(raw: RawBag, localUnit: string, prefix?: st
   return checked.ok ? checked.value : null;
 }
 
-/** Brackets an IPv6 literal for use in a URL authority. */
-export function urlHost(host: string): string {
-  return bracketHost(host);
-}
-
-/**
- * Percent-encodes a URL user-info part. Beyond what URLs need, `$` and `%` are always encoded: oslo.config
- * substitutes `$name` inside option values, and SQLAlchemy / kombu decode percent-escapes.
- */
-export function encodeUserInfo(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
 /** The SQLAlchemy URI OpenStack services use: `mysql+pymysql://user:pass@host:port/db[?ssl_ca=path]`. */
 export function databaseUri(options: {
   readonly host: string;
@@ -163,5 +150,5 @@ export function databaseUri(options: {
   const scheme = options.scheme ?? 'mysql+pymysql';
   const auth = `${encodeUserInfo(options.username)}:${encodeUserInfo(options.password)}`;
   const query = options.sslCaPath ? `?ssl_ca=${encodeURIComponent(options.sslCaPath)}` : '';
-  return `${scheme}://${auth}@${urlHost(options.host)}:${options.port}/${encodeURIComponent(options.database)}${query}`;
+  return `${scheme}://${auth}@${bracketHost(options.host)}:${options.port}/${encodeURIComponent(options.database)}${query}`;
 }

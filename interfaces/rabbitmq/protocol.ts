@@ -4,8 +4,7 @@
  */
 import { decodeFields, field, type BagResult } from '../../reactive/decode/fields.js';
 import { pemCertificates } from '../../reactive/decode/pem.js';
-import { hostOrAddress, identifier, integer, list, port, secret, yesNo } from '../../reactive/decode/values.js';
-import { encodeUserInfo, urlHost } from '../mysql-shared/protocol.js';
+import { bracketHost, encodeUserInfo, hostOrAddress, identifier, integer, list, port, secret, yesNo } from '../../reactive/decode/values.js';
 
 export type RawBag = Readonly<Record<string, string>>;
 
@@ -150,6 +149,6 @@ export function compareAddresses(a: string, b: string): number {
 /** oslo.messaging transport URL: `rabbit://user:pass@h1:port,user:pass@h2:port/vhost`. */
 export function transportUrl(access: BrokerAccess): string {
   const auth = `${encodeUserInfo(access.username)}:${encodeUserInfo(access.password)}`;
-  const hosts = access.hosts.map((h) => `${auth}@${urlHost(h)}:${access.port}`).join(',');
+  const hosts = access.hosts.map((h) => `${auth}@${bracketHost(h)}:${access.port}`).join(',');
   return `rabbit://${hosts}/${encodeUserInfo(access.vhost)}`;
 }

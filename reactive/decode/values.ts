@@ -218,3 +218,11 @@ export function accountName(max = 255): Decoder<string> {
     return /["'\\]/.test(decoded.value) ? refuse(`must be at most ${max} printable characters without quotes or backslashes`) : decoded;
   };
 }
+
+/**
+ * Percent-encodes a URL user-info part. Beyond what URLs need, `$` and `%` are always encoded: oslo.config
+ * substitutes `$name` inside option values, and SQLAlchemy / kombu decode percent-escapes.
+ */
+export function encodeUserInfo(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}

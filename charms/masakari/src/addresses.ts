@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import type { ConfigValues } from '../../../reactive/config.js';
+import { bracketHost } from '../../../reactive/decode/values.js';
 import { addInitService, addVip, emptyCrm, group, vipResourceName, type Crm } from '../../../interfaces/hacluster/principal.js';
 import { inCidr, parseCidr, parseVips, tlsEnabled } from './options.js';
 
@@ -61,10 +62,6 @@ export function vipFor(type: EndpointType, config: ConfigValues, bindings: Bindi
   return vips.find((v) => inNetwork(v, network)) ?? (vips.length === 1 ? vips[0] : undefined);
 }
 
-export function urlHost(host: string): string {
-  return isIP(host) === 6 ? `[${host}]` : host;
-}
-
 /** The keystone registration: `<scheme>://<hostname override | VIP | address>:15868/v1/%(tenant_id)s`. */
 export function endpointUrls(config: ConfigValues, bindings: Bindings): Record<EndpointType, string> {
   const scheme = tlsEnabled(config) ? 'https' : 'http';
@@ -72,7 +69,7 @@ export function endpointUrls(config: ConfigValues, bindings: Bindings): Record<E
   for (const type of ENDPOINT_TYPES) {
     const override = typeof config[`os-${type}-hostname`] === 'string' ? String(config[`os-${type}-hostname`]).trim() : '';
     const host = override || vipFor(type, config, bindings) || unitAddress(type, config, bindings).address;
-    out[type] = `${scheme}://${urlHost(host)}:${API_PORT}/v1/%(tenant_id)s`;
+    out[type] = `${scheme}://${bracketHost(host)}:${API_PORT}/v1/%(tenant_id)s`;
   }
   return out;
 }
