@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import type { ConfigCheck, ConfigRules, ConfigValues } from '../../../reactive/config.js';
 import type { CibConfig, NoQuorumPolicy, StonithAction } from './cib/desired.js';
 import { DEFAULT_CIB_CONFIG } from './cib/desired.js';
+import { budgetFrom, fencingConfigRules, quorumProblems } from './fencing/options.js';
 
 export const configRules: ConfigRules = {
   corosync_transport: { enum: ['unicast', 'udpu', 'knet'] },
@@ -19,6 +20,7 @@ export const configRules: ConfigRules = {
   service_start_timeout: { minimum: -1 },
   service_stop_timeout: { minimum: -1 },
   netmtu: { minimum: 576, maximum: 65535 },
+  ...fencingConfigRules,
 };
 
 const KEY_MIN = 128;
@@ -65,6 +67,7 @@ export const configCheck: ConfigCheck = (config) => {
   for (const host of text(config, 'monitor_host').split(/\s+/).filter(Boolean)) {
     if (isIP(host) === 0 && !HOST.test(host)) problems.push(`monitor_host: "${host}" is not an IP address or host name (space separated list)`);
   }
+  problems.push(...quorumProblems(config));
   return problems;
 };
 
@@ -110,6 +113,7 @@ export function settingsFrom(config: ConfigValues): Settings {
       maas: url !== '' && credentials !== '' ? { url, apiKey: credentials } : null,
       stonithPowerTimeout: num(config, 'maas_power_timeout', 60),
       stonithAction: (text(config, 'stonith_action') || DEFAULT_CIB_CONFIG.stonithAction) as StonithAction,
+      fenceBudget: budgetFrom(config),
     },
   };
 }
