@@ -15,6 +15,8 @@ export interface StatusInput {
   readonly facts: Facts | null;
   readonly maintenance: boolean;
   readonly isLeader: boolean;
+  /** A fencing hold in force (fencing/report.ts): it wins over "ready". */
+  readonly hold?: UnitStatus | null;
 }
 
 const MAX_PROBLEMS = 3;
@@ -45,6 +47,6 @@ export function assess(input: StatusInput): UnitStatus {
     case 'clustered':
       return input.maintenance
         ? { status: 'maintenance', message: 'Pacemaker in maintenance mode' }
-        : { status: 'active', message: 'Unit is ready and clustered' };
+        : input.hold ?? { status: 'active', message: 'Unit is ready and clustered' };
   }
 }

@@ -59,9 +59,12 @@ describe('the fence decision over the log', () => {
       if (d.append) log = append(log, d.append);
     }
     expect(verdicts).toEqual(['a:fence', 'b:fence', 'a:fence', 'c:refuse', 'd:refuse']);
-    expect(log.map((r) => r.kind)).toEqual(['fenced', 'fenced', 'hold']);
+    expect(log.map((r) => r.kind)).toEqual(['fenced', 'fenced', 'hold', 'refused']);
     const held = foldLog(log, 5, W);
     expect(held.budgetHold?.note).toBe('budget of 2 hosts per 600 s spent (a, b); c refused');
+    expect(held.refused).toEqual([{ target: 'c', at: 3 }, { target: 'd', at: 4 }]);
+    // a host refused once is not recorded again (Pacemaker's retries add nothing to the log)
+    expect(decideFence(held, 'd', 2, W, 5)).toMatchObject({ verdict: 'refuse', append: null });
     // a host already let through is refused too while the budget hold stands
     expect(decideFence(held, 'a', 2, W, 5).verdict).toBe('refuse');
     log = append(log, { kind: 'release', at: 6, scope: 'budget' });
@@ -81,7 +84,7 @@ describe('the fence decision over the log', () => {
 
   it('an operator hold refuses every fence and is independent of the budget hold', () => {
     let log: FenceRecord[] = append([], { kind: 'hold', at: 1, scope: 'operator', note: 'maintenance' });
-    expect(decideFence(foldLog(log, 2, W), 'a', 3, W, 2)).toMatchObject({ verdict: 'refuse', append: null });
+    expect(decideFence(foldLog(log, 2, W), 'a', 3, W, 2)).toMatchObject({ verdict: 'refuse', append: { kind: 'refused', target: 'a' } });
     log = append(log, { kind: 'release', at: 3, scope: 'budget' });
     expect(foldLog(log, 4, W).operatorHold?.note).toBe('maintenance');
     log = append(log, { kind: 'release', at: 5, scope: 'operator' });
@@ -149,7 +152,7 @@ describe('the fence log in a CIB (real cibadmin)', () => {
     expect(g.appended).toEqual({ seq: 2, attempts: 2 });
     const creates = mine.calls.filter((c) => c[1] === '--create').map((c) => /id="(fence-log-\d+)"/.exec(c[5] ?? '')?.[1]);
     expect(creates).toEqual(['fence-log-1', 'fence-log-2']); // the first create lost the race
-    expect((await readLog(other)).map((r) => `${r.seq}:${r.kind}:${r.kind === 'fenced' ? r.target : r.scope}`)).toEqual(['1:fenced:cmp1.lab', '2:hold:budget']);
+    expect((await readLog(other)).map((r) => `${r.seq}:${r.kind}:${'scope' in r ? r.scope : r.target}`)).toEqual(['1:fenced:cmp1.lab', '2:hold:budget']);
   });
 
   it('gateFence: holds refuse, a release gives a fresh budget, old records are pruned after a claim', async () => {
@@ -157,12 +160,13 @@ describe('the fence log in a CIB (real cibadmin)', () => {
     let t = 1002;
     const now = () => t;
     expect(await gateFence(run, 'cmp2.lab', 1, 600, now)).toMatchObject({ decision: { verdict: 'refuse' }, appended: { seq: 2 } });
+    expect(await gateFence(run, 'cmp3.lab', 1, 600, now)).toMatchObject({ decision: { verdict: 'refuse' }, appended: { seq: 3 } });
     expect(await gateFence(run, 'cmp3.lab', 1, 600, now)).toMatchObject({ decision: { verdict: 'refuse' }, appended: null });
-    expect(await createRecord(run, 3, { kind: 'release', at: 1003, scope: 'budget' })).toBe(true);
+    expect(await createRecord(run, 4, { kind: 'release', at: 1003, scope: 'budget' })).toBe(true);
     t = 2000; // record 1 is now outside the window
     const g = await gateFence(run, 'cmp3.lab', 1, 600, now);
-    expect(g).toMatchObject({ decision: { verdict: 'fence' }, appended: { seq: 4, attempts: 1 } });
-    expect((await readLog(run)).map((r) => `${r.seq}:${r.kind}`)).toEqual(['3:release', '4:fenced']);
+    expect(g).toMatchObject({ decision: { verdict: 'fence' }, appended: { seq: 5, attempts: 1 } });
+    expect((await readLog(run)).map((r) => `${r.seq}:${r.kind}`)).toEqual(['4:release', '5:fenced']);
     const verify = await execa('crm_verify', ['-x', file, '-VV'], { reject: false, all: true });
     expect(verify.all).not.toMatch(/fence-log/);
   });
@@ -217,6 +221,6 @@ describe('the plugin refuses a fence over budget before MAAS is called', () => {
     console.log(`[budget] plugin: ${refusals.join(' | ')}`);
     expect(refusals).toHaveLength(2);
     expect(refusals[0]).toMatch(/budget of 1 host per 600 s spent \(cmp1\.lab\); cmp2\.lab refused/);
-    expect((await readLog(fileRunner(file))).map((r) => r.kind)).toEqual(['fenced', 'hold']);
+    expect((await readLog(fileRunner(file))).map((r) => r.kind)).toEqual(['fenced', 'hold']); // the reset: refused once, recorded once
   });
 });

@@ -9,21 +9,23 @@
  * every member (corosync's agreed order), so this holds whichever members run the fences.
  *
  * Records: `fenced` (a host was let through the budget), `hold` (fencing held, by the budget or by an operator),
- * `release` (an operator released one of the holds). The state is a fold over the records in sequence order.
+ * `refused` (a host not fenced while held, once per host), `release` (an operator released one of the holds). The state is a fold over the records in sequence order.
  */
 
 export type HoldScope = 'budget' | 'operator';
 
 export type FenceRecord =
   | { readonly seq: number; readonly kind: 'fenced'; readonly at: number; readonly target: string }
-  | { readonly seq: number; readonly kind: 'hold'; readonly at: number; readonly scope: HoldScope; readonly note: string }
-  | { readonly seq: number; readonly kind: 'release'; readonly at: number; readonly scope: HoldScope };
+  | { readonly seq: number; readonly kind: 'hold'; readonly at: number; readonly scope: HoldScope; readonly note: string; readonly target?: string }
+  | { readonly seq: number; readonly kind: 'release'; readonly at: number; readonly scope: HoldScope }
+  | { readonly seq: number; readonly kind: 'refused'; readonly at: number; readonly target: string };
 
 /** A record before it has a sequence number (what a writer wants to append). */
 export type NewRecord =
   | { readonly kind: 'fenced'; readonly at: number; readonly target: string }
-  | { readonly kind: 'hold'; readonly at: number; readonly scope: HoldScope; readonly note: string }
-  | { readonly kind: 'release'; readonly at: number; readonly scope: HoldScope };
+  | { readonly kind: 'hold'; readonly at: number; readonly scope: HoldScope; readonly note: string; readonly target?: string }
+  | { readonly kind: 'release'; readonly at: number; readonly scope: HoldScope }
+  | { readonly kind: 'refused'; readonly at: number; readonly target: string };
 
 export interface BudgetOptions {
   /** fence_budget_hosts: the most hosts fenced within the window, absolute. */
@@ -49,6 +51,8 @@ export interface FenceLogState {
   readonly operatorHold: Hold | null;
   /** Distinct hosts let through within the window since the budget was last released, oldest first. */
   readonly fenced: readonly { readonly target: string; readonly at: number }[];
+  /** Distinct hosts refused while a hold stands (since the newest hold), first refusal first. */
+  readonly refused: readonly { readonly target: string; readonly at: number }[];
 }
 
 export const LOG_ID_PREFIX = 'fence-log-';
@@ -69,11 +73,16 @@ export function foldLog(records: readonly FenceRecord[], now: number, window: nu
   let operatorHold: Hold | null = null;
   let since = -Infinity; // fenced records before the budget's last release do not count
   const fenced = new Map<string, number>();
+  let refused = new Map<string, number>();
   for (const r of ordered) {
     if (r.kind === 'hold') {
       const hold = { scope: r.scope, since: r.at, note: r.note };
+      if (budgetHold === null && operatorHold === null) refused = new Map();
+      if (r.target !== undefined && !refused.has(r.target)) refused.set(r.target, r.at);
       if (r.scope === 'budget') budgetHold ??= hold;
       else operatorHold ??= hold;
+    } else if (r.kind === 'refused') {
+      if (!refused.has(r.target)) refused.set(r.target, r.at);
     } else if (r.kind === 'release') {
       if (r.scope === 'budget') {
         budgetHold = null;
@@ -88,6 +97,7 @@ export function foldLog(records: readonly FenceRecord[], now: number, window: nu
   return {
     nextSeq: last === undefined ? 1 : last.seq + 1,
     budgetHold, operatorHold,
+    refused: budgetHold === null && operatorHold === null ? [] : [...refused].map(([target, at]) => ({ target, at })),
     fenced: [...fenced].map(([target, at]) => ({ target, at })).sort((a, b) => a.at - b.at || (a.target < b.target ? -1 : 1)),
   };
 }
@@ -107,11 +117,12 @@ function ago(seconds: number): string {
  * fence until an operator releases it.
  */
 export function decideFence(state: FenceLogState, target: string, limit: number, window: number, now: number): FenceDecision {
+  const refusal: NewRecord | null = state.refused.some((r) => r.target === target) ? null : { kind: 'refused', at: now, target };
   if (state.operatorHold !== null) {
-    return { verdict: 'refuse', append: null, why: `recovery is held by an operator since ${ago(now - state.operatorHold.since)} ago (${state.operatorHold.note})` };
+    return { verdict: 'refuse', append: refusal, why: `recovery is held by an operator since ${ago(now - state.operatorHold.since)} ago (${state.operatorHold.note})` };
   }
   if (state.budgetHold !== null) {
-    return { verdict: 'refuse', append: null, why: `fencing is held since ${ago(now - state.budgetHold.since)} ago: ${state.budgetHold.note}` };
+    return { verdict: 'refuse', append: refusal, why: `fencing is held since ${ago(now - state.budgetHold.since)} ago: ${state.budgetHold.note}` };
   }
   if (state.fenced.some((f) => f.target === target)) {
     return { verdict: 'fence', append: null, why: `${target} was already let through the budget within the last ${window} s` };
@@ -121,23 +132,25 @@ export function decideFence(state: FenceLogState, target: string, limit: number,
     return { verdict: 'fence', append: { kind: 'fenced', at: now, target }, why: `host ${used + 1} of ${limit} allowed within ${window} s` };
   }
   const note = `budget of ${limit} host${limit === 1 ? '' : 's'} per ${window} s spent (${state.fenced.map((f) => f.target).join(', ')}); ${target} refused`;
-  return { verdict: 'refuse', append: { kind: 'hold', at: now, scope: 'budget', note }, why: note };
+  return { verdict: 'refuse', append: { kind: 'hold', at: now, scope: 'budget', note, target }, why: note };
 }
 
 /**
  * Records no decision depends on any more: fenced records outside the window or before the budget's last release,
- * and holds and releases followed by a later hold or release of the same scope. The newest record is always kept,
+ * holds and releases followed by a later hold or release of the same scope, refusals before the newest hold or
+ * release. The newest record is always kept,
  * so the next sequence number never goes back.
  */
 export function prunable(records: readonly FenceRecord[], now: number, window: number): number[] {
   const ordered = [...records].sort((a, b) => a.seq - b.seq);
   const newest = ordered.at(-1)?.seq;
   const lastOfScope = new Map<HoldScope, number>();
-  for (const r of ordered) if (r.kind !== 'fenced') lastOfScope.set(r.scope, r.seq);
+  for (const r of ordered) if (r.kind === 'hold' || r.kind === 'release') lastOfScope.set(r.scope, r.seq);
   const budgetRelease = ordered.filter((r) => r.kind === 'release' && r.scope === 'budget').at(-1)?.seq ?? -Infinity;
   return ordered.filter((r) => {
     if (r.seq === newest) return false;
     if (r.kind === 'fenced') return r.at <= now - window || r.seq < budgetRelease;
+    if (r.kind === 'refused') return r.seq < Math.max(...lastOfScope.values());
     return lastOfScope.get(r.scope) !== r.seq;
   }).map((r) => r.seq);
 }
@@ -152,8 +165,9 @@ function attr(value: string): string {
 export function renderRecord(seq: number, record: NewRecord): string {
   const id = `${LOG_ID_PREFIX}${seq}`;
   const fields: [string, string][] = [['kind', record.kind], ['at', String(Math.floor(record.at))]];
-  if (record.kind === 'fenced') fields.push(['target', record.target]);
+  if (record.kind === 'fenced' || record.kind === 'refused') fields.push(['target', record.target]);
   else fields.push(['scope', record.scope]);
+  if (record.kind === 'hold' && record.target !== undefined) fields.push(['target', record.target]);
   if (record.kind === 'hold') fields.push(['note', record.note.replace(/[^\x20-\x7e]/g, '?').slice(0, 400)]);
   const pairs = fields.map(([k, v]) => `<nvpair id="${id}-${k}" name="${LOG_ID_PREFIX}${k}" value="${attr(v)}"/>`).join('');
   return `<cluster_property_set id="${id}">${pairs}</cluster_property_set>`;
@@ -175,9 +189,10 @@ export function recordsFromSets(sets: ReadonlyMap<string, ReadonlyMap<string, st
     if (!Number.isSafeInteger(at) || at < 0) continue;
     const kind = get('kind');
     const scope = get('scope');
-    if (kind === 'fenced' && get('target') !== '' && FIELD.test(get('target'))) records.push({ seq, kind, at, target: get('target') });
+    const target = get('target') !== '' && FIELD.test(get('target')) ? get('target') : undefined;
+    if ((kind === 'fenced' || kind === 'refused') && target !== undefined) records.push({ seq, kind, at, target });
     else if ((kind === 'hold' || kind === 'release') && (scope === 'budget' || scope === 'operator')) {
-      records.push(kind === 'hold' ? { seq, kind, at, scope, note: get('note') } : { seq, kind, at, scope });
+      records.push(kind === 'hold' ? { seq, kind, at, scope, note: get('note'), ...(target === undefined ? {} : { target }) } : { seq, kind, at, scope });
     }
   }
   return records.sort((a, b) => a.seq - b.seq);

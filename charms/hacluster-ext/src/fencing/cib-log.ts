@@ -27,10 +27,14 @@ const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '',
 
 interface XSet { id?: string; nvpair?: { name?: string; value?: string }[] }
 
+type XCrmConfig = { cluster_property_set?: XSet[] } | '';
+
+/** The log records in `cibadmin --query --scope crm_config` output, or in a whole CIB. */
 export function parseCrmConfig(xml: string): FenceRecord[] {
-  const doc = parser.parse(xml) as { crm_config?: { cluster_property_set?: XSet[] } | '' };
+  const doc = parser.parse(xml) as { crm_config?: XCrmConfig; cib?: { configuration?: { crm_config?: XCrmConfig } } };
   const sets = new Map<string, Map<string, string>>();
-  const crmConfig = typeof doc.crm_config === 'object' ? doc.crm_config : {};
+  const found = doc.crm_config ?? doc.cib?.configuration?.crm_config;
+  const crmConfig = typeof found === 'object' ? found : {};
   for (const set of crmConfig.cluster_property_set ?? []) {
     if (typeof set.id !== 'string' || !set.id.startsWith(LOG_ID_PREFIX)) continue;
     sets.set(set.id, new Map((set.nvpair ?? []).map((p) => [String(p.name ?? ''), String(p.value ?? '')])));
