@@ -58,7 +58,7 @@ async function unit() {
   return { h, host, pacemaker, ha, cib };
 }
 
-describe('fencing holds', () => {
+describe('fencing holds', { timeout: 120_000 }, () => {
   it('a budget hold written by the fencer shows in the status and on ha, and the action releases it', async () => {
     const { h, pacemaker, ha, cib } = await unit();
     expect(h.status).toEqual({ status: 'active', message: 'Unit is ready and clustered' });

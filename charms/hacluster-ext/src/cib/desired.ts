@@ -11,7 +11,7 @@ import { CIB_SECRET_MAGIC } from './model.js';
 import type { PrincipalResources } from './principal.js';
 import { validateDocument } from './validate.js';
 import { DEFAULT_BUDGET, fenceLimit, type BudgetOptions } from '../fencing/budget.js';
-import { STONITH_MAX_ATTEMPTS } from '../fencing/storm.js';
+import { refusalRetries, STONITH_MAX_ATTEMPTS } from '../fencing/storm.js';
 
 export type NoQuorumPolicy = 'ignore' | 'freeze' | 'stop' | 'suicide';
 export type StonithAction = 'off' | 'reboot';
@@ -254,7 +254,7 @@ export function desiredCib(input: CibInput): DesiredCib {
         params: [nv('url', config.maas.url), nv('apikey', CIB_SECRET_MAGIC), nv('hostnames', stonithHosts.join(' ')),
           nv('power_timeout', String(config.stonithPowerTimeout)), ...targetParams(remotes),
           nv('fence_budget', String(fenceLimit(config.fenceBudget, remotes.filter((r) => r.stonithHostname).length))),
-          nv('fence_window', String(config.fenceBudget.window))],
+          nv('fence_window', String(config.fenceBudget.window)), ...refusalRetries()],
         meta: [], ops: stonithOp(),
       });
       secrets.push({ resource: ST_MAAS, parameter: 'apikey', value: config.maas.apiKey });

@@ -1,9 +1,19 @@
 /**
- * What keeps a refused fence from turning into a fence storm. A fence the budget refuses fails; the fencer tries
- * the device again up to pcmk_off_retries times within the operation (each attempt is refused at once, before MAAS
- * is called), and the controller schedules the fence again until the target has failed stonith-max-attempts times,
- * then gives up on that target until a fence of it succeeds or the DC changes. Pacemaker's default is 10 attempts;
- * 3 still rides out a transient MAAS error, and bounds a refused host to 3 operations of pcmk_off_retries (default
- * 2) quick plugin calls each per DC.
+ * What keeps a refused fence from turning into a fence storm (measured on the lab cluster, Pacemaker 2.1.5: see
+ * tests/fence-budget.component.test.ts). A refused fence fails before MAAS is called, so no refusal ever reaches
+ * a BMC. Pacemaker then:
+ * - within one fence operation, asks every member's fencer in turn, each running the device up to
+ *   pcmk_off_retries times: 1 here (default 2), so one operation is one quick refusal per member;
+ * - after stonith-max-attempts failed operations for a target, stops re-running the transition for that reason
+ *   ("Too many failures ... giving up"): 3 here (default 10); it still schedules the fence again in transitions
+ *   started by something else (the cluster-recheck-interval timer at the latest), one operation at a time
+ *   (concurrent-fencing is false), so a held host costs at most one operation per transition, not a storm.
  */
+import type { NvPair } from '../cib/model.js';
+
 export const STONITH_MAX_ATTEMPTS = 3;
+
+/** st-maas parameters: each member tries a fence once per operation (a refusal does not change on retry). */
+export function refusalRetries(): NvPair[] {
+  return [{ name: 'pcmk_off_retries', value: '1' }, { name: 'pcmk_reboot_retries', value: '1' }];
+}

@@ -1,0 +1,249 @@
+/**
+ * The fencing budget and quorum on a live cluster (tests/lab/cluster): 3 members, 3 pacemaker-remote nodes, the
+ * bundled external/maas plugin against the MAAS emulator, whose power driver really powers lab nodes off. With
+ * the defaults the budget is 1 host on 3 remotes.
+ *
+ * - Three members claim the last place at the same moment, ten times: the CIB lets exactly one through each time.
+ * - The three remotes are lost at once: one host is powered off, the other two are refused by the plugin (they
+ *   stay powered), the budget hold is in the CIB, Pacemaker's retries stop at stonith-max-attempts.
+ * - A member cut off from the others fences nothing (no quorum); the majority goes on.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, existsSync } from 'node:fs';
+import { ClusterLab } from '../../../tests/lab/cluster/lab.js';
+import { LabNodeHost } from '../../../tests/lab/cluster/node-host.js';
+import type { FenceEvent } from '../../../tests/lab/cluster/cluster-state.js';
+import { apiKeyText, startMaasEmulator, type MaasEmulator } from '../../../tests/zaza/emulators/maas/server.js';
+import { syncCibSecrets } from '../src/cib/apply.js';
+import { configureCluster, KNOWN_SECRETS } from '../src/cib/configure.js';
+import { DEFAULT_CIB_CONFIG, desiredCib, type CibInput } from '../src/cib/desired.js';
+import { parsePrincipal } from '../src/cib/principal.js';
+import { DEFAULT_BUDGET, fenceLimit } from '../src/fencing/budget.js';
+import { appendDecided, gateFence, readLog, type Runner } from '../src/fencing/cib-log.js';
+import { holdStatus, readHoldView } from '../src/fencing/report.js';
+import { STONITH_MAX_ATTEMPTS } from '../src/fencing/storm.js';
+import { installPlugin } from './support/plugin-install.js';
+
+const MEMBERS = ['api1', 'api2', 'api3'];
+const REMOTES = ['cmp1', 'cmp2', 'cmp3'];
+const KEY = { consumerKey: 'budgetConsumer', tokenKey: 'budgetToken', tokenSecret: 'budgetSecret123' };
+const WINDOW = 600;
+const progress = (line: string): void => console.log(line);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const now = (): number => Math.floor(Date.now() / 1000);
+
+let lab: ClusterLab;
+let maas: MaasEmulator;
+let uninstall = (): void => undefined;
+
+function input(): CibInput {
+  return {
+    members: MEMBERS.map((name) => ({ name, address: lab.address(name) })),
+    remotes: REMOTES.map((r) => ({ name: `${r}.lab`, address: lab.address(r), stonithHostname: `${r}.lab`, enableResources: false })),
+    principal: parsePrincipal({}).resources,
+    config: {
+      ...DEFAULT_CIB_CONFIG, maas: { url: maas.url, apiKey: apiKeyText(KEY) }, stonithPowerTimeout: 20,
+      fenceBudget: { ...DEFAULT_BUDGET, window: WINDOW },
+      remoteMonitorInterval: '5s', remoteMonitorTimeout: '15s', remoteReconnectInterval: '15s',
+    },
+  };
+}
+
+function on(member: string): Runner {
+  return (argv) => lab.exec(member, argv);
+}
+
+function powerOffs(): string[] {
+  return maas.requests.filter((q) => q.op === 'power_off').map((q) => REMOTES.find((r) => maas.machine(r)?.systemId === q.systemId) ?? '?');
+}
+
+function remoteEvents(events: readonly FenceEvent[]): FenceEvent[] {
+  return events.filter((e) => REMOTES.some((r) => e.target === `${r}.lab`));
+}
+
+/** Lines of the members' pacemaker logs (the fencer records the plugin's stderr) matching `pattern`. */
+function fencerLines(pattern: RegExp): string[] {
+  return MEMBERS.flatMap((m) => {
+    const file = lab.nodePath(m, '/var/log/pacemaker/pacemaker.log');
+    return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => pattern.test(l)).map((l) => `${m}: ${l}`) : [];
+  });
+}
+
+async function releaseBudget(member: string): Promise<void> {
+  await appendDecided(on(member), (s) => ({ result: null, append: s.budgetHold === null ? null : { kind: 'release', at: now(), scope: 'budget' } }), now, WINDOW);
+}
+
+beforeAll(async () => {
+  uninstall = await installPlugin();
+  lab = new ClusterLab({ prefix: 'hfb', subnet: '10.81.0', members: MEMBERS, remotes: REMOTES, baseDir: '/var/tmp/hfb-lab', hostAddress: true, log: progress });
+  await lab.create();
+  maas = await startMaasEmulator({
+    host: lab.hostAddress, apiKeys: [KEY], machines: REMOTES.map((hostname) => ({ hostname, domain: 'lab' })),
+    powerDriver: async (m, action) => (action === 'off' ? lab.powerOff(m.hostname) : lab.powerOn(m.hostname)),
+  });
+  await lab.start();
+  for (const m of MEMBERS.slice(1)) await syncCibSecrets(new LabNodeHost(lab, m), desiredCib(input()).secrets, KNOWN_SECRETS);
+  const applied = await configureCluster(new LabNodeHost(lab, 'api1'), input());
+  expect(applied.desired.errors).toEqual([]);
+  await lab.waitFor('3 remotes online, st-maas started, cluster idle', async () => {
+    const s = await lab.status();
+    return s.onlineRemotes.length === 3 && !s.busy && s.started.has('st-maas') ? s : null;
+  }, 120_000, 500);
+  // idle for a few polls before anything is injected (lab README, traps)
+  for (let i = 0; i < 4; i++) {
+    expect((await lab.status()).onlineRemotes).toHaveLength(3);
+    await sleep(500);
+  }
+});
+
+afterAll(async () => {
+  await maas?.stop();
+  await lab?.destroy();
+  uninstall();
+});
+
+describe('fencing budget on a live cluster', () => {
+  it('the generated CIB passes crm_verify on the live cluster and carries the budget', async () => {
+    const verify = await lab.exec('api1', ['crm_verify', '-L', '-V']);
+    expect(verify.exitCode, verify.stdout + verify.stderr).toBe(0);
+    const params = await lab.exec('api2', ['crm_resource', '--resource', 'st-maas', '--get-parameter', 'fence_budget']);
+    expect(params.stdout.trim()).toBe(String(fenceLimit(DEFAULT_BUDGET, 3)));
+    expect(params.stdout.trim()).toBe('1');
+  });
+
+  it('three members claiming the last place at the same moment: exactly one wins, ten times out of ten', async () => {
+    const rounds: string[] = [];
+    let conflicts = 0;
+    for (let round = 1; round <= 10; round++) {
+      const results = await Promise.all(MEMBERS.map((m) => gateFence(on(m), `race${round}-${m}.lab`, 1, WINDOW, now)));
+      const winners = results.map((r, i) => (r.decision.verdict === 'fence' ? MEMBERS[i] : null)).filter(Boolean);
+      conflicts += results.reduce((n, r) => n + (r.appended ? r.appended.attempts - 1 : 0), 0);
+      rounds.push(`${round}:${winners.join(',')}`);
+      expect(winners, `round ${round}`).toHaveLength(1);
+      await releaseBudget('api1');
+    }
+    progress(`[race] winners per round: ${rounds.join(' ')}; creates refused by the CIB (lost races): ${conflicts}`);
+    // Nothing was powered: these were claims only.
+    expect(powerOffs()).toEqual([]);
+  });
+
+  it('three remotes lost at once: one powered off, two refused and left powered, retries bounded', async () => {
+    const before = remoteEvents(await lab.fencingHistory()).length;
+    const t0 = Date.now();
+    const at = (): string => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+    await Promise.all(REMOTES.map((r) => lab.killRemote(r)));
+    progress(`[partition] ${at()}: pacemaker-remoted killed on ${REMOTES.join(', ')}`);
+    const timeline: string[] = [];
+    let seen = new Set<string>();
+    const record = async (): Promise<FenceEvent[]> => {
+      const events = remoteEvents(await lab.fencingHistory('api2'));
+      for (const e of events) {
+        const key = `${e.target} ${e.action} ${e.status} ${e.completed}`;
+        if (!seen.has(key)) timeline.push(`${at()} ${key} (by ${e.delegate})`);
+      }
+      seen = new Set(events.map((e) => `${e.target} ${e.action} ${e.status} ${e.completed}`));
+      return events;
+    };
+    // Until Pacemaker gives up on the refused hosts: stonith-max-attempts failures each.
+    const settled = await lab.waitFor('one fence done, the other two given up', async () => {
+      const events = await record();
+      const failed = (t: string) => events.filter((e) => e.target === t && e.status !== 'success' && e.status !== 'pending').length;
+      const done = events.filter((e) => e.status === 'success');
+      const refused = REMOTES.map((r) => `${r}.lab`).filter((t) => !done.some((d) => d.target === t));
+      return done.length >= 1 && refused.every((t) => failed(t) >= STONITH_MAX_ATTEMPTS) ? events : null;
+    }, 240_000, 500).catch(async (error: unknown) => {
+      progress(`[partition] timeline so far:\n${timeline.join('\n')}`);
+      progress((await lab.exec('api1', ['crm_mon', '-1', '--inactive'])).stdout);
+      throw error;
+    });
+    progress(`[partition] settled after ${at()}`);
+    // Watch for a storm: nothing more may happen for a while (two recheck intervals would show it).
+    await sleep(30_000);
+    const after = await record();
+    progress(`[partition] fencing timeline (from api2's history):\n  ${timeline.join('\n  ')}`);
+    expect(after.length).toBe(settled.length);
+    expect(after.length).toBeGreaterThan(before);
+
+    await maas.settle();
+    const offs = powerOffs();
+    progress(`[partition] MAAS power_off calls: ${offs.length} (${offs.join(', ')}); power: ${REMOTES.map((r) => `${r}=${maas.machine(r)?.powerState}`).join(' ')}`);
+    expect(new Set(offs).size).toBe(1);
+    expect(REMOTES.filter((r) => maas.machine(r)?.powerState === 'off')).toHaveLength(1);
+    const fencedHost = offs[0] as string;
+    const refusedHosts = REMOTES.filter((r) => r !== fencedHost);
+    for (const r of refusedHosts) {
+      const failed = after.filter((e) => e.target === `${r}.lab` && e.status !== 'success').length;
+      progress(`[partition] ${r}.lab: ${failed} failed fence operations (stonith-max-attempts=${STONITH_MAX_ATTEMPTS})`);
+      expect(failed).toBeLessThanOrEqual(STONITH_MAX_ATTEMPTS);
+      expect(lab.servicePid(r, 'pacemaker_remote')).toBeNull(); // still "lost", but powered: its PID 1 lives
+    }
+    const refusals = fencerLines(/fencing budget: .* NOT fenced/);
+    progress(`[partition] plugin refusals in the fencers' logs: ${refusals.length}`);
+    expect(refusals.length).toBeGreaterThanOrEqual(2);
+    expect(refusals.length).toBeLessThanOrEqual(2 * STONITH_MAX_ATTEMPTS * 2); // targets x attempts x pcmk_off_retries
+
+    const log = await readLog(on('api3'));
+    progress(`[partition] fence log in the CIB: ${log.map((r) => `${r.seq}:${r.kind}:${'target' in r ? r.target : ''}`).join(' ')}`);
+    expect(log.filter((r) => r.kind === 'fenced').map((r) => 'target' in r && r.target)).toEqual([`${fencedHost}.lab`]);
+    const status = holdStatus(await readHoldView(on('api3'), now()));
+    progress(`[partition] hacluster-ext status: ${status?.status} "${status?.message}"`);
+    expect(status?.status).toBe('blocked');
+    expect(status?.message).toMatch(new RegExp(`3 hosts lost within \\d+ s \\(fenced: ${fencedHost}\\.lab; refused, left powered: `));
+
+    // The network comes back for the two refused hosts: they rejoin; nothing more is powered off.
+    const back = Date.now();
+    for (const r of refusedHosts) await lab.startRemote(r);
+    const rejoined = await lab.waitFor('the refused remotes back online', async () => {
+      const s = await lab.status();
+      return refusedHosts.every((r) => s.onlineRemotes.includes(`${r}.lab`)) ? s : null;
+    }, 180_000, 1000).then(() => true, async () => {
+      progress(`[partition] not back by themselves; crm_mon:\n${(await lab.exec('api1', ['crm_mon', '-1', '--inactive', '--failcounts'])).stdout}`);
+      return false;
+    });
+    progress(`[partition] refused remotes ${rejoined ? 'rejoined' : 'did NOT rejoin'} ${((Date.now() - back) / 1000).toFixed(1)} s after pacemaker-remoted was back`);
+    await maas.settle();
+    expect(new Set(powerOffs()).size).toBe(1);
+    expect(rejoined).toBe(true);
+    await releaseBudget('api2');
+    expect(holdStatus(await readHoldView(on('api1'), now()))).toBeNull();
+  });
+
+  it('a member cut off from the others fences nothing and lets no evacuation start; the majority goes on', async () => {
+    await lab.waitFor('cluster idle', async () => !(await lab.status()).busy, 60_000, 500);
+    const offsBefore = powerOffs().length;
+    const historyBefore = remoteEvents(await lab.fencingHistory('api3')).length;
+    await lab.setLink('api3', false);
+    progress('[quorum] api3 unplugged');
+    const cut = Date.now();
+    const minority = await lab.waitFor('api3 without quorum', async () => {
+      const s = await lab.status('api3').catch(() => null);
+      return s !== null && !s.quorum ? s : null;
+    }, 60_000, 500);
+    const majority = await lab.waitFor('api1 and api2 quorate without api3', async () => {
+      const s = await lab.status('api1');
+      return s.quorum && s.onlineMembers.length === 2 ? s : null;
+    }, 60_000, 500);
+    progress(`[quorum] ${((Date.now() - cut) / 1000).toFixed(1)} s: api3 quorum=${minority.quorum}, remotes online seen from api3: ${minority.onlineRemotes.length}; majority quorum=${majority.quorum} members ${majority.onlineMembers.join(',')}`);
+    // Long enough for the minority to have fenced the remotes it lost (monitor 5 s, timeout 15 s, recheck 60 s).
+    await sleep(75_000);
+    const minorityHistory = remoteEvents(await lab.fencingHistory('api3'));
+    const majorityHistory = remoteEvents(await lab.fencingHistory('api1'));
+    // masakari's fence gate asks its own member's fencer: on api3 no remote has a fence newer than the cut, so
+    // no evacuation can start there (history.py is the gate's own module, run inside the node).
+    const gate = await lab.exec('api3', ['python3', '-c', [
+      `import sys; sys.path.insert(0, ${JSON.stringify(`${process.cwd()}/charms/masakari/templates`)})`,
+      'from masakari_fence_gate import history',
+      `print(" ".join("%s=%s" % (h, history.last_fenced(h)) for h in ${JSON.stringify(REMOTES.map((r) => `${r}.lab`))}))`,
+    ].join('\n')]);
+    const newest = [...gate.stdout.matchAll(/=(\d+|None)/g)].map((m) => (m[1] === 'None' ? 0 : Number(m[1])));
+    progress(`[quorum] after 75 s cut off: power_off calls ${powerOffs().length - offsBefore}; remote fence events on api3 ${minorityHistory.length - historyBefore}, on api1 ${majorityHistory.length - historyBefore}; fence gate on api3: ${gate.stdout.trim()} ${gate.stderr.trim()}`);
+    expect(powerOffs().length).toBe(offsBefore);
+    expect(minorityHistory.length).toBe(historyBefore);
+    expect(newest).toHaveLength(3);
+    expect(newest.every((t) => t < Math.floor(cut / 1000))).toBe(true);
+    const s = await lab.status('api1');
+    expect(s.quorum).toBe(true);
+    progress(`[quorum] majority: remotes online ${s.onlineRemotes.join(',')}; started ${[...s.started.keys()].join(',')}`);
+    await lab.setLink('api3', true);
+  });
+});
