@@ -246,7 +246,8 @@ describe('fencing budget on a live cluster', () => {
     // Pacemaker retries a refused host once per transition, not in a loop: at most stonith-max-attempts at first,
     // then about one operation per cluster-recheck-interval (60 s), each one refusal per member.
     expect(laterOps).toBeLessThanOrEqual(STONITH_MAX_ATTEMPTS + Math.ceil(minutes * 2));
-    expect(refusals.length).toBeLessThanOrEqual(MEMBERS.length * failedOps.reduce((a, b) => a + b, 0));
+    // One refusal per member per operation; an operation still in flight when the history was read adds up to one more.
+    expect(refusals.length).toBeLessThanOrEqual(MEMBERS.length * (failedOps.reduce((a, b) => a + b, 0) + 1));
 
     // The network comes back for the refused hosts. Pacemaker does not reconnect a remote it still wants to fence;
     // an operator who found them healthy clears their failed connections (hacluster-ext's cleanup action).
