@@ -35,6 +35,11 @@ export interface CharmOptions<F extends string, EM extends EndpointMap> {
   readonly endpoints?: EM;
   readonly configRules?: ConfigRules;
   readonly configCheck?: ConfigCheck;
+  /**
+   * Options and leader-data keys holding secrets: unit state keeps only their digest, and update-status reads them
+   * again (one config-get / leader-get) instead of taking them from the last hook's snapshot.
+   */
+  readonly secrets?: { readonly config?: readonly string[]; readonly leader?: readonly string[] };
 }
 
 export type Ctx<F extends string, EM extends EndpointMap> = HookContext<FlagOf<F, Extract<keyof EM, string>>, EM>;

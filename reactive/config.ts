@@ -6,6 +6,7 @@
 import type { ErrorObject } from 'ajv';
 import type { CharmMeta } from './charm-meta.js';
 import type { ConfigValue } from './hookenv/tools.js';
+import { boundedStatus, STATUS_MAX } from './decode/fields.js';
 
 export type ConfigValues = Readonly<Record<string, ConfigValue | null>>;
 
@@ -14,9 +15,6 @@ export type ConfigRules = Readonly<Record<string, Readonly<Record<string, unknow
 
 /** Rules that need several options or code: return messages like "vip: 10.0.0.300 is not an IPv4 address". */
 export type ConfigCheck = (config: ConfigValues) => readonly string[];
-
-/** Options whose values must never be echoed back in a status message. */
-const SENSITIVE_OPTION = /(key|pass|secret|credential|token|ssl_)/i;
 
 const JUJU_TO_JSON: Record<string, string> = { string: 'string', secret: 'string', int: 'integer', float: 'number', boolean: 'boolean' };
 
@@ -39,7 +37,7 @@ function describe(error: ErrorObject): string {
     case 'enum':
       return `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'pattern':
-      return `must match ${String(params.pattern)}`;
+      return `must match ${boundedStatus(String(params.pattern), 200)}`;
     case 'type':
       return `must be of type ${String(params.type)}`;
     default:
@@ -65,14 +63,20 @@ export async function validateConfig(meta: CharmMeta, values: ConfigValues, rule
   const validate = ajv.compile(configSchema(meta, rules));
   const messages: string[] = [];
   if (!validate(values)) {
-    for (const [option, message] of optionErrors(validate.errors ?? [])) {
-      const sensitive = meta.options[option]?.type === 'secret' || SENSITIVE_OPTION.test(option);
-      const shown = sensitive ? '' : ` (got ${JSON.stringify(values[option])})`;
-      messages.push(`${option}: ${message}${shown}`);
-    }
+    // The option and the rule only: a value may be a secret whatever the option's name, and may be 100 KB long.
+    for (const [option, message] of optionErrors(validate.errors ?? [])) messages.push(`${option}: ${message}`);
   }
   if (check && messages.length === 0) messages.push(...check(values));
   return messages.sort();
+}
+
+/**
+ * The blocked status for invalid config: every option named with its rule, bounded (Juju refuses a status-set
+ * argument past the kernel's limit, and a person reads a status in one line). Checks' messages are cut too, so a
+ * charm's check that repeats too much cannot make the status unbounded.
+ */
+export function invalidConfigStatus(errors: readonly string[]): string {
+  return boundedStatus(`invalid config: ${errors.map((e) => boundedStatus(e, 200)).join('; ')}`, STATUS_MAX);
 }
 
 /** The value each option has when the operator has not set it. */

@@ -8,6 +8,7 @@ import type { HookEnvironment } from './hookenv/environment.js';
 import type { RelationData } from './hookenv/tools.js';
 import type { FlagStore } from './flags.js';
 import type { KeyValueStore } from './kv.js';
+import { createHash } from 'node:crypto';
 
 /**
  * What the framework loads for one relation: the remote units' bags and, for an endpoint class that reads it
@@ -46,11 +47,32 @@ export function decodeReceived(raw: RelationData): Readonly<Record<string, unkno
   return Object.freeze(out);
 }
 
+/** What unit state keeps of a secret instead of the secret: enough to tell that it changed, nothing to read it from. */
+export function secretDigest(value: string): string {
+  return `sha256:${createHash('sha256').update(value).digest('hex')}`;
+}
+
+/** `data` with the values of `secrets` replaced by their digest (empty values stay as they are). */
+export function withSecretsDigested<T extends Readonly<Record<string, unknown>>>(data: T, secrets: ReadonlySet<string>): T {
+  if (secrets.size === 0) return data;
+  const out: Record<string, unknown> = { ...data };
+  for (const key of secrets) {
+    const value = out[key];
+    if (value !== undefined && value !== null && value !== '') out[key] = secretDigest(String(value));
+  }
+  return out as T;
+}
+
 /** A bag of our own relation data; `null` deletes a key. Values are strings on the wire. */
 export class PublishBag {
   private readonly current: Map<string, string>;
 
-  constructor(readonly published: Readonly<Record<string, string>>, private readonly guard: () => void = () => undefined) {
+  /** `published` holds the digest of each `secrets` key, not its value (see `withSecretsDigested`). */
+  constructor(
+    readonly published: Readonly<Record<string, string>>,
+    private readonly guard: () => void = () => undefined,
+    private readonly secrets: ReadonlySet<string> = new Set(),
+  ) {
     this.current = new Map(Object.entries(published));
   }
 
@@ -72,7 +94,10 @@ export class PublishBag {
   /** Keys whose value differs from what was published; deleted keys map to null. */
   diff(): Record<string, string | null> {
     const changes: Record<string, string | null> = {};
-    for (const [key, value] of this.current) if (this.published[key] !== value) changes[key] = value;
+    for (const [key, value] of this.current) {
+      const sent = this.published[key];
+      if (sent !== value && !(this.secrets.has(key) && sent === secretDigest(value))) changes[key] = value;
+    }
     for (const key of Object.keys(this.published)) if (!this.current.has(key)) changes[key] = null;
     return changes;
   }
@@ -124,6 +149,7 @@ export class Relation {
     snapshot: RelationSnapshot,
     published: { unit: Readonly<Record<string, string>>; app: Readonly<Record<string, string>> },
     isLeader: boolean,
+    secrets: ReadonlySet<string> = new Set(),
   ) {
     this.id = snapshot.id;
     this.remoteApp = snapshot.remoteApp;
@@ -131,11 +157,11 @@ export class Relation {
       .sort(compareUnits)
       .map((name) => new RelationUnit(name, this, snapshot.units[name] ?? {}));
     this.appRaw = snapshot.app;
-    this.toPublishRaw = new PublishBag(published.unit);
+    this.toPublishRaw = new PublishBag(published.unit, undefined, secrets);
     this.toPublish = new JsonPublisher(this.toPublishRaw);
     this.toPublishAppRaw = new PublishBag(published.app, () => {
       if (!isLeader) throw new Error(`cannot write application data of relation ${snapshot.id}: this unit is not the leader`);
-    });
+    }, secrets);
     this.toPublishApp = new JsonPublisher(this.toPublishAppRaw);
   }
 
@@ -174,6 +200,12 @@ export class Endpoint {
    * per relation in every hook, and none of the classic interfaces write application data.
    */
   static readonly readsAppData: boolean = false;
+  /**
+   * Keys whose values are secrets (an authkey, a password), sent or received. Unit state keeps only their digest:
+   * what this unit last sent is compared by digest, and in update-status the relations of such an endpoint are
+   * read again instead of being taken from the last hook's snapshot when a remote unit had sent one.
+   */
+  static readonly secretKeys: readonly string[] = [];
 
   constructor(readonly name: string, readonly relations: readonly Relation[], protected readonly ctx: EndpointContext) {}
 
@@ -250,4 +282,5 @@ export class Endpoint {
 export type EndpointClass<E extends Endpoint = Endpoint> = (new (name: string, relations: readonly Relation[], ctx: EndpointContext) => E) & {
   readonly flagSuffixes: readonly string[];
   readonly readsAppData: boolean;
+  readonly secretKeys: readonly string[];
 };

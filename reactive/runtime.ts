@@ -6,10 +6,10 @@
 import type { ErrorObject } from 'ajv';
 import type { Charm, EndpointMap, UnitStatus } from './charm.js';
 import { endpointsOf, type CharmMeta } from './charm-meta.js';
-import { configFlags, validateConfig, type ConfigValues } from './config.js';
+import { configFlags, invalidConfigStatus, validateConfig, type ConfigValues } from './config.js';
 import type { ActionContext, HookContext } from './context.js';
 import { dispatch } from './dispatch.js';
-import { Endpoint, Relation, type EndpointContext, type RelationSnapshot } from './endpoint.js';
+import { Endpoint, Relation, secretDigest, withSecretsDigested, type EndpointContext, type RelationSnapshot } from './endpoint.js';
 import { FlagStore } from './flags.js';
 import { parseRelationHook, type HookEnvironment } from './hookenv/environment.js';
 import type { HookTools, RelationData } from './hookenv/tools.js';
@@ -141,6 +141,36 @@ async function validateActionParams(meta: CharmMeta, name: string, params: Reado
  * schema costs about a tenth of a hook's CPU, so the answer of the last hook is reused while the options and
  * values are the same. The code changes only with the charm, and upgrade-charm always checks again.
  */
+/**
+ * The previous snapshot's values with each digested secret put back where it equals the current value, so that
+ * change detection (config.changed.*, leadership.changed.*) compares values, not a value with a digest.
+ */
+function undigested<T extends Readonly<Record<string, unknown>>>(previous: T | undefined, current: T, secrets: ReadonlySet<string>): T | undefined {
+  if (previous === undefined || secrets.size === 0) return previous;
+  const out: Record<string, unknown> = { ...previous };
+  for (const key of secrets) {
+    const value = current[key];
+    if (value !== undefined && value !== null && value !== '' && out[key] === secretDigest(String(value))) out[key] = value;
+  }
+  return out as T;
+}
+
+/** Whether a remote unit or application sent a secret: then the snapshot has only its digest. */
+function receivedSecret(relations: readonly RelationSnapshot[], secrets: ReadonlySet<string>): boolean {
+  if (secrets.size === 0) return false;
+  return relations.some((r) => [...Object.values(r.units), r.app ?? {}].some((data) => [...secrets].some((key) => Boolean(data[key]))));
+}
+
+/** Relations as the snapshot keeps them: the received values of secret keys digested. */
+function snapshotRelations(relations: readonly RelationSnapshot[], secrets: ReadonlySet<string>): RelationSnapshot[] {
+  if (secrets.size === 0) return [...relations];
+  return relations.map((r) => ({
+    ...r,
+    units: Object.fromEntries(Object.entries(r.units).map(([unit, data]) => [unit, withSecretsDigested(data, secrets)])),
+    ...(r.app ? { app: withSecretsDigested(r.app, secrets) } : {}),
+  }));
+}
+
 async function configErrorsFor(hookName: string, previous: Snapshot | undefined, key: string, check: () => Promise<string[]>): Promise<string[]> {
   if (previous?.configKey === key && hookName !== 'upgrade-charm') return previous.configErrors;
   return check();
@@ -156,23 +186,28 @@ export async function runHook<F extends string, EM extends EndpointMap>(charm: C
   const useSnapshot = env.hookName === 'update-status' && previous !== undefined;
 
   const isLeader = await tools.isLeader();
-  const config = useSnapshot ? previous.config : await tools.configGet();
+  const secretOptions = new Set(charm.options.secrets?.config ?? []);
+  const secretLeaderKeys = new Set(charm.options.secrets?.leader ?? []);
+  const secretKeysOf = (name: string): ReadonlySet<string> => new Set((charm.endpointClasses[name] ?? Endpoint).secretKeys);
+  // The snapshot holds digests of secrets, not the secrets: whatever holds one is read again.
+  const config = useSnapshot && secretOptions.size === 0 ? previous.config : await tools.configGet();
   const configKey = hashOf({ options: meta.options, config });
   const configErrors = useSnapshot
     ? previous.configErrors
     : await configErrorsFor(env.hookName, previous, configKey, () => validateConfig(meta, config, charm.options.configRules, charm.options.configCheck));
-  let leaderData: RelationData = useSnapshot ? previous.leader : await tools.leaderGet();
+  let leaderData: RelationData = useSnapshot && secretLeaderKeys.size === 0 ? previous.leader : await tools.leaderGet();
   const relations: Record<string, RelationSnapshot[]> = {};
   for (const { name } of endpointsOf(meta)) {
     const readsAppData = (charm.endpointClasses[name] ?? Endpoint).readsAppData;
-    relations[name] = useSnapshot ? (previous.relations[name] ?? []) : await loadRelations(tools, name, readsAppData);
+    const snapshotted = useSnapshot ? previous.relations[name] ?? [] : undefined;
+    relations[name] = snapshotted !== undefined && !receivedSecret(snapshotted, secretKeysOf(name)) ? snapshotted : await loadRelations(tools, name, readsAppData);
   }
 
   // Automatic flags. The config.* and leadership.changed families describe this hook only.
-  const transient = configFlags(meta, config, previous?.config);
+  const transient = configFlags(meta, config, undigested(previous?.config, config, secretOptions));
   if (configErrors.length === 0) transient.push('config.valid');
   for (const flag of transient) flags.set(flag);
-  transient.push(...leadershipFlags(flags, isLeader, leaderData, previous?.leader));
+  transient.push(...leadershipFlags(flags, isLeader, leaderData, undigested(previous?.leader, leaderData, secretLeaderKeys)));
   for (const flag of transient) if (!flag.startsWith('config.')) flags.set(flag);
 
   const endpointCtx: EndpointContext = { env, isLeader, flags, kv: store, log: debug };
@@ -183,7 +218,7 @@ export async function runHook<F extends string, EM extends EndpointMap>(charm: C
         unit: {},
         app: {},
       };
-    const rels = (relations[name] ?? []).map((snap) => new Relation(snap, published(snap.id), isLeader));
+    const rels = (relations[name] ?? []).map((snap) => new Relation(snap, published(snap.id), isLeader, secretKeysOf(name)));
     const Class = charm.endpointClasses[name] ?? Endpoint;
     const endpoint = new Class(name, rels, endpointCtx);
     endpoints.set(name, endpoint);
@@ -293,7 +328,8 @@ export async function runHook<F extends string, EM extends EndpointMap>(charm: C
       if (Object.keys(unitChanges).length > 0) await tools.relationSet(relation.id, unitChanges);
       const appChanges = relation.toPublishAppRaw.diff();
       if (Object.keys(appChanges).length > 0) await tools.relationSet(relation.id, appChanges, { app: true });
-      const record = { unit: relation.toPublishRaw.snapshot(), app: relation.toPublishAppRaw.snapshot() };
+      const secrets = secretKeysOf(endpoint.name);
+      const record = { unit: withSecretsDigested(relation.toPublishRaw.snapshot(), secrets), app: withSecretsDigested(relation.toPublishAppRaw.snapshot(), secrets) };
       if (Object.keys(record.unit).length + Object.keys(record.app).length > 0) store.set(`${PUBLISHED_PREFIX}${relation.id}`, record);
     }
   }
@@ -303,7 +339,7 @@ export async function runHook<F extends string, EM extends EndpointMap>(charm: C
   for (const flag of transient) flags.clear(flag);
 
   let status: UnitStatus = await charm.statusFn(typedCtx);
-  if (configErrors.length > 0) status = { status: 'blocked', message: `invalid config: ${configErrors.join('; ')}` };
+  if (configErrors.length > 0) status = { status: 'blocked', message: invalidConfigStatus(configErrors) };
   const statusHash = hashOf(status);
   if (statusSetByHandler || store.get(STATUS_KEY) !== statusHash) {
     await tools.statusSet(status.status, status.message);
@@ -311,7 +347,13 @@ export async function runHook<F extends string, EM extends EndpointMap>(charm: C
   }
 
   if (!useSnapshot) {
-    const snapshot: Snapshot = { config, configErrors, configKey, leader: leaderData, relations };
+    const snapshot: Snapshot = {
+      config: withSecretsDigested(config, secretOptions),
+      configErrors,
+      configKey,
+      leader: withSecretsDigested(leaderData, secretLeaderKeys),
+      relations: Object.fromEntries(Object.entries(relations).map(([name, rels]) => [name, snapshotRelations(rels, secretKeysOf(name))])),
+    };
     store.set(SNAPSHOT_KEY, snapshot as unknown as JsonValue);
   }
   if (action) {

@@ -5,6 +5,8 @@
  * what stock hacluster's `parse_data` reads with `json.loads`). Cluster unit → remote unit: `pacemaker-key`, plain
  * base64 text (classic `relation-set`).
  */
+import { decodeFields, field, type BagResult, type Problem } from '../../reactive/decode/fields.js';
+import { accept, base64Bytes, boolean, hostname, ipAddress, jsonString, refuse, type Decoded, type Decoder } from '../../reactive/decode/values.js';
 
 export const REMOTE_HOSTNAME = 'remote-hostname';
 export const REMOTE_IP = 'remote-ip';
@@ -34,43 +36,47 @@ export function encodeRemoteNodeInfo(info: RemoteNodeInfo): Record<string, strin
   };
 }
 
-/** JSON first, the raw string as fallback (charms.reactive `received` semantics). */
-function decodeValue(raw: string): unknown {
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return raw;
-  }
+/** `null` or `""` (JSON texts) or nothing: no value; otherwise `inner`. */
+function nullable<T>(inner: Decoder<T>): Decoder<T | null> {
+  return (raw) => (raw.trim() === 'null' || raw.trim() === '""' ? accept(null) : inner(raw));
 }
+
+/**
+ * What each key must hold. Host names and the address are checked here, at the boundary, because they end up in
+ * the CIB as a node name, `server=` and the fence device's host list: a space in `stonith-hostname` would add a
+ * host to that list, so anything but one RFC 1123 name is refused.
+ */
+const NODE_INFO = {
+  remoteHostname: field(REMOTE_HOSTNAME, jsonString(hostname)),
+  remoteIp: field(REMOTE_IP, jsonString(ipAddress)),
+  stonithHostname: field<string | null>(STONITH_HOSTNAME, nullable(jsonString(hostname)), null),
+  enableResources: field(ENABLE_RESOURCES, boolean, true),
+};
 
 export type DecodeResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
 /**
- * Reads a remote unit's bag. Returns `ok: false` with the offending key while the unit has not published yet or
- * published something unusable; plain (non-JSON) strings are accepted as well, so older or hand-written remotes work.
+ * Reads a remote unit's bag: every key checked, every problem kept with its key (`missing` while the unit has not
+ * published it, `invalid` with the rule it broke — never the value). JSON values and plain strings are both
+ * accepted, so older or hand-written remotes work; a missing `stonith-hostname` is null, a missing
+ * `enable-resources` true.
  */
-export function decodeRemoteNodeInfo(raw: Readonly<Record<string, string>>): DecodeResult<RemoteNodeInfo> {
-  const hostname = raw[REMOTE_HOSTNAME] === undefined ? undefined : decodeValue(raw[REMOTE_HOSTNAME]);
-  if (typeof hostname !== 'string' || hostname === '') {
-    return { ok: false, reason: `${REMOTE_HOSTNAME} is missing or not a host name` };
-  }
-  const ip = raw[REMOTE_IP] === undefined ? undefined : decodeValue(raw[REMOTE_IP]);
-  if (typeof ip !== 'string' || ip === '') return { ok: false, reason: `${REMOTE_IP} is missing or not an address` };
-  const stonithRaw = raw[STONITH_HOSTNAME];
-  const stonith = stonithRaw === undefined || stonithRaw === '' ? null : decodeValue(stonithRaw);
-  if (stonith !== null && typeof stonith !== 'string') {
-    return { ok: false, reason: `${STONITH_HOSTNAME} must be a host name or null` };
-  }
-  const resourcesRaw = raw[ENABLE_RESOURCES];
-  const resources = resourcesRaw === undefined ? true : decodeValue(resourcesRaw.toLowerCase());
-  if (typeof resources !== 'boolean') return { ok: false, reason: `${ENABLE_RESOURCES} must be true or false` };
-  return {
-    ok: true,
-    value: { remoteHostname: hostname, remoteIp: ip, stonithHostname: stonith || null, enableResources: resources },
-  };
+export function decodeRemoteNodeInfo(raw: Readonly<Record<string, string | undefined>>): BagResult<RemoteNodeInfo> {
+  return decodeFields<RemoteNodeInfo>(raw, NODE_INFO);
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** One line naming every missing and invalid key, e.g. `remote-ip must be an IPv4 or IPv6 address; missing remote-hostname`. */
+export function nodeInfoProblems(result: Extract<BagResult<RemoteNodeInfo>, { ok: false }>): Problem[] {
+  return [...result.invalid, ...result.missing.map((key) => ({ key, rule: 'is missing' }))];
+}
+
+/**
+ * Key size limits of both ends of the exchange: corosync 3 and pacemaker refuse authkeys under 128 bytes (1024
+ * bits) and read at most 4096. The cluster side (`pacemaker_key` option) and the remote side apply the same ones.
+ */
+export const KEY_MIN_BYTES = 128;
+export const KEY_MAX_BYTES = 4096;
+const KEY_BYTES = base64Bytes(KEY_MIN_BYTES, KEY_MAX_BYTES);
 
 /** Encodes a key for the `pacemaker-key` value (plain base64, no line breaks). */
 export function encodePacemakerKey(key: Uint8Array): string {
@@ -78,15 +84,21 @@ export function encodePacemakerKey(key: Uint8Array): string {
 }
 
 /**
- * Decodes a `pacemaker-key` value. Whitespace is ignored (a key pasted into hacluster's config may carry line
- * breaks, and Python's b64decode ignores them too); anything else outside the base64 alphabet is refused.
- * The reason never contains the value.
+ * Decodes an authkey given as base64 text (`pacemaker-key`, the `corosync_key`/`pacemaker_key` options). White
+ * space is ignored (a key pasted into hacluster's config may carry line breaks, and Python's b64decode ignores them
+ * too); anything else outside the base64 alphabet, and a key outside the size limits, is refused. The reason never
+ * contains the value.
  */
-export function decodePacemakerKey(value: string): DecodeResult<Buffer> {
+export function decodeAuthKey(value: string): Decoded<Buffer> {
   const compact = value.replace(/\s+/g, '');
-  if (compact === '') return { ok: false, reason: `${PACEMAKER_KEY} is empty` };
-  if (!BASE64.test(compact)) return { ok: false, reason: `${PACEMAKER_KEY} is not valid base64` };
-  return { ok: true, value: Buffer.from(compact, 'base64') };
+  if (compact === '') return refuse('is empty');
+  return KEY_BYTES(compact);
+}
+
+/** `decodeAuthKey` for the relation value, the reason naming the key. */
+export function decodePacemakerKey(value: string): DecodeResult<Buffer> {
+  const decoded = decodeAuthKey(value);
+  return decoded.ok ? decoded : { ok: false, reason: `${PACEMAKER_KEY} ${decoded.rule}` };
 }
 
 /** One cluster unit's offer of a key, as received. */

@@ -8,6 +8,8 @@ import { agreeOnKey, encodeRemoteNodeInfo, PACEMAKER_KEY, type KeyAgreement, typ
 export class PacemakerRemoteProvides extends Endpoint {
   /** `endpoint.<name>.key.available`: every cluster unit that sent a key sent the same, valid one. */
   static override readonly flagSuffixes = ['key.available'] as const;
+  /** The cluster's authkey: unit state keeps only its digest. */
+  static override readonly secretKeys = [PACEMAKER_KEY];
 
   /** Publishes this unit's node info on one relation; values are JSON-encoded (the reactive upstream's bytes). */
   publishNodeInfo(relationId: string, info: RemoteNodeInfo): void {

@@ -10,17 +10,18 @@ import { HookToolServer } from '../hooktools/server.js';
 import { installTools } from '../hooktools/client/install.js';
 import type { NetInfo, ToolHost } from '../hooktools/context.js';
 import { jujuLocalHome, modelPaths, readState, writeFileAtomic, writeState, type ModelPaths } from '../model/store.js';
-import { status, type ModelState } from '../model/state.js';
+import { now, status, type ModelState } from '../model/state.js';
 import type { MachineBackend } from '../backend/backend.js';
 import { createBackend } from '../backend/factory.js';
 import { DebugLog, entityOfUnit } from './logger.js';
 import { nextOp } from './resolver.js';
 import { applyCommit, leaveScope, reconcile, removeUnit } from './transitions.js';
-import { Runner, type ProcessOutcome } from './runner.js';
+import { Runner, type ExecOutcome, type ProcessOutcome } from './runner.js';
 import { parseDuration } from './duration.js';
 import { processRecord } from '../model/processes.js';
 import { charmsOnMachine } from './machine-charms.js';
 import { retrying } from './retry.js';
+import { actionTimeoutMessage, queueReason } from './waiting.js';
 
 /** Like Juju's provisioner: a machine start that fails is tried again (10 s apart) before the machine is left in error. */
 const PROVISIONING_ATTEMPTS = 3;
@@ -79,6 +80,7 @@ export class Agent implements ToolHost {
     for (const u of Object.values(this.state.units)) {
       if (u.agent.current === 'executing' && !u.uniter.error) u.agent = status('idle', '');
     }
+    for (const a of Object.values(this.state.actions)) if (a.status === 'pending') this.armActionDeadline(a.id);
     this.changed();
     this.loop();
   }
@@ -366,17 +368,45 @@ export class Agent implements ToolHost {
     this.changed();
   }
 
+  /** An action queued with a time limit that has not started when the limit passes fails, saying what it waited for. */
+  armActionDeadline(id: string): void {
+    const a = this.state.actions[id];
+    if (a?.waitMs === undefined) return;
+    setTimeout(() => this.expireQueuedAction(id), Math.max(0, Date.parse(a.enqueued) + a.waitMs - Date.now())).unref();
+  }
+
+  private expireQueuedAction(id: string): void {
+    const a = this.state.actions[id];
+    if (!a || a.status !== 'pending' || this.stopping) return;
+    a.status = 'failed';
+    a.message = `${actionTimeoutMessage(a)} before it started: ${queueReason(this.state, a.unit, a.id)}`;
+    a.completed = now();
+    this.dlog.write(entityOfUnit(a.unit), 'WARNING', 'juju.worker.uniter', `task ${a.id} (${a.name}): ${a.message}`);
+    this.changed();
+  }
+
   async rebootMachine(machineId: string): Promise<void> {
     this.dlog.write(`machine-${machineId}`, 'WARNING', 'juju.reboot', 'juju-reboot requested: the local model does not reboot machines from hooks; ignored');
   }
 
-  async runExec(unit: string, command: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  /**
+   * `juju exec`: waits its turn on the machine, then runs. `limitMs` counts from the request, as juju's --wait does:
+   * a command still queued when it runs out does not start; one running then is killed.
+   */
+  async runExec(unit: string, command: string, limitMs?: number): Promise<ExecOutcome> {
     const u = this.state.units[unit];
     if (!u) throw new Error(`unit "${unit}" not found`);
     if (this.state.machines[u.machine]?.status.current !== 'started') throw new Error(`machine ${u.machine} of unit ${unit} is not started`);
-    const release = await this.lockMachine(u.machine);
+    const deadline = limitMs === undefined ? undefined : Date.now() + limitMs;
+    const locked = this.lockMachine(u.machine);
+    const release = deadline === undefined ? await locked : await Promise.race([locked, new Promise<null>((r) => setTimeout(() => r(null), limitMs).unref())]);
+    if (release === null) {
+      // Still queued: give the turn back as soon as it comes, so the machine's queue moves on.
+      void locked.then((later) => later());
+      return { code: 1, stdout: '', stderr: '', timedOut: 'queued', waitedOn: queueReason(this.state, unit) };
+    }
     try {
-      return await this.runner.runExec(unit, command);
+      return await this.runner.runExec(unit, command, deadline === undefined ? undefined : deadline - Date.now());
     } finally {
       release();
     }

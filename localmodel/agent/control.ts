@@ -85,12 +85,13 @@ const handlers: Record<string, Handler> = {
     return agent.state.settings;
   },
 
-  run: (agent, body: { unit: string; action: string; params: Record<string, unknown> }) => {
+  run: (agent, body: { unit: string; action: string; params: Record<string, unknown>; waitMs?: number }) => {
     const unit = agent.state.units[body.unit];
     if (!unit) throw new Error(`unit "${body.unit}" not found`);
     const meta = agent.state.applications[unit.application]!.meta;
     const params = validateActionParams(meta, body.action, body.params);
-    const action = ops.queueAction(agent.state, body.unit, body.action, params);
+    const action = ops.queueAction(agent.state, body.unit, body.action, params, body.waitMs);
+    agent.armActionDeadline(action.id);
     agent.changed();
     return action.id;
   },
@@ -115,7 +116,7 @@ const handlers: Record<string, Handler> = {
     return rev;
   },
 
-  exec: (agent, body: { unit: string; command: string }) => agent.runExec(body.unit, body.command),
+  exec: (agent, body: { unit: string; command: string; waitMs?: number }) => agent.runExec(body.unit, body.command, body.waitMs),
 
   'destroy-unit-force': (agent, body: { unit: string }) => {
     destroyUnit(agent.state, body.unit);

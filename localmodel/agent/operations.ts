@@ -233,11 +233,11 @@ export function setConfig(state: ModelState, app: string, values: Record<string,
   Object.assign(a.config, parsed);
 }
 
-export function queueAction(state: ModelState, unit: string, name: string, params: Record<string, unknown>): ActionState {
+export function queueAction(state: ModelState, unit: string, name: string, params: Record<string, unknown>, waitMs?: number): ActionState {
   const u = state.units[unit];
   if (!u) throw new Error(`unit "${unit}" not found`);
   const id = String(state.counters.action++);
-  const action: ActionState = { id, unit, name, params, status: 'pending', message: '', results: {}, log: [], enqueued: now() };
+  const action: ActionState = { id, unit, name, params, status: 'pending', message: '', results: {}, log: [], enqueued: now(), ...(waitMs !== undefined ? { waitMs } : {}) };
   state.actions[id] = action;
   return action;
 }

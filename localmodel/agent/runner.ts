@@ -3,6 +3,7 @@
  * the hook-tool server, Juju's environment, dispatch (else hooks/<name>), output to the debug log, commit only on
  * exit 0 (juju-contract §1).
  */
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { HookContext, commitContext } from '../hooktools/context.js';
@@ -10,6 +11,7 @@ import { hookEnvironment } from './env.js';
 import { applyCommit, applyPreHookStatus, runningMessage, unitTag } from './transitions.js';
 import { compareUnits, now, status, type ActionState, type HookSpec, type UnitState } from '../model/state.js';
 import type { Agent } from './agent.js';
+import { actionTimeoutMessage } from './waiting.js';
 
 export interface ProcessOutcome {
   code: number | null;
@@ -17,8 +19,24 @@ export interface ProcessOutcome {
   stdout: string;
   stderr: string;
   missing: boolean;
+  /** The process ran past its time limit and was killed with its whole process group. */
+  timedOut: boolean;
   spawnError?: string;
   timings: { queued: number; spawned: number; started: number; exited: number };
+}
+
+/** What `exec` answers; `timedOut` says whether the time limit ran out while it ran or before it could start. */
+export interface ExecOutcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+  timedOut?: 'running' | 'queued';
+  /** For one that never started: what it waited for. */
+  waitedOn?: string;
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  return signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 0;
 }
 
 function charmPathInMachine(unit: string): string {
@@ -38,6 +56,41 @@ function membersSnapshot(agent: Agent, unit: UnitState, hook: HookSpec | null): 
   }
   void agent;
   return out;
+}
+
+/** Seconds a process killed for its time limit gets between SIGTERM and SIGKILL. */
+const KILL_GRACE_MS = 3_000;
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+/** Past `ms`, SIGTERM to the child's process group, then SIGKILL; both backends start each process as a group leader. */
+function killAfter(child: ChildProcess, ms: number): { stop(): void; expired(): boolean } {
+  let expired = false;
+  let stopped = false;
+  let hard: NodeJS.Timeout | undefined;
+  const soft = setTimeout(() => {
+    expired = true;
+    signalGroup(child.pid, 'SIGTERM');
+    hard = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+  }, Math.max(0, ms));
+  return {
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(soft);
+      clearTimeout(hard);
+      // What the killed command left in its group goes too, before the next command runs on the machine.
+      if (expired) signalGroup(child.pid, 'SIGKILL');
+    },
+    expired: () => expired,
+  };
 }
 
 export class Runner {
@@ -81,15 +134,18 @@ export class Runner {
     }
   }
 
-  private async spawnIn(unit: UnitState, ctx: HookContext, argv: string[], env: Record<string, string>, cwd: string, queued: number, logger: string): Promise<ProcessOutcome> {
+  /** `limitMs`: past it the process is killed with its whole process group (the machine's too: nsenter is in it). */
+  private async spawnIn(unit: UnitState, ctx: HookContext, argv: string[], env: Record<string, string>, cwd: string, queued: number, logger: string, limitMs?: number): Promise<ProcessOutcome> {
     const timings = { queued, spawned: performance.now(), started: 0, exited: 0 };
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     this.agent.tools.register(ctx);
+    let limit: { stop(): void; expired(): boolean } | undefined;
     try {
       const child = await this.agent.backend.spawn(unit.machine, argv, { env, cwd });
       this.agent.trackProcess(child.pid, true);
       const entity = unitTag(unit.name);
+      if (limitMs !== undefined) limit = killAfter(child, limitMs);
       const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: string }>((resolve) => {
         child.once('spawn', () => (timings.started = performance.now()));
         // Whole lines go to the debug log; a partial line waits for the rest (or for the end of the process).
@@ -114,7 +170,12 @@ export class Runner {
         });
         child.once('error', (e) => resolve({ code: 1, signal: null, error: e.message }));
         child.once('close', (code, signal) => resolve({ code, signal }));
+        // A killed command's pipes may stay open in a process that left its group: do not wait for them then.
+        child.once('exit', (code, signal) => {
+          if (limit?.expired()) setTimeout(() => resolve({ code, signal }), 2_000).unref();
+        });
       });
+      limit?.stop();
       this.agent.trackProcess(child.pid, false);
       timings.exited = performance.now();
       return {
@@ -123,10 +184,12 @@ export class Runner {
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
         missing: false,
+        timedOut: limit?.expired() ?? false,
         ...(result.error ? { spawnError: result.error } : {}),
         timings,
       };
     } finally {
+      limit?.stop();
       this.agent.tools.unregister(ctx);
     }
   }
@@ -207,7 +270,9 @@ export class Runner {
   async runAction(actionId: string, queued: number): Promise<void> {
     const action = this.agent.state.actions[actionId]!;
     const unit = this.agent.state.units[action.unit];
-    if (!unit) return;
+    // Ended while it waited for the machine (its time limit passed): nothing to run.
+    if (!unit || action.status !== 'pending') return;
+    const limitMs = action.waitMs === undefined ? undefined : Date.parse(action.enqueued) + action.waitMs - Date.now();
     action.status = 'running';
     action.started = now();
     unit.agent = status('executing', `running action ${action.name}`);
@@ -221,12 +286,17 @@ export class Runner {
         action.message = `action not implemented on unit "${unit.name}"`;
       } else {
         const env = this.environment(unit, ctx, charmInner, { action });
-        const o = await this.spawnIn(unit, ctx, [exe], env, charmInner, queued, `unit.${unit.name}.${action.name}`);
-        const results: Record<string, unknown> = { ...ctx.actionResults, 'return-code': String(o.code ?? 1) };
+        const o = await this.spawnIn(unit, ctx, [exe], env, charmInner, queued, `unit.${unit.name}.${action.name}`, limitMs);
+        const results: Record<string, unknown> = { ...ctx.actionResults, 'return-code': String(o.code ?? (o.timedOut ? 128 + signalNumber(o.signal) : 1)) };
         if (o.stdout) results.stdout = o.stdout;
         if (o.stderr) results.stderr = o.stderr;
         action.results = results;
-        if (o.spawnError || o.code !== 0) {
+        if (o.timedOut) {
+          action.status = 'failed';
+          action.message = `${actionTimeoutMessage(action)} and was killed with every process it started; `
+            + 'give it a longer --wait, or run it with --background and follow it with show-task';
+          this.agent.dlog.write(unitTag(unit.name), 'WARNING', 'juju.worker.uniter', `task ${action.id} (${action.name}): ${action.message}`);
+        } else if (o.spawnError || o.code !== 0) {
           action.status = 'failed';
           action.message = ctx.actionFailed ? ctx.actionMessage : o.spawnError ?? `exit status ${o.code ?? o.signal}`;
         } else if (ctx.actionFailed) {
@@ -248,16 +318,18 @@ export class Runner {
     this.agent.changed();
   }
 
-  /** `juju exec`: a shell command with the unit's hook context (tools work), committed on exit 0. */
-  async runExec(unitName: string, command: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  /** `juju exec`: a shell command with the unit's hook context (tools work), committed on exit 0; killed past `limitMs`. */
+  async runExec(unitName: string, command: string, limitMs?: number): Promise<ExecOutcome> {
     const unit = this.agent.state.units[unitName];
     if (!unit) throw new Error(`unit "${unitName}" not found`);
     const ctx = new HookContext(unitName, null, null, membersSnapshot(this.agent, unit, null));
     const charmInner = await this.ensureCharm(unit);
     const env = this.environment(unit, ctx, charmInner, { exec: true });
-    const o = await this.spawnIn(unit, ctx, ['/bin/sh', '-c', command], env, charmInner, performance.now(), `unit.${unitName}.juju-exec`);
-    if (o.code === 0) commitContext(this.agent.state, ctx);
+    const o = await this.spawnIn(unit, ctx, ['/bin/sh', '-c', command], env, charmInner, performance.now(), `unit.${unitName}.juju-exec`, limitMs);
+    if (o.code === 0 && !o.timedOut) commitContext(this.agent.state, ctx);
+    if (o.timedOut) this.agent.dlog.write(unitTag(unitName), 'WARNING', 'juju.worker.uniter', `juju-exec command ran past its time limit (${Math.round((limitMs ?? 0) / 1000)} s) and was killed`);
     this.agent.changed();
-    return { code: o.code ?? 1, stdout: o.stdout, stderr: o.stderr + (o.spawnError ? `${o.spawnError}\n` : '') };
+    const code = o.timedOut ? o.code ?? 128 + signalNumber(o.signal) : o.code ?? 1;
+    return { code, stdout: o.stdout, stderr: o.stderr + (o.spawnError ? `${o.spawnError}\n` : ''), ...(o.timedOut ? { timedOut: 'running' as const } : {}) };
   }
 }

@@ -91,7 +91,8 @@ export class NspawnBackend implements MachineBackend {
   }
 
   async spawn(machineId: string, argv: string[], options: RunOptions): Promise<ChildProcess> {
-    return machines.spawnInMachine(this.ref(machineId), argv, { env: options.env, cwd: options.cwd, stdio: 'pipe' });
+    // No stdin (/dev/null), as Juju runs hooks and commands: one that reads it (a REPL) ends at once instead of waiting.
+    return machines.spawnInMachine(this.ref(machineId), argv, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   async shell(machineId: string): Promise<{ command: string; args: string[]; cwd?: string }> {

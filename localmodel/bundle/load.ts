@@ -1,7 +1,7 @@
 /**
  * Turns a merged bundle into a verified deployment plan: charms found and read, options type-checked against the
- * charm, placements parsed and resolved, relations inferred. Every problem is collected and thrown together, so a
- * bad bundle fails before anything is created.
+ * charm, placements parsed and resolved, relations inferred. Every problem is collected and thrown together, the
+ * shape problems of the merge included, so a bad bundle fails before anything is created and one try shows all.
  */
 import { CharmError, loadCharmMeta, type CharmMeta } from '../charm/metadata.js';
 import { checkOptionValue, type ConfigValue } from '../charm/config.js';
@@ -50,14 +50,21 @@ export interface LoadOptions {
 
 export function loadBundle(bundleFile: string, overlays: readonly string[] = [], options: LoadOptions = {}): BundlePlan {
   const merged = mergeBundleFiles(bundleFile, overlays, options.cwd);
+  const machineIds = new Set(merged.machines.keys());
   const loadMeta = options.loadMeta ?? loadCharmMeta;
-  const problems: BundleProblem[] = [];
+  const problems: BundleProblem[] = [...merged.problems];
   const metas = new Map<string, CharmMeta>();
   const where = (app: MergedApplication, field: string): string => app.origin[field] ?? app.origin.charm ?? merged.files[0]!;
+  const { unusable } = merged;
+  // Names defined with the wrong shape were reported by the merge: a reference to one is not a second problem.
+  const unknownApplication = (name: string): boolean => !merged.applications.has(name) && !unusable.anyApplication && !unusable.applications.has(name);
+  const unknownMachine = (id: string): boolean => !machineIds.has(id) && !unusable.anyMachine && !unusable.machines.has(id);
+  const unitCountKnown = (app: MergedApplication): boolean => !app.invalid.has('num_units') && !app.invalid.has('scale');
 
   for (const [name, app] of merged.applications) {
     const badName = checkApplicationName(name);
     if (badName) problems.push({ file: where(app, 'charm'), path: `applications.${name}`, message: badName });
+    if (app.invalid.has('charm')) continue;
     if (!app.charmRaw) {
       problems.push({ file: Object.values(app.origin)[0] ?? merged.files[0]!, path: `applications.${name}.charm`, message: 'no charm given' });
       continue;
@@ -78,7 +85,6 @@ export function loadBundle(bundleFile: string, overlays: readonly string[] = [],
     }
   }
 
-  const machineIds = new Set(merged.machines.keys());
   const usedMachines = new Set<string>();
   const planned: PlannedApplication[] = [];
   for (const [name, app] of merged.applications) {
@@ -97,7 +103,7 @@ export function loadBundle(bundleFile: string, overlays: readonly string[] = [],
     const numUnits = meta.subordinate ? 0 : declaredUnits ?? 0;
     const placements: Placement[] = [];
     const to = ((f.to as (string | number)[] | undefined) ?? []).map(String);
-    if (!meta.subordinate && to.length > numUnits) {
+    if (!meta.subordinate && unitCountKnown(app) && to.length > numUnits) {
       problems.push({ file: where(app, 'to'), path: `applications.${name}.to`, message: `${to.length} placement directives for ${numUnits} unit(s): give at most one per unit` });
     }
     to.forEach((text, i) => {
@@ -110,7 +116,7 @@ export function loadBundle(bundleFile: string, overlays: readonly string[] = [],
         return;
       }
       if (p.kind === 'machine') {
-        if (!machineIds.has(p.machine)) {
+        if (unknownMachine(p.machine)) {
           problems.push({ file: where(app, 'to'), path, message: `machine "${p.machine}" is not defined in "machines" (defined: ${[...machineIds].join(', ') || 'none'})` });
         }
         usedMachines.add(p.machine);
@@ -118,12 +124,12 @@ export function loadBundle(bundleFile: string, overlays: readonly string[] = [],
         const target = merged.applications.get(p.application);
         const targetMeta = metas.get(p.application);
         if (!target) {
-          problems.push({ file: where(app, 'to'), path, message: `placement refers to application "${p.application}", which the bundle does not define` });
+          if (unknownApplication(p.application)) problems.push({ file: where(app, 'to'), path, message: `placement refers to application "${p.application}", which the bundle does not define` });
         } else if (p.application === name) {
           problems.push({ file: where(app, 'to'), path, message: 'an application cannot be placed on its own units' });
         } else if (targetMeta?.subordinate) {
           problems.push({ file: where(app, 'to'), path, message: `placement refers to subordinate application "${p.application}", which has no machines of its own` });
-        } else if (p.unit !== undefined) {
+        } else if (p.unit !== undefined && unitCountKnown(target)) {
           const n = (target.fields.num_units ?? target.fields.scale ?? 0) as number;
           if (p.unit >= n) problems.push({ file: where(app, 'to'), path, message: `placement refers to unit ${p.application}/${p.unit}, but "${p.application}" has ${n} unit(s)` });
         }
@@ -174,7 +180,7 @@ export function loadBundle(bundleFile: string, overlays: readonly string[] = [],
     let bad = false;
     specs.forEach((s, j) => {
       if (!merged.applications.has(s.application)) {
-        problems.push({ file: rel.file, path: `relations[${rel.index}][${j}]`, message: `application "${s.application}" is not defined in the bundle` });
+        if (unknownApplication(s.application)) problems.push({ file: rel.file, path: `relations[${rel.index}][${j}]`, message: `application "${s.application}" is not defined in the bundle` });
         bad = true;
       } else if (!metas.has(s.application)) bad = true;
     });

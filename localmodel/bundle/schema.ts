@@ -109,10 +109,16 @@ function accepted(schemaProperties: unknown): string {
   return Object.keys((schemaProperties as object) ?? {}).join(', ');
 }
 
-function translate(doc: unknown, error: ErrorObject, file: string, overlay: boolean): BundleProblem {
+/** A problem and where in the document it is (the value to leave out so that the rest can still be checked). */
+export interface LocatedProblem {
+  readonly problem: BundleProblem;
+  readonly at: readonly (string | number)[];
+}
+
+function translate(doc: unknown, error: ErrorObject, file: string, overlay: boolean): LocatedProblem {
   const segments = segmentsOf(error.instancePath);
   const value = valueAt(doc, segments);
-  const at = (segs: (string | number)[], message: string): BundleProblem => ({ file, path: joinPath(segs), message });
+  const at = (segs: (string | number)[], message: string): LocatedProblem => ({ problem: { file, path: joinPath(segs), message }, at: segs });
   switch (error.keyword) {
     case 'type': {
       // Machine ids are keys; a relation entry is a pair of strings; name those shapes in words.
@@ -146,24 +152,29 @@ function translate(doc: unknown, error: ErrorObject, file: string, overlay: bool
   }
 }
 
-/** Validates the shape of one document; returns every problem found (empty when valid). */
-export function validateDocument(doc: unknown, file: string, overlay: boolean): BundleProblem[] {
+/** Checks the shape of one document; returns every problem found with where it is (empty when valid). */
+export function locateProblems(doc: unknown, file: string, overlay: boolean): LocatedProblem[] {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    return [{ file, path: '(top level)', message: `a bundle is a mapping with "applications", "machines" and "relations", got ${describeValue(doc)}` }];
+    return [{ problem: { file, path: '(top level)', message: `a bundle is a mapping with "applications", "machines" and "relations", got ${describeValue(doc)}` }, at: [] }];
   }
   const validate = overlay ? validateOverlay : validateBase;
   if (validate(doc)) return [];
   const seen = new Set<string>();
-  const out: BundleProblem[] = [];
+  const out: LocatedProblem[] = [];
   for (const error of validate.errors ?? []) {
     // propertyNames reports the pattern failure twice (pattern + propertyNames): keep one.
     if (error.keyword === 'pattern' && error.propertyName !== undefined) continue;
     const p = translate(doc, error, file, overlay);
-    const key = `${p.path}\u0000${p.message}`;
+    const key = `${p.problem.path}\u0000${p.problem.message}`;
     if (!seen.has(key)) {
       seen.add(key);
       out.push(p);
     }
   }
   return out;
+}
+
+/** Validates the shape of one document; returns every problem found (empty when valid). */
+export function validateDocument(doc: unknown, file: string, overlay: boolean): BundleProblem[] {
+  return locateProblems(doc, file, overlay).map((p) => p.problem);
 }

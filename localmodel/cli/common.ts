@@ -3,6 +3,8 @@ import { parseFlags, UsageError, type FlagSpec, type ParsedArgs } from '../hookt
 import { currentModel, readState } from '../model/store.js';
 import type { ModelState } from '../model/state.js';
 import { ensureAgent } from './agent-client.js';
+import { parseDuration } from '../agent/duration.js';
+import { formatDuration } from '../agent/waiting.js';
 
 export { UsageError };
 
@@ -68,6 +70,21 @@ export function parseTimeout(text: string | boolean | undefined, fallbackMs: num
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's']!;
   return Number(m[1]) * unit;
 }
+
+/** juju's `--wait <duration>` (Go durations: 30s, 5m, 1m30s); absent or 0 means the verb's default, as in juju 3. */
+export function parseWait(text: string | boolean | undefined, defaultMs: number): number {
+  if (text === undefined || text === true || text === '0') return defaultMs;
+  // A bare number is seconds, as this CLI's --wait took before it took juju's durations.
+  if (/^\d+$/.test(String(text))) return Number(text) * 1000;
+  try {
+    return parseDuration(String(text));
+  } catch {
+    throw new UsageError(`invalid --wait "${String(text)}": a duration such as 30s, 5m or 1m30s`);
+  }
+}
+
+/** A duration as juju prints one: 5m0s, 1m30s, 2s. */
+export const formatWait = formatDuration;
 
 /** `<app>/leader` names the application's leader unit, as in juju. */
 export function resolveUnit(state: ModelState, name: string): string {

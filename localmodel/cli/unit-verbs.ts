@@ -6,10 +6,12 @@ import yaml from 'js-yaml';
 import { parsePlacement } from '../bundle/placement.js';
 import { effectiveConfig } from '../charm/config.js';
 import { readState, modelPaths } from '../model/store.js';
-import { compareUnits, type ActionState } from '../model/state.js';
+import { compareUnits, type ActionState, type ModelState } from '../model/state.js';
+import { queueReason } from '../agent/waiting.js';
 import { createBackend } from '../backend/factory.js';
 import { call, agentPid } from './agent-client.js';
-import { keyValues, liveModel, modelName, parse, parseTimeout, resolveUnit, UsageError, collect, type Io } from './common.js';
+import { formatWait, keyValues, liveModel, modelName, parse, parseTimeout, parseWait, resolveUnit, UsageError, collect, type Io } from './common.js';
+import type { ExecOutcome } from '../agent/runner.js';
 import { formatStatus } from './status.js';
 import { waitForModel } from './wait.js';
 
@@ -148,13 +150,59 @@ export function actionDocument(a: ActionState): Record<string, unknown> {
   };
 }
 
-async function waitAction(model: string, id: string, timeoutMs: number): Promise<ActionState> {
-  const deadline = Date.now() + timeoutMs;
+/** juju 3's default --wait for `juju run` (runCommandBase: 60 s when neither --wait nor --background is given). */
+export const RUN_DEFAULT_WAIT_MS = 60_000;
+/** A task that waits or runs without logging is mentioned this often, so a long wait never looks like a hang. */
+const SILENCE_MS = 15_000;
+/** A task usually starts within this of being queued; only a longer wait is worth saying. */
+const START_MS = 1_000;
+/** The agent ends a task at its --wait; the CLI gives up this much later only if the agent did not (not running?). */
+const AGENT_GRACE_MS = 15_000;
+
+function isDone(a: ActionState): boolean {
+  return ['completed', 'failed', 'aborted'].includes(a.status);
+}
+
+/** What a task that has not ended is doing: waiting for its turn (and on what), or running. */
+function taskProgress(state: ModelState, a: ActionState): string {
+  if (a.status === 'pending') return `task ${a.id} waits: ${queueReason(state, a.unit, a.id)}`;
+  const since = a.started ? Math.round((Date.now() - Date.parse(a.started)) / 1000) : 0;
+  return `task ${a.id} (${a.name}) running on ${a.unit} for ${since} s${a.waitMs ? ` of --wait ${formatWait(a.waitMs)}` : ''}; no progress message since the last`;
+}
+
+/**
+ * Waits for the task to end. As juju does, prints to stderr the action's action-log messages as they arrive; and
+ * what it waits for when that changes, or after a silence, so a wait says on what.
+ */
+async function followAction(model: string, id: string, unit: string, waitMs: number, io: Io): Promise<ActionState> {
+  const deadline = Date.now() + waitMs + AGENT_GRACE_MS;
+  let logged = 0;
+  let said = '';
+  let heard = Date.now();
   for (;;) {
     // The agent persists shortly after answering: an action not yet on disk is simply not done yet.
-    const a = readState(model).actions[id];
-    if (a && ['completed', 'failed', 'aborted'].includes(a.status)) return a;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for task ${id} (status ${a?.status ?? 'pending'})`);
+    const state = readState(model);
+    const a = state.actions[id];
+    if (a) {
+      for (const entry of a.log.slice(logged)) io.err(`${entry.timestamp.slice(11, 19)} ${entry.message}\n`);
+      if (a.log.length > logged) heard = Date.now();
+      logged = a.log.length;
+      if (isDone(a)) return a;
+      const progress = taskProgress(state, a);
+      // Waiting (once it lasts) is said as soon as its reason changes; running only after a silence.
+      const waiting = a.status === 'pending' && Date.now() - Date.parse(a.enqueued) >= START_MS;
+      const topic = waiting ? progress : a.status === 'pending' ? '' : 'running';
+      const changed = topic !== said;
+      const silent = Date.now() - heard >= SILENCE_MS;
+      if ((changed && waiting) || silent) io.err(`${progress}\n`);
+      if (changed || silent) {
+        said = topic;
+        heard = Date.now();
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for results from: unit ${unit} (task ${id} is ${a?.status ?? 'pending'} and the model agent did not end it at --wait ${formatWait(waitMs)}; see juju-local show-task ${id})`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -163,14 +211,18 @@ export async function runVerb(args: string[], io: Io): Promise<number> {
   const parsed = parse(args, [{ names: ['wait'], kind: 'value' }, { names: ['background'], kind: 'bool' }, { names: ['format'], kind: 'value' }]);
   const [given, action, ...pairs] = parsed.positional;
   if (!given || !action) throw new UsageError('expected: juju-local run <unit> <action> [key=value ...]');
+  if (parsed.flags.background && parsed.flags.wait !== undefined) throw new UsageError('cannot specify both --wait and --background');
+  const waitMs = parseWait(parsed.flags.wait, RUN_DEFAULT_WAIT_MS);
   const { model, state } = await liveModel(parsed);
   const unit = resolveUnit(state, given);
-  const id = await call<string>(model, 'run', { unit, action, params: actionParams(pairs) });
+  // A background task has no time limit, as in juju; a waited-for one ends at --wait (the agent kills it).
+  const id = await call<string>(model, 'run', { unit, action, params: actionParams(pairs), ...(parsed.flags.background ? {} : { waitMs }) });
   if (parsed.flags.background) {
     io.out(`Scheduled operation ${id} with 1 task\n  - task ${id} on ${unit}\n\nCheck the task status with: juju-local show-task ${id}\n`);
     return 0;
   }
-  const a = await waitAction(model, id, parseTimeout(parsed.flags.wait, 600_000));
+  io.err(`Running operation ${id} with 1 task\n  - task ${id} on unit-${unit.replace('/', '-')}\n\nWaiting for task ${id}...\n`);
+  const a = await followAction(model, id, unit, waitMs, io);
   const format = parsed.flags.format;
   if (format === 'json' || format === 'yaml') {
     const doc = { [unit]: actionDocument(a) };
@@ -198,28 +250,49 @@ export async function showTaskVerb(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+/** juju 3's default --wait for `juju exec`. */
+export const EXEC_DEFAULT_WAIT_MS = 5 * 60_000;
+
+/** What to tell the user about a command that ran out of --wait: it was killed, or never started, and what to do. */
+function execTimeoutMessage(unit: string, r: ExecOutcome, waitMs: number): string {
+  const what = r.timedOut === 'queued'
+    ? `it did not start within --wait ${formatWait(waitMs)}: ${r.waitedOn ?? 'its machine was busy'}`
+    : `it ran past --wait ${formatWait(waitMs)} and was killed with every process it started`;
+  return `ERROR timed out waiting for results from: unit ${unit}\n${what}; give it a longer --wait (e.g. --wait 30m) if it needs the time. `
+    + 'Commands get no stdin: one that waits for input (a shell, a REPL) ends at once rather than hanging.\n';
+}
+
 export async function execVerb(args: string[], io: Io): Promise<number> {
   const dash = args.indexOf('--');
   const head = dash >= 0 ? args.slice(0, dash) : args;
-  const parsed = parse(head, [{ names: ['unit', 'u'], kind: 'value' }, { names: ['format'], kind: 'value' }, { names: ['timeout'], kind: 'value' }]);
+  // --timeout is juju 2.9's name for it (juju run); juju 3 calls it --wait.
+  const parsed = parse(head, [{ names: ['unit', 'u'], kind: 'value' }, { names: ['format'], kind: 'value' }, { names: ['wait', 'timeout'], kind: 'value' }]);
   const command = [...(dash >= 0 ? [] : parsed.positional), ...(dash >= 0 ? args.slice(dash + 1) : [])].join(' ');
   if (!parsed.flags.unit) throw new UsageError('--unit is required: juju-local exec --unit <unit>[,<unit>] -- <command>');
   if (!command) throw new UsageError('no command specified');
+  const waitMs = parseWait(parsed.flags.wait, EXEC_DEFAULT_WAIT_MS);
   const { model, state } = await liveModel(parsed);
   const units = String(parsed.flags.unit).split(',').map((u) => resolveUnit(state, u));
   let worst = 0;
+  const timeouts: string[] = [];
   const results: Record<string, unknown> = {};
   for (const unit of units) {
-    const r = await call<{ code: number; stdout: string; stderr: string }>(model, 'exec', { unit, command });
+    // The agent ends the command at waitMs; the socket call only guards against an agent that stopped answering.
+    const r = await call<ExecOutcome>(model, 'exec', { unit, command, waitMs }, undefined, waitMs + 60_000);
     worst = Math.max(worst, r.code);
-    results[unit] = { results: { 'return-code': r.code, ...(r.stdout ? { stdout: r.stdout } : {}), ...(r.stderr ? { stderr: r.stderr } : {}) } };
+    if (r.timedOut) timeouts.push(execTimeoutMessage(unit, r, waitMs));
+    results[unit] = {
+      results: { 'return-code': r.code, ...(r.stdout ? { stdout: r.stdout } : {}), ...(r.stderr ? { stderr: r.stderr } : {}) },
+      ...(r.timedOut ? { status: 'failed', message: `timed out after ${formatWait(waitMs)} (${r.timedOut === 'queued' ? 'never started' : 'killed'})` } : {}),
+    };
     if (units.length === 1 && !parsed.flags.format) {
       io.out(r.stdout);
       io.err(r.stderr);
     }
   }
   if (units.length > 1 || parsed.flags.format) io.out(parsed.flags.format === 'json' ? `${JSON.stringify(results)}\n` : yaml.dump(results, { lineWidth: -1 }));
-  return worst;
+  for (const message of timeouts) io.err(message);
+  return timeouts.length > 0 ? Math.max(worst, 1) : worst;
 }
 
 export async function sshVerb(args: string[], io: Io): Promise<number> {

@@ -1,5 +1,5 @@
 /** The public types of the machine layer (see README.md for the contract). */
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 
 export interface ProgressEvent {
   step: string;
@@ -62,7 +62,8 @@ export interface ExecResult {
 export interface SpawnOptions {
   env?: Record<string, string>;
   cwd?: string;
-  stdio?: 'pipe' | 'ignore' | 'inherit';
+  /** As node's spawn: one value for all three, or one per stream (['ignore', 'pipe', 'pipe']: no stdin). */
+  stdio?: StdioOptions;
   /** Append stdout and stderr to this host file (overrides stdio for those two). */
   logFile?: string;
   /** Survive the calling process (own session, not waited for). */

@@ -144,6 +144,8 @@ export interface ActionState {
   enqueued: string;
   started?: string;
   completed?: string;
+  /** `juju-local run --wait`: from `enqueued`, the agent ends the action after this long (killed, or never started). */
+  waitMs?: number;
 }
 
 export interface ModelState {

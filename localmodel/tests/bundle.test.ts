@@ -205,6 +205,31 @@ describe('bad bundles: every problem names the file, the path and what is wrong'
       'overlays/o.yaml: relations[0][1]: application "nothere" is not defined in the bundle',
     ].sort((a, b) => (a.includes('charm') ? -1 : b.includes('charm') ? 1 : 0)));
   });
+  it('shape and reference problems together: all in one report, none repeated for what was left out', () => {
+    expect(problems({
+      machines: { a: {}, '0': {} },
+      applications: {
+        web: { charm: '../charms/web', num_unit: 1, options: { port: 'x' } },
+        db: { charm: '../charms/db', num_units: 'two', to: ['0', '0', '0'] },
+        broken: 'not a mapping',
+        cache: { charm: 5, num_units: 1 },
+      },
+      relations: [['web', 'ghost'], ['web', 'broken'], 'web db', ['web:nope', 'db'], ['cache', 'web']],
+    }, { 'overlays/o.yaml': { applications: { web: { expose: 'yes', bindings: { nope: 'x' } } }, relations: [['web', 'nothere']] } })).toEqual([
+      'bundles/b.yaml: applications.web.num_unit: unknown key "num_unit" (accepted: charm, channel, revision, series, base, num_units, scale, to, expose, options, annotations, constraints, storage, devices, bindings, resources, plan, trust, requires)',
+      'bundles/b.yaml: applications.db.num_units: must be an integer, got "two"',
+      'bundles/b.yaml: applications.broken: must be a mapping, got "not a mapping"',
+      'bundles/b.yaml: applications.cache.charm: must be a string, got number 5',
+      'bundles/b.yaml: machines.a: machine id "a" must be a non-negative integer such as "0"',
+      'bundles/b.yaml: relations[2]: must be a pair of endpoints like ["app1:endpoint", "app2"], got "web db"',
+      'overlays/o.yaml: applications.web.expose: must be true or false, got "yes"',
+      'bundles/b.yaml: applications.web.options.port: option "port" expects an integer, got "x"',
+      'overlays/o.yaml: applications.web.bindings.nope: charm "web" has no endpoint or extra binding "nope"',
+      'bundles/b.yaml: relations[0][1]: application "ghost" is not defined in the bundle',
+      'bundles/b.yaml: relations[3]: application "web" has no endpoint "nope" (endpoints: cache, cluster, db, juju-info)',
+      'overlays/o.yaml: relations[0][1]: application "nothere" is not defined in the bundle',
+    ]);
+  });
   it('include-file:// of a missing file', () => {
     expect(problems({ applications: { web: { charm: '../charms/web', num_units: 1, options: { name: 'include-file://nope.txt' } } } })).toEqual([
       `bundles/b.yaml: applications.web.options.name: include-file://nope.txt: file ${cleanupDir()}/bundles/nope.txt does not exist`,

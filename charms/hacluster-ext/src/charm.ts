@@ -17,7 +17,7 @@ import { parsePrincipal } from './cib/principal.js';
 import { renderConfiguration } from './cib/xml.js';
 import {
   COROSYNC_AUTHKEY, COROSYNC_CONF, corosyncView, onlyNodelistDiffers, OVERRIDES, PACEMAKER_AUTHKEY, ringNodes, systemdOverride, UIDGID, UIDGID_CONTENT,
-  type RingMember,
+  withoutNodelist, type RingMember,
 } from './corosync/ring.js';
 import { configCheck, configRules, decodeKey, settingsFrom } from './options.js';
 import { PLUGIN_PATH } from './stonith/paths.js';
@@ -36,6 +36,8 @@ export const charm = defineCharm({
   endpoints: { ha: HaclusterProvides, hanode: HanodePeers, 'pacemaker-remote': PacemakerRemoteRequires, 'juju-info': JujuInfoRequires },
   configRules,
   configCheck,
+  // Unit state keeps digests of these; update-status reads them again (one config-get, one leader-get).
+  secrets: { config: ['corosync_key', 'pacemaker_key', 'maas_credentials'], leader: ['corosync-key', 'pacemaker-key'] },
 });
 
 export type Context = Ctx<typeof INSTALLED, {
@@ -106,12 +108,33 @@ async function waitForMembership(ctx: Context, hostname: string, attempts = 12):
   return false;
 }
 
+/**
+ * What corosync and pacemaker run with, as digests: `restart` covers everything a restart is needed for (keys,
+ * uidgid, corosync.conf without its node list), `conf` the whole corosync.conf (a node list change is applied by a
+ * reload), `units` the systemd drop-ins (a daemon-reload). Unit state is committed only when a hook succeeds, so a hook killed after
+ * writing the files and before restarting leaves the old digests behind, and the next hook restarts. Digests, not
+ * the files: the keys must not sit in unit state.
+ */
+const APPLIED = 'hacluster.applied';
+type Applied = {
+  readonly restart: string;
+  readonly conf: string;
+  readonly units: string;
+};
+
+function digest(...parts: (string | Buffer)[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(createHash('sha256').update(part).digest());
+  return hash.digest('hex');
+}
+
 charm.when(INSTALLED, 'config.valid').do('converge-cluster', async (ctx) => {
   const facts: Facts = { stage: 'keys' };
   const settings = settingsFrom(ctx.config);
   const leaderData = ctx.leader.data;
   const corosyncKey = keyFrom(settings.corosyncKey, leaderData['corosync-key']);
-  const pacemakerKey = keyFrom(settings.pacemakerKey ?? settings.corosyncKey, leaderData['pacemaker-key']);
+  // Never the ring key: the pacemaker key is sent to every compute host, the ring key stays on the members.
+  const pacemakerKey = keyFrom(settings.pacemakerKey, leaderData['pacemaker-key']);
   const hanode = ctx.endpoint('hanode');
   const self: RingMember = { unit: ctx.env.unitName, hostname: await ctx.host.hostname(), address: await ringAddress(ctx) };
   const publishSelf = (ready: boolean, memberReady: boolean): void => hanode.publishSelf({ address: self.address, hostname: self.hostname, ready, memberReady });
@@ -124,40 +147,51 @@ charm.when(INSTALLED, 'config.valid').do('converge-cluster', async (ctx) => {
 
   const peers = hanode.peers().filter((p) => p.ready);
   const ring = ringNodes([self, ...peers]);
-  if (ring.nodes.length < settings.clusterCount || ring.problems.length > 0) {
+  // A peer that sent an unusable address or name holds the ring as it is: nothing is written until it is fixed.
+  const ringProblems = [...hanode.problems().map((p) => p.message), ...ring.problems];
+  const view = corosyncView(ctx.env.unitName.split('/')[0] ?? 'hacluster', ring.nodes, settings);
+  if (!view.ok) ringProblems.push(...view.problems);
+  if (ring.nodes.length < settings.clusterCount || ringProblems.length > 0 || !view.ok) {
     publishSelf(true, false);
-    recordFacts(ctx, { stage: 'peers', have: ring.nodes.length, need: settings.clusterCount, problems: ring.problems });
+    recordFacts(ctx, { stage: 'peers', have: ring.nodes.length, need: settings.clusterCount, problems: ringProblems });
     return;
   }
 
   // Debian's pacemaker creates these; ensuring them keeps the key files' ownership well defined everywhere.
   await ctx.host.ensureGroup('haclient', { system: true });
   await ctx.host.ensureUser('hacluster', { group: 'haclient', system: true, home: '/var/lib/pacemaker', shell: '/usr/sbin/nologin' });
-  // Corosync and pacemaker files: restart only when one of them changed.
-  const conf = await ctx.render('corosync.conf', { ...corosyncView(ctx.env.unitName.split('/')[0] ?? 'hacluster', ring.nodes, settings) });
+  const conf = await ctx.render('corosync.conf', { ...view.view });
+  const override = systemdOverride(settings.startTimeout, settings.stopTimeout);
+  const wanted: Applied = { restart: digest(corosyncKey, pacemakerKey, UIDGID_CONTENT, withoutNodelist(conf)), conf: digest(conf), units: digest(override) };
+  const applied = ctx.kv.get<Applied>(APPLIED) ?? null;
   let changed = false;
   changed = (await ctx.host.writeFile(COROSYNC_AUTHKEY, corosyncKey, { owner: 'root', group: 'root', mode: 0o400 })) || changed;
   changed = (await ctx.host.writeFile(PACEMAKER_AUTHKEY, pacemakerKey, { owner: 'hacluster', group: 'haclient', mode: 0o440 })) || changed;
   changed = (await ctx.host.writeFile(UIDGID, UIDGID_CONTENT, { mode: 0o644 })) || changed;
   const previousConf = await ctx.host.readFile(COROSYNC_CONF);
   const confChanged = await ctx.host.writeFile(COROSYNC_CONF, conf, { owner: 'root', group: 'root', mode: 0o644 });
-  // A member joining or leaving only changes the node list, which corosync 3 reloads at run time: no restart, so
-  // scaling the cluster never restarts every member at once.
-  const reloadOnly = confChanged && !changed && previousConf !== null && onlyNodelistDiffers(previousConf, conf);
-  changed = (confChanged && !reloadOnly) || changed;
   let overrides = false;
-  for (const path of OVERRIDES) overrides = (await ctx.host.writeFile(path, systemdOverride(settings.startTimeout, settings.stopTimeout))) || overrides;
-  if (overrides) await ctx.host.run(['systemctl', 'daemon-reload']);
+  for (const path of OVERRIDES) overrides = (await ctx.host.writeFile(path, override)) || overrides;
+  // A member joining or leaving only changes the node list, which corosync 3 reloads at run time: no restart, so
+  // scaling the cluster never restarts every member at once. What is owed comes from what the daemons last ran
+  // with; a unit without that record (first hook of this version) goes by what this hook changed, so an upgrade
+  // restarts nothing.
+  const owed = applied === null
+    ? { restart: changed || (confChanged && !(previousConf !== null && onlyNodelistDiffers(previousConf, conf))), reload: confChanged, units: overrides }
+    : { restart: applied.restart !== wanted.restart, reload: applied.conf !== wanted.conf, units: applied.units !== wanted.units };
+  if (owed.units) await ctx.host.run(['systemctl', 'daemon-reload']);
   const states = await ctx.host.serviceStates(['corosync', 'pacemaker']);
   for (const service of ['corosync', 'pacemaker']) if (states.get(service)?.enabled !== true) await ctx.host.service('enable', service);
   let member = true;
   const running = states.get('pacemaker')?.active === true;
-  if (changed || !running) member = await restartCluster(ctx, self.hostname);
-  else if (reloadOnly) {
+  if (owed.restart || !running) member = await restartCluster(ctx, self.hostname);
+  else if (owed.reload) {
     await ctx.log('corosync node list changed: reloading the ring');
     const reload = await ctx.host.run(['corosync-cfgtool', '-R']);
     if (reload.exitCode !== 0) member = await restartCluster(ctx, self.hostname);
   }
+  // The daemons now run with these files (whether or not this node has joined yet): nothing more is owed.
+  ctx.kv.set(APPLIED, wanted);
   if (!member) {
     publishSelf(true, false);
     recordFacts(ctx, { stage: 'pacemaker-down' });
@@ -179,7 +213,7 @@ charm.when(INSTALLED, 'config.valid').do('converge-cluster', async (ctx) => {
   if (ctx.isLeader) {
     const principal = parsePrincipal(ctx.endpoint('ha').principalData() ?? {});
     const announced = ctx.endpoint('pacemaker-remote').remotes();
-    const problems = [...principal.errors.map((e) => `${e.path}: ${e.message}`), ...announced.problems.map((p) => `pacemaker-remote ${p.unit}: ${p.reason}`)];
+    const problems = [...announced.problems.map((p) => p.reason), ...principal.errors.map((e) => `${e.path}: ${e.message}`)];
     if (problems.length === 0) {
       try {
         const result = await configureCluster(ctx.host, {

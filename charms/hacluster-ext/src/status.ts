@@ -1,5 +1,6 @@
 /** The unit's status from facts the handlers recorded; messages name what is missing and what to do. */
 import type { UnitStatus } from '../../../reactive/charm.js';
+import { boundedStatus } from '../../../reactive/decode/fields.js';
 
 export type Facts =
   | { readonly stage: 'keys' }
@@ -23,10 +24,16 @@ const MAX_PROBLEMS = 3;
 
 function list(problems: readonly string[]): string {
   const shown = problems.slice(0, MAX_PROBLEMS).join('; ');
-  return problems.length > MAX_PROBLEMS ? `${shown}; and ${problems.length - MAX_PROBLEMS} more (see juju debug-log)` : shown;
+  return problems.length > MAX_PROBLEMS ? `${shown}; and ${problems.length - MAX_PROBLEMS} more` : shown;
 }
 
+/** Every message bounded (STATUS_MAX): problems come from relation data and can be many. */
 export function assess(input: StatusInput): UnitStatus {
+  const status = assessUnbounded(input);
+  return { status: status.status, message: boundedStatus(status.message) };
+}
+
+function assessUnbounded(input: StatusInput): UnitStatus {
   if (!input.installed) return { status: 'maintenance', message: 'Installing packages' };
   if (input.paused) return { status: 'maintenance', message: "Paused. Use 'resume' action to resume normal service." };
   const f = input.facts;

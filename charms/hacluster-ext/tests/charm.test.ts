@@ -91,6 +91,13 @@ describe('hacluster-ext leader', () => {
     expect(host.file('/var/lib/pacemaker/lrm/secrets/st-maas/apikey')).toBe(`${MAAS_KEY}\n`);
     expect(host.fileMeta('/var/lib/pacemaker/lrm/secrets/st-maas/apikey')).toMatchObject({ owner: 'root', mode: 0o600 });
     expect(host.serviceActions.map((a) => `${a.action} ${a.name}`)).toEqual(expect.arrayContaining(['restart corosync', 'start pacemaker']));
+    // no secret in unit state: the keys (leader data, sent on pacemaker-remote) and the MAAS key are kept as digests
+    await h.runHook('update-status');
+    expect(h.status).toEqual({ status: 'active', message: 'Unit is ready and clustered' });
+    // update-status reads config and leader data again, not the relations (no remote sent a secret)
+    expect(h.history.at(-1)?.toolCalls.map((c) => c.tool).filter((t) => /^(config-get|leader-get|relation-get)$/.test(t))).toEqual(['config-get', 'leader-get']);
+    const state = JSON.stringify(h.kv);
+    for (const secret of [key, h.model.leaderData['corosync-key'], MAAS_KEY, 's3cretValue']) expect(state).not.toContain(secret);
   });
 
   it('is idempotent: a second hook writes nothing, restarts nothing and only queries the CIB', async () => {
@@ -165,6 +172,66 @@ describe('hacluster-ext leader', () => {
     await h.updateConfig({ no_quorum_policy: 'stop', stonith_action: 'poweroff' });
     expect(h.status.message).toMatch(/stonith_action: must be one of.*off.*reboot/);
     expect(host.writes).toEqual([]);
+  });
+
+  it('restarts on the next hook when a hook died between writing corosync.conf and restarting', async () => {
+    const { h, host } = await cluster();
+    const realService = host.service.bind(host);
+    // killed at the restart's first step: corosync and pacemaker still run, on the old file
+    host.service = async (action, name) => {
+      if (action === 'stop' && name === 'pacemaker') throw new Error('killed');
+      return realService(action, name);
+    };
+    await expect(h.updateConfig({ netmtu: 1400 })).rejects.toThrow('killed');
+    expect(await host.serviceIsActive('pacemaker')).toBe(true);
+    expect(host.file('/etc/corosync/corosync.conf')).toContain('netmtu: 1400'); // written before the hook died
+    host.service = realService;
+    host.clearRecords();
+    // Juju retries the failed hook: the file is already right, but corosync still runs the old one.
+    await h.runHook('config-changed');
+    expect(host.writes).toEqual([]);
+    expect(host.serviceActions.map((a) => `${a.action} ${a.name}`)).toEqual(['stop pacemaker', 'restart corosync', 'start pacemaker']);
+    expect(h.status.status).toBe('active');
+    // and once done, nothing is owed any more
+    host.clearRecords();
+    await h.runHook('config-changed');
+    expect(host.serviceActions).toEqual([]);
+  });
+
+  it('reloads the ring on the next hook when a hook died between writing the node list and reloading', async () => {
+    const { h, host, hanode } = await cluster();
+    host.onCommand('corosync-cfgtool', () => { throw new Error('killed'); });
+    await expect(h.addRelationUnit(hanode, 'hacluster-ext/3', { 'private-address': '10.0.0.4', hostname: 'api4', ready: 'True' })).rejects.toThrow('killed');
+    expect(host.file('/etc/corosync/corosync.conf')).toContain('nodeid: 1003');
+    host.onCommand('corosync-cfgtool', () => ({ exitCode: 0, stdout: '', stderr: '' }));
+    host.clearRecords();
+    await h.runHook('hanode-relation-changed', { relationId: hanode }, 'hacluster-ext', 'hacluster-ext/3');
+    expect(host.writes).toEqual([]);
+    expect(host.commands.map((c) => c.argv.join(' '))).toContain('corosync-cfgtool -R');
+    expect(host.serviceActions).toEqual([]);
+  });
+
+  it('never sends the ring key to the remotes: with only corosync_key set, the pacemaker key is the generated one', async () => {
+    const ringKey = Buffer.alloc(256, 3).toString('base64');
+    const { h, host, remotes } = await cluster({ config: { corosync_key: ringKey } });
+    expect(h.status.status).toBe('active');
+    expect(readFileSync(host.pathOnDisk('/etc/corosync/authkey')).toString('base64')).toBe(ringKey);
+    const sent = h.relationData(remotes)['pacemaker-key'];
+    expect(sent).toBe(h.model.leaderData['pacemaker-key']);
+    expect(sent).not.toBe(ringKey);
+    expect(readFileSync(host.pathOnDisk('/etc/pacemaker/authkey')).toString('base64')).toBe(sent);
+    await h.updateConfig({ pacemaker_key: ringKey });
+    expect(h.status).toMatchObject({ status: 'blocked' });
+    expect(h.status.message).toContain('pacemaker_key: must differ from corosync_key');
+  });
+
+  it('refuses a maas_url that carries credentials, naming the option that holds them', async () => {
+    const { h } = await cluster();
+    await h.updateConfig({ maas_url: 'http://admin:hunter2@10.0.0.254:5240/MAAS' });
+    expect(h.status.status).toBe('blocked');
+    expect(h.status.message).toContain('maas_url: must not carry a user or password');
+    expect(h.status.message).toContain('maas_credentials');
+    expect(h.status.message).not.toContain('hunter2');
   });
 
   it('uses two_node with exactly two members and waits below cluster_count', async () => {

@@ -3,7 +3,7 @@ import { BACKEND_PORT } from './addresses.js';
 import { connectAsService } from './api/connect.js';
 import { OpenStackApiError } from './api/keystone-token.js';
 import { charm, dbReady, platformOf, type MasakariCtx } from './charm.js';
-import { ActionParamError, OPERATOR_ACTIONS, runOperatorAction, validateParams, type OperatorAction } from './operator-actions.js';
+import { ActionParamError, apiWaitMs, OPERATOR_ACTIONS, runOperatorAction, validateParams, type OperatorAction } from './operator-actions.js';
 
 async function platformOrFail(ctx: MasakariCtx) {
   const platform = await platformOf(ctx);
@@ -58,8 +58,10 @@ charm.action('restart-services', async (ctx) => {
 for (const name of OPERATOR_ACTIONS) {
   charm.action(name, async (ctx, params) => {
     let validated: Record<string, unknown>;
+    let waitMs: number;
     try {
       validated = validateParams(name as OperatorAction, params);
+      waitMs = apiWaitMs(params);
     } catch (error) {
       if (error instanceof ActionParamError) return ctx.action?.fail(error.message);
       throw error;
@@ -73,6 +75,7 @@ for (const name of OPERATOR_ACTIONS) {
         region: String(ctx.config.region ?? 'RegionOne'),
         useInternalEndpoints: ctx.config['use-internal-endpoints'] === true,
         localApi: `http://127.0.0.1:${BACKEND_PORT}/v1`,
+        retry: { waitMs, onRetry: (message) => ctx.action?.log(message) },
       });
       await ctx.action?.log(`calling the Masakari API at ${connection.endpoint} (${connection.via})`);
       ctx.action?.set(await runOperatorAction(name as OperatorAction, validated, connection.client));

@@ -56,6 +56,11 @@ function integer(params: Params, key: string, fallback: number, min: number, max
   return n;
 }
 
+/** How long the action rides out keystone or the API not answering (`api-wait`, seconds). */
+export function apiWaitMs(params: Params): number {
+  return integer(params, 'api-wait', 45, 0, 600) * 1000;
+}
+
 /** Checks parameters before anything is called; throws ActionParamError. */
 export function validateParams(action: OperatorAction, params: Params): Record<string, unknown> {
   switch (action) {

@@ -143,7 +143,7 @@ describe('operator actions', () => {
     const ks = [...harness.model.relations.values()].find((r) => r.endpoint === 'identity-service')!.id;
     await harness.updateRelationData(ks, 'keystone/0', { service_host: '127.0.0.1', service_port: String(port) });
     withCatalog = false;
-    const out = await harness.runAction('list-segments');
+    const out = await harness.runAction('list-segments', { 'api-wait': 0 });
     expect(out.failed).toBe(true);
     expect(out.message).toMatch(/^masakari API at http:\/\/127\.0\.0\.1:15858\/v1\/p1\/segments did not answer/);
     expect(out.message).not.toContain(KEYSTONE_DATA.service_password!);

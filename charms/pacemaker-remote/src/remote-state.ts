@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KeyAgreement, RemoteNodeInfo } from '../../../interfaces/pacemaker-remote/protocol.js';
+import { boundedStatus } from '../../../reactive/decode/fields.js';
 
 export const SERVICE = 'pacemaker_remote';
 export const PACKAGES = ['pacemaker-remote', 'resource-agents'] as const;
@@ -73,7 +74,13 @@ export const CONFLICT_MESSAGE =
   "pacemaker is installed here: this machine is a cluster member and cannot also be a pacemaker remote " +
   '(the packages conflict); remove pacemaker-remote from this machine';
 
+/** Bounded: the disagreement lists cluster units, and there can be many. */
 export function assessRemoteStatus(facts: StatusFacts): UnitStatus {
+  const status = assessUnbounded(facts);
+  return { status: status.status, message: boundedStatus(status.message) };
+}
+
+function assessUnbounded(facts: StatusFacts): UnitStatus {
   if (facts.clusterMemberHere) return { status: 'blocked', message: CONFLICT_MESSAGE };
   if (!facts.installed) return { status: 'maintenance', message: 'Installing packages' };
   if (!facts.related) {

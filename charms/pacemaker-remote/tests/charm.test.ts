@@ -104,8 +104,9 @@ describe('pacemaker-remote charm', () => {
     expect(host.fileMeta(AUTHKEY_PATH)).toEqual({ owner: 'hacluster', group: 'haclient', mode: 0o440 });
     expect(host.serviceActions.filter((a) => a.action === 'restart')).toEqual([{ action: 'restart', name: SERVICE }]);
     expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
-    // The key is never logged.
+    // The key is never logged, nor kept in unit state (only digests are: the running key's, the snapshot's).
     expect(JSON.stringify(harness.model.logs)).not.toContain(b64(KEY1));
+    expect(JSON.stringify(harness.kv)).not.toContain(b64(KEY1));
 
     host.clearRecords();
     await harness.runHook('update-status');
@@ -154,7 +155,7 @@ describe('pacemaker-remote charm', () => {
   it('names the unit that sent an unusable key, never the value', async () => {
     await installed();
     await harness.addRelation('pacemaker-remote', 'hacluster', { units: { 'hacluster/2': { 'pacemaker-key': 'not*base64!' } } });
-    expect(harness.status).toEqual({ status: 'blocked', message: 'hacluster/2 sent an unusable pacemaker-key: pacemaker-key is not valid base64' });
+    expect(harness.status).toEqual({ status: 'blocked', message: 'hacluster/2 sent an unusable pacemaker-key: pacemaker-key must be base64 of 128 to 4096 bytes' });
   });
 
   it('restarts on the next hook when a hook died between writing the key and restarting', async () => {

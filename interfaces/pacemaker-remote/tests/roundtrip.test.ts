@@ -25,7 +25,7 @@ describe('pacemaker-remote, both sides', () => {
     );
     expect(clusterSide.remotes()).toEqual({ remotes: [{ unit: 'pacemaker-remote/0', ...info }], problems: [] });
 
-    const key = randomBytes(64);
+    const key = randomBytes(256);
     clusterSide.offerKey(key.toString('base64'));
     const offered = clusterSide.relations[0]!.toPublishRaw.snapshot();
     const remoteWithKey = new PacemakerRemoteProvides('pacemaker-remote', [relation('pacemaker-remote:3', 'hacluster', { 'hacluster/0': offered })], NO_CONTEXT);

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { listMachines, powerOn } from '../../../localmodel/machines/index.js';
 import { defineTests, type SuiteContext } from '../runner/context.js';
 import { blockUntil, leaderOf, runAction, waitForApplicationStates } from '../runner/model.js';
-import { crmMon } from './crm.js';
+import { clusterSettled, crmMon } from './crm.js';
 import { novaControl, ok, openstack } from './openstack.js';
 import { computeHosts, maasDir, removeGhostNode, setNovaService } from './setup.js';
 import { join } from 'node:path';
@@ -45,19 +45,6 @@ export async function bootInstance(ctx: SuiteContext, name: string, host: string
   const created = await novaControl(ctx, 'POST', '/servers', { name, host, metadata: { HA_Enabled: 'True' } });
   if (created.status !== 201) throw new Error(`could not create instance on ${host}: ${JSON.stringify(created.body)}`);
   return created.body.server.id as string;
-}
-
-/**
- * Waits until pacemaker has no transition in flight. A remote killed while probes run on it is fenced only after
- * its connection stops, and that stop waits for those probes: the first failover right after fencing was configured
- * measured fenced +31 s (the probes of the newly started fencing devices) against +2 s on a settled cluster.
- */
-async function clusterSettled(ctx: SuiteContext): Promise<void> {
-  const started = Date.now();
-  const leader = leaderOf(await ctx.cli.status(ctx.model), 'hacluster').name;
-  const r = await ctx.cli.exec(ctx.model, leader, 'crm_resource --wait --timeout=240s');
-  if (r.code !== 0) throw new Error(`the cluster did not settle within 240 s (crm_resource --wait, exit ${r.code}): ${r.stderr.slice(0, 300)}; see crm_mon -1 on ${leader}`);
-  ctx.log(`cluster settled (no transition in flight) after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** The upstream test's failure: no restart for pacemaker_remote, nova-compute stopped, remoted killed -9. */

@@ -11,7 +11,7 @@ import { createModelNetwork, runInModelNetwork, stopModelProcess } from '../../.
 import { repoRoot } from '../build-standins.js';
 import type { SuiteContext } from '../runner/context.js';
 import { appUnits, blockUntil, leaderOf, runAction, waitForApplicationStates } from '../runner/model.js';
-import { crmMon } from './crm.js';
+import { clusterSettled, crmMon } from './crm.js';
 import { novaControl, ok, openstack } from './openstack.js';
 
 export const MAAS_PORT = 5240;
@@ -141,6 +141,8 @@ export async function enableMaasFencing(ctx: SuiteContext): Promise<void> {
   await ctx.cli.config(ctx.model, 'pacemaker-remote', { 'enable-stonith': 'true' });
   ctx.mark('fencing.configured');
   await waitForApplicationStates(ctx.cli, ctx.model, ctx.config.targetDeployStatus, 900_000, ctx.log);
+  // The units report ready before pacemaker has placed the new fencing devices, and placing them can move the VIP.
+  await clusterSettled(ctx);
   ctx.log('fencing through MAAS is configured and the model settled');
 }
 

@@ -98,6 +98,7 @@ export async function main(argv: string[], out: (line: string) => void = console
   const testDir = resolve(cwd, values['test-directory'] ?? resolve(repoRoot, 'tests/zaza'));
   const config = parseTestsYaml(resolve(testDir, 'tests.yaml'));
   const print = level === 'ERROR' || level === 'WARNING' ? (l: string) => { if (/FAIL|ERROR|summary|PASS/.test(l)) out(l); } : out;
+  if (level !== 'ERROR') for (const warning of config.warnings) out(`WARNING ${warning}`);
   const parallel = Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 8) throw new Error(`--parallel: '${values.parallel}' is not accepted: a whole number from 1 to 8`);
   const deployTimeoutMs = Number(process.env.TEST_DEPLOY_TIMEOUT ?? 3600) * 1000;

@@ -3,7 +3,7 @@
  * json_clones, json_ms, json_colocations, json_orders, json_locations). Each returns a typed value or throws a
  * `CrmSyntaxError` naming what was expected; callers attach the relation path.
  */
-import type { Colocation, Location, LocationRule, NvPair, Operation, Order, RuleExpression } from './model.js';
+import { shown, type Colocation, type Location, type LocationRule, type NvPair, type Operation, type Order, type RuleExpression } from './model.js';
 
 export class CrmSyntaxError extends Error {}
 
@@ -36,7 +36,7 @@ export function tokenize(text: string): string[] {
 
 function pair(token: string): NvPair {
   const at = token.indexOf('=');
-  if (at <= 0) throw new CrmSyntaxError(`expected name=value, got "${token}"`);
+  if (at <= 0) throw new CrmSyntaxError(`expected name=value, got ${shown(token)}`);
   return { name: token.slice(0, at), value: token.slice(at + 1) };
 }
 
@@ -46,7 +46,7 @@ export function normalizeScore(text: string): string {
   if (/^\+?(inf|infinity)$/i.test(t)) return 'INFINITY';
   if (/^-(inf|infinity)$/i.test(t)) return '-INFINITY';
   if (/^[+-]?\d+$/.test(t)) return String(Number.parseInt(t, 10));
-  throw new CrmSyntaxError(`"${text}" is not a score (an integer, inf or -inf)`);
+  throw new CrmSyntaxError(`${shown(text)} is not a score (an integer, inf or -inf)`);
 }
 
 const PRIMITIVE_SECTIONS = new Set(['params', 'meta', 'op', 'operations', 'utilization']);
@@ -65,7 +65,7 @@ export function parsePrimitiveTail(text: string): PrimitiveTail {
   while (i < tokens.length) {
     const section = tokens[i++] as string;
     if (!PRIMITIVE_SECTIONS.has(section)) {
-      throw new CrmSyntaxError(`unexpected "${section}" (expected params, meta or op)`);
+      throw new CrmSyntaxError(`unexpected ${shown(section)} (expected params, meta or op)`);
     }
     if (section === 'utilization') throw new CrmSyntaxError('utilization attributes are not supported');
     const start = i;
@@ -98,7 +98,7 @@ export function parseMembersAndMeta(text: string): { members: string[]; meta: Nv
   while (i < tokens.length) {
     const section = tokens[i++];
     if (section === 'params') throw new CrmSyntaxError('instance attributes (params) on a group or clone are not supported; use meta');
-    if (section !== 'meta') throw new CrmSyntaxError(`unexpected "${section}" (expected meta)`);
+    if (section !== 'meta') throw new CrmSyntaxError(`unexpected ${shown(section ?? '')} (expected meta)`);
     while (i < tokens.length && tokens[i] !== 'meta' && tokens[i] !== 'params') meta.push(pair(tokens[i++] as string));
   }
   if (members.length === 0) throw new CrmSyntaxError('no resource named');
@@ -128,7 +128,7 @@ export function parseColocation(id: string, text: string): Colocation {
   let nodeAttribute: string | undefined;
   for (const t of attrs) {
     const p = pair(t);
-    if (p.name !== 'node-attribute') throw new CrmSyntaxError(`unknown colocation attribute "${p.name}"`);
+    if (p.name !== 'node-attribute') throw new CrmSyntaxError(`unknown colocation attribute ${shown(p.name)}`);
     nodeAttribute = p.value;
   }
   return {
@@ -148,7 +148,7 @@ export function parseOrder(id: string, text: string): Order {
   let symmetrical: boolean | undefined;
   for (const t of rest.filter((x) => x.includes('='))) {
     const p = pair(t);
-    if (p.name !== 'symmetrical' || !/^(true|false)$/.test(p.value)) throw new CrmSyntaxError(`unknown order attribute "${t}"`);
+    if (p.name !== 'symmetrical' || !/^(true|false)$/.test(p.value)) throw new CrmSyntaxError(`unknown order attribute ${shown(t)}`);
     symmetrical = p.value === 'true';
   }
   const first = splitRole(names[0] as string);
@@ -185,14 +185,14 @@ function parseRule(tokens: string[]): LocationRule {
     } else {
       const [attribute, op, value] = [rest[j], rest[j + 1], rest[j + 2]];
       if (attribute === undefined || op === undefined || value === undefined || !RULE_OPS.has(op)) {
-        throw new CrmSyntaxError(`expected "<attribute> <lt|gt|lte|gte|eq|ne> <value>" in rule, got "${rest.slice(j).join(' ')}"`);
+        throw new CrmSyntaxError(`expected "<attribute> <lt|gt|lte|gte|eq|ne> <value>" in rule, got ${shown(rest.slice(j).join(' '))}`);
       }
       expressions.push({ attribute, operation: op, value });
       j += 3;
     }
     if (j < rest.length) {
       const joiner = rest[j++];
-      if (joiner !== 'and' && joiner !== 'or') throw new CrmSyntaxError(`expected "and" or "or" between rule expressions, got "${joiner}"`);
+      if (joiner !== 'and' && joiner !== 'or') throw new CrmSyntaxError(`expected "and" or "or" between rule expressions, got ${shown(joiner ?? '')}`);
       if (booleanOp !== undefined && booleanOp !== joiner) throw new CrmSyntaxError('mixing "and" and "or" in one rule is not supported');
       booleanOp = joiner;
     }
@@ -217,14 +217,14 @@ export function parseLocation(id: string, text: string): Location {
 export function parseAgent(text: string): { class: string; provider?: string; type: string } {
   const parts = text.trim().split(':');
   if (parts[0] === 'ocf') {
-    if (parts.length !== 3 || !parts[1] || !parts[2]) throw new CrmSyntaxError(`"${text}": an OCF agent is ocf:<provider>:<type>`);
+    if (parts.length !== 3 || !parts[1] || !parts[2]) throw new CrmSyntaxError(`${shown(text)}: an OCF agent is ocf:<provider>:<type>`);
     return { class: 'ocf', provider: parts[1], type: parts[2] };
   }
   if (parts.length !== 2 || !parts[0] || !parts[1]) {
-    throw new CrmSyntaxError(`"${text}" is not an agent (ocf:<provider>:<type>, lsb:<name>, systemd:<name>, service:<name>, stonith:<type>)`);
+    throw new CrmSyntaxError(`${shown(text)} is not an agent (ocf:<provider>:<type>, lsb:<name>, systemd:<name>, service:<name>, stonith:<type>)`);
   }
   if (!['lsb', 'systemd', 'service', 'stonith', 'upstart', 'nagios'].includes(parts[0])) {
-    throw new CrmSyntaxError(`"${text}": unknown resource class "${parts[0]}"`);
+    throw new CrmSyntaxError(`${shown(text)}: unknown resource class`);
   }
   return { class: parts[0], type: parts[1] };
 }

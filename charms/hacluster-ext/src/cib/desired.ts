@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type {
   CibDocument, CibError, CibSecret, Clone, Constraint, Group, Location, Member, NvPair, Primitive, Remote, TopResource,
 } from './model.js';
-import { CIB_SECRET_MAGIC } from './model.js';
+import { CIB_SECRET_MAGIC, shown } from './model.js';
 import type { PrincipalResources } from './principal.js';
 import { validateDocument } from './validate.js';
 import { DEFAULT_BUDGET, fenceLimit, type BudgetOptions } from '../fencing/budget.js';
@@ -136,8 +136,8 @@ function principalResources(principal: PrincipalResources, deleted: ReadonlySet<
     const members: Primitive[] = [];
     g.members.forEach((name, i) => {
       const p = primitives.get(name);
-      if (!p) errors.push({ path: `ha.json_groups.${g.id}.members[${i}]`, message: `"${name}" is not a primitive in json_resources` });
-      else if (consumed.has(name)) errors.push({ path: `ha.json_groups.${g.id}.members[${i}]`, message: `"${name}" is already in another group or clone` });
+      if (!p) errors.push({ path: `ha.json_groups.${g.id}.members[${i}]`, message: `${shown(name)} is not a primitive in json_resources` });
+      else if (consumed.has(name)) errors.push({ path: `ha.json_groups.${g.id}.members[${i}]`, message: `${shown(name)} is already in another group or clone` });
       else {
         members.push(p);
         consumed.add(name);
@@ -150,11 +150,11 @@ function principalResources(principal: PrincipalResources, deleted: ReadonlySet<
     if (deleted.has(c.id)) continue;
     const child = primitives.get(c.child) ?? groups.get(c.child);
     if (!child) {
-      errors.push({ path: `ha.json_clones.${c.id}`, message: `"${c.child}" is not a primitive or group` });
+      errors.push({ path: `ha.json_clones.${c.id}`, message: `${shown(c.child)} is not a primitive or group` });
       continue;
     }
     if (consumed.has(c.child)) {
-      errors.push({ path: `ha.json_clones.${c.id}`, message: `"${c.child}" is already in another group or clone` });
+      errors.push({ path: `ha.json_clones.${c.id}`, message: `${shown(c.child)} is already in another group or clone` });
       continue;
     }
     consumed.add(c.child);

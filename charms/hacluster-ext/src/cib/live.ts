@@ -11,7 +11,9 @@ type XNode = Record<string, unknown>;
 
 const parser = new XMLParser({
   preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '', trimValues: true,
-  parseAttributeValue: false, parseTagValue: false, processEntities: true, htmlEntities: false,
+  parseAttributeValue: false, parseTagValue: false, processEntities: true,
+  // decodes character references (`&#10;`), which libxml2 writes for line breaks and tabs in attribute values
+  htmlEntities: true,
 });
 
 function tagOf(n: XNode): string {

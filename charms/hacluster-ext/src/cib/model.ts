@@ -136,6 +136,22 @@ export interface CibError {
   readonly message: string;
 }
 
+/** What a message may repeat as it is: a short token with nothing a status, a log or markup gives meaning to. */
+const HARMLESS = /^[A-Za-z0-9_.:+@-]{1,64}$/;
+
+/**
+ * A name or token from relation data as a message shows it: quoted when short and harmless, otherwise only its
+ * length, so a message never carries markup, line breaks, a secret pasted in the wrong place, or 100 KB.
+ */
+export function shown(text: string): string {
+  return HARMLESS.test(text) ? `"${text}"` : `a value of ${[...text].length} characters (not shown)`;
+}
+
+/** A path segment: the name when harmless, else `?`. */
+export function pathPart(text: string): string {
+  return HARMLESS.test(text) ? text : '?';
+}
+
 export function formatErrors(errors: readonly CibError[]): string {
   return errors.map((e) => `${e.path}: ${e.message}`).join('; ');
 }

@@ -33,6 +33,8 @@ export const EMPTY_PRINCIPAL: PrincipalResources = {
 
 type Raw = Readonly<Record<string, string | undefined>>;
 
+const PACEMAKER_ID = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
 /** json_<key> wins; the bare <key> is the legacy spelling. Empty values count as absent. */
 function readValue(raw: Raw, key: string, errors: CibError[]): unknown {
   for (const name of [`json_${key}`, key]) {
@@ -56,8 +58,10 @@ function readObject(raw: Raw, key: string, errors: CibError[]): [string, string]
     return [];
   }
   const entries: [string, string][] = [];
-  for (const [name, text] of Object.entries(value as Record<string, unknown>)) {
-    if (typeof text !== 'string') errors.push({ path: `ha.json_${key}.${name}`, message: 'must be a string' });
+  for (const [i, [name, text]] of Object.entries(value as Record<string, unknown>).entries()) {
+    // Names become pacemaker ids and the paths of messages: anything else is refused here, and never shown.
+    if (!PACEMAKER_ID.test(name)) errors.push({ path: `ha.json_${key}`, message: `entry ${i + 1}: the name must be a pacemaker id (letters, digits, _ . -, at most 64, not starting with a digit)` });
+    else if (typeof text !== 'string') errors.push({ path: `ha.json_${key}.${name}`, message: 'must be a string' });
     else entries.push([name, text]);
   }
   return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

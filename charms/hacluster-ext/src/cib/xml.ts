@@ -4,8 +4,21 @@
  */
 import type { CibDocument, Constraint, NvPair, Operation, Primitive, TopResource } from './model.js';
 
+/** Characters XML 1.0 cannot carry at all, not even as a character reference (controls, lone surrogates, U+FFFE/F). */
+export const NOT_XML = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+const NOT_XML_ALL = new RegExp(NOT_XML.source, 'gu');
+
+/**
+ * Text safe inside an attribute value or an element: markup characters become references, and so do tab and line
+ * breaks (a parser would otherwise normalise them to spaces in an attribute). Values holding characters XML cannot
+ * carry are refused by validateDocument before anything is written; here they become U+FFFD, so even a caller
+ * that skipped validation cannot produce a document that is not well-formed.
+ */
 export function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return text
+    .replace(NOT_XML_ALL, '\ufffd')
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
+    .replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
 }
 
 /** Characters an XML id may not contain become `_`. */

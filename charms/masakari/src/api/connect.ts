@@ -7,6 +7,7 @@
 import { internalAuthUrl, type ServiceCredentials } from '../../../../interfaces/keystone/protocol.js';
 import { findEndpoint, issueToken, type FetchLike } from './keystone-token.js';
 import { MasakariClient } from './masakari-client.js';
+import { NO_RETRY, type RetryPolicy } from './retry.js';
 
 export interface ConnectOptions {
   readonly region: string;
@@ -14,6 +15,8 @@ export interface ConnectOptions {
   /** Base of the unit's own API, e.g. http://127.0.0.1:15858/v1 */
   readonly localApi: string;
   readonly fetch?: FetchLike;
+  /** For keystone and the API alike: ride out an endpoint that is moving. */
+  readonly retry?: RetryPolicy;
 }
 
 export interface Connection {
@@ -31,11 +34,11 @@ export async function connectAsService(c: ServiceCredentials, o: ConnectOptions)
     projectName: c.serviceTenant,
     userDomainName: c.serviceDomain ?? 'default',
     projectDomainName: c.serviceDomain ?? 'default',
-  }, o.fetch);
+  }, o.fetch, o.retry ?? NO_RETRY);
   const fromCatalog = findEndpoint(token.catalog, 'instance-ha', o.useInternalEndpoints ? 'internal' : 'public', o.region);
   if (fromCatalog && fromCatalog.startsWith('http://')) {
-    return { client: new MasakariClient(fromCatalog, token.token, o.fetch), endpoint: fromCatalog, via: 'catalog' };
+    return { client: new MasakariClient(fromCatalog, token.token, o.fetch, o.retry), endpoint: fromCatalog, via: 'catalog' };
   }
   const local = token.projectId ? `${o.localApi.replace(/\/+$/, '')}/${token.projectId}` : o.localApi;
-  return { client: new MasakariClient(local, token.token, o.fetch), endpoint: local, via: 'local' };
+  return { client: new MasakariClient(local, token.token, o.fetch, o.retry), endpoint: local, via: 'local' };
 }

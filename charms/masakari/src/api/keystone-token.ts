@@ -3,6 +3,7 @@
  * operator actions to call the Masakari API without a Python client. Errors name the URL and the HTTP status,
  * never the password or the token.
  */
+import { fetchRiding, NO_RETRY, type RetryPolicy } from './retry.js';
 
 export interface PasswordAuth {
   /** Keystone v3 base URL, e.g. http://10.5.0.40:5000/v3 */
@@ -44,7 +45,7 @@ export type FetchLike = typeof fetch;
 
 const TIMEOUT_MS = 30_000;
 
-export async function issueToken(auth: PasswordAuth, fetchImpl: FetchLike = fetch): Promise<Token> {
+export async function issueToken(auth: PasswordAuth, fetchImpl: FetchLike = fetch, retry: RetryPolicy = NO_RETRY): Promise<Token> {
   const url = `${auth.authUrl.replace(/\/+$/, '')}/auth/tokens`;
   const body = {
     auth: {
@@ -57,12 +58,11 @@ export async function issueToken(auth: PasswordAuth, fetchImpl: FetchLike = fetc
   };
   let response: Response;
   try {
-    response = await fetchImpl(url, {
+    response = await fetchRiding(fetchImpl, `keystone at ${url}`, url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
+    }, TIMEOUT_MS, retry);
   } catch (error) {
     throw new OpenStackApiError(`keystone at ${url} did not answer: ${(error as Error).message}`);
   }

@@ -3,6 +3,7 @@
  * Masakari's own explanation (its fault body), the method, path and status, never the token.
  */
 import { OpenStackApiError, type FetchLike } from './keystone-token.js';
+import { fetchRiding, NO_RETRY, type RetryPolicy } from './retry.js';
 
 export interface Segment {
   readonly uuid: string;
@@ -37,18 +38,22 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class MasakariClient {
   /** `baseUrl` is the catalog URL (…/v1/<project_id>) or …/v1. */
-  constructor(private readonly baseUrl: string, private readonly token: string, private readonly fetchImpl: FetchLike = fetch) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+    private readonly fetchImpl: FetchLike = fetch,
+    private readonly retry: RetryPolicy = NO_RETRY,
+  ) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const url = `${this.baseUrl.replace(/\/+$/, '')}${path}`;
     let response: Response;
     try {
-      response = await this.fetchImpl(url, {
+      response = await fetchRiding(this.fetchImpl, `the masakari API at ${url}`, url, {
         method,
         headers: { 'X-Auth-Token': this.token, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(30_000),
-      });
+      }, 30_000, this.retry);
     } catch (error) {
       throw new OpenStackApiError(`masakari API at ${url} did not answer: ${(error as Error).message}`);
     }

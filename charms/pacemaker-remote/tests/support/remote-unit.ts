@@ -6,7 +6,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Harness } from '../../../../reactive/testing/harness.js';
-import { decodeRemoteNodeInfo, type RemoteNodeInfo } from '../../../../interfaces/pacemaker-remote/protocol.js';
+import { decodeRemoteNodeInfo, nodeInfoProblems, type RemoteNodeInfo } from '../../../../interfaces/pacemaker-remote/protocol.js';
 import type { ClusterLab } from '../../../../tests/lab/cluster/lab.js';
 import { LabNodeHost } from '../../../../tests/lab/cluster/node-host.js';
 import { charm } from '../../src/charm.js';
@@ -38,7 +38,7 @@ export async function deployRemoteUnit(lab: ClusterLab, nodeName: string, key: B
     relationId,
     published: () => {
       const decoded = decodeRemoteNodeInfo(harness.relationData(relationId));
-      if (!decoded.ok) throw new Error(`${nodeName} published unusable data: ${decoded.reason}`);
+      if (!decoded.ok) throw new Error(`${nodeName} published unusable data: ${nodeInfoProblems(decoded).map((p) => `${p.key} ${p.rule}`).join('; ')}`);
       return decoded.value;
     },
     sendKey: (next) => harness.updateRelationData(relationId, 'hacluster/0', { 'pacemaker-key': next.toString('base64') }),

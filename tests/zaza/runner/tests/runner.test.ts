@@ -28,6 +28,62 @@ describe('tests.yaml', () => {
     expect(() => parseTestsYaml(f, 'tests: [a.B]\ntarget_deploy_status: {x: {workload-status: happy}}\n')).toThrow(/workload-status/);
   });
 
+  it('loads a charm\'s upstream tests.yaml, with one warning per key or entry the runner does not act on', () => {
+    const f = join(zaza, 'upstream-tests.yaml');
+    const upstream = [
+      'charm_name: sample',
+      'tests:',
+      '  - zaza.openstack.charm_tests.sample.tests.SampleTest',
+      '  - zaza.openstack.charm_tests.tempest.tests.TempestTestWithKeystoneV3;smoke',
+      '  - cross_model:',
+      '    - zaza.openstack.charm_tests.sample.tests.CrossModelTest',
+      'configure:',
+      '  - zaza.openstack.charm_tests.vault.setup.auto_initialize',
+      '  - default_alias:',
+      '    - zaza.openstack.charm_tests.sample.setup.create_things',
+      '  - cross_model:',
+      '    - zaza.openstack.charm_tests.sample.setup.other_model',
+      'gate_bundles:',
+      '  - noble-caracal',
+      '  - vault: noble-caracal-vault',
+      '  - first: noble-caracal',
+      '    second: noble-caracal-other',
+      '  - ordered-pair:',
+      '    - first: noble-caracal',
+      '    - second: noble-caracal-other',
+      'smoke_bundles: [noble-caracal]',
+      'target_deploy_status:',
+      '  vault:',
+      '    workload-status: blocked',
+      '    workload-status-message-prefix: Vault needs to be initialized',
+      'configure_options:',
+      '  sample_flavor: m1.tiny',
+      'tests_options:',
+      '  force_deploy:',
+      '    - noble-caracal',
+      '  trust: [noble-caracal]',
+      '  tempest: { smoke: true }',
+      '',
+    ].join('\n');
+    const t = parseTestsYaml(f, upstream);
+    expect(t.gate.map((b) => `${b.alias}:${b.name}`)).toEqual(['default_alias:noble-caracal', 'vault:noble-caracal-vault']);
+    expect(t.configure).toEqual(['zaza.openstack.charm_tests.vault.setup.auto_initialize', 'zaza.openstack.charm_tests.sample.setup.create_things']);
+    expect(t.tests).toEqual(['zaza.openstack.charm_tests.sample.tests.SampleTest', 'zaza.openstack.charm_tests.tempest.tests.TempestTestWithKeystoneV3']);
+    expect(t.warnings).toEqual([
+      `${f}: gate_bundles[2]: not run: a multi-model entry (first, second); this runner deploys one model per entry`,
+      `${f}: gate_bundles[3]: not run: a multi-model entry (ordered-pair); this runner deploys one model per entry`,
+      `${f}: configure[2].cross_model: not run: steps for model alias 'cross_model' (this runner runs the default_alias steps on every model)`,
+      `${f}: tests[1]: arguments 'smoke' are not passed: the class runs without them (zaza's direct_with_args runner is not supported)`,
+      `${f}: tests[2].cross_model: not run: steps for model alias 'cross_model' (this runner runs the default_alias steps on every model)`,
+      `${f}: tests_options.force_deploy: not acted on: this runner never deploys with --force (zaza does for the bundles listed)`,
+      `${f}: tests_options.trust: not acted on: this runner never deploys with --trust (zaza does for the bundles listed)`,
+      `${f}: tests_options.tempest: not acted on: no test of this suite reads it`,
+      `${f}: configure_options.sample_flavor: not acted on: no configure step of this suite reads it`,
+    ]);
+    expect(parseTestsYaml(join(zaza, 'tests.yaml')).warnings).toEqual([]);
+    expect(() => parseTestsYaml(f, 'tests: [a.B]\nforce_deploy: [x]\n')).toThrow(/additional properties 'force_deploy' \(zaza reads it under tests_options: tests_options.force_deploy\)/);
+  });
+
   it('resolves every dotted name of the suite to a TypeScript export', async () => {
     const t = parseTestsYaml(join(zaza, 'tests.yaml'));
     for (const f of [...t.beforeDeploy, ...t.configure]) expect(typeof (await resolveDotted(zaza, f, 'function'))).toBe('function');
