@@ -245,8 +245,7 @@ describe('fencing budget on a live cluster', () => {
     expect(refusedCalls).toEqual([]); // refused before MAAS is asked anything
     // Pacemaker 2.1.5 keeps scheduling the refused host in every new transition (stonith-max-attempts only stops
     // the immediate re-run): seen 3 to 9 operations in the 2 min after the first refusal, depending on the load.
-    // What is bounded is their cost: one quick refusal per member each, nothing sent to MAAS.
-    expect(laterOps).toBeGreaterThanOrEqual(0);
+    // What is bounded is their cost: one quick refusal per member each, nothing sent to MAAS (asserted above and below).
     // One refusal per member per operation; an operation still in flight when the history was read adds up to one more.
     expect(refusals.length).toBeLessThanOrEqual(MEMBERS.length * (failedOps.reduce((a, b) => a + b, 0) + 1));
 
