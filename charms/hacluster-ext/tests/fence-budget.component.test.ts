@@ -178,7 +178,7 @@ describe('fencing budget on a live cluster', () => {
     }, 120_000, 1000);
   }, 600_000);
 
-  it('three remotes lost at once: one powered off, the others refused and left powered, retries bounded', async () => {
+  it('three remotes lost at once: one powered off, the others refused and left powered, every retry refused before MAAS', async () => {
     for (let i = 0; i < 4; i++) {
       expect((await lab.status()).onlineRemotes).toHaveLength(3);
       await sleep(500);
