@@ -33,6 +33,14 @@ export class HaclusterProvides extends Endpoint {
     for (const relation of this.relations) relation.toPublishRaw.setRaw('stonith-enabled', enabled === null ? null : String(enabled));
   }
 
+  /**
+   * `recovery-hold` = the fencing holds in force (`budget`, `operator`, space separated; null withdraws it): while
+   * held, the cluster fences no host, so nothing is evacuated behind a fence gate. Stock principals ignore the key.
+   */
+  setRecoveryHold(holds: string | null): void {
+    for (const relation of this.relations) relation.toPublishRaw.setRaw('recovery-hold', holds);
+  }
+
   override manageFlags(): void {
     this.toggleFlag('connected', this.isJoined);
     this.toggleFlag('available', this.hasResources());

@@ -2,6 +2,8 @@
 import { Endpoint } from '../../reactive/endpoint.js';
 import { encodeBinding, encodeCrm, isClusteredValue, type Crm } from './principal.js';
 
+export type RecoveryHoldScope = 'budget' | 'operator' | 'unknown';
+
 export class HaclusterRequires extends Endpoint {
   static override readonly flagSuffixes = ['connected', 'available'] as const;
 
@@ -14,6 +16,17 @@ export class HaclusterRequires extends Endpoint {
   isClustered(): boolean {
     const unit = this.allJoinedUnits[0];
     return unit !== undefined && isClusteredValue(unit.receivedRaw.clustered);
+  }
+
+  /**
+   * `recovery-hold` from hacluster-ext: the fencing holds in force (`budget`, `operator`), [] when none. A value
+   * this side does not know is reported as `unknown`: it still means held, so nothing is evacuated on a guess.
+   */
+  recoveryHold(): RecoveryHoldScope[] {
+    const raw = this.allJoinedUnits[0]?.receivedRaw['recovery-hold'];
+    if (raw === undefined || raw === null || raw.trim() === '') return [];
+    const scopes = new Set(raw.trim().split(/\s+/).map((t): RecoveryHoldScope => (t === 'budget' || t === 'operator' ? t : 'unknown')));
+    return [...scopes].sort();
   }
 
   override manageFlags(): void {

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { charm, PAUSED, type Context } from './charm.js';
+import './fencing/handlers.js';
 
 const NODE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 

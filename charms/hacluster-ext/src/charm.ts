@@ -22,6 +22,7 @@ import {
 import { configCheck, configRules, decodeKey, settingsFrom } from './options.js';
 import { PLUGIN_PATH } from './stonith/paths.js';
 import { assess, type Facts } from './status.js';
+import { HOLD_VIEW, holdStatus, reportHold, type HoldView } from './fencing/report.js';
 
 export const INSTALLED = 'hacluster.installed';
 export const PACKAGES = ['corosync', 'pacemaker', 'pacemaker-cli-utils', 'cluster-glue', 'resource-agents', 'crmsh'];
@@ -229,6 +230,7 @@ charm.when(INSTALLED, 'config.valid').do('converge-cluster', async (ctx) => {
           await ctx.leader.set({ 'cib-digest': digest, 'stonith-enabled': String(fencing) });
         }
         clustered = true;
+        reportHold(ctx, result.live);
       } catch (error) {
         if (!(error instanceof InvalidCib)) throw error;
         problems.push(...error.desired.errors.map((e) => `${e.path}: ${e.message}`));
@@ -271,4 +273,5 @@ charm.assessStatus((ctx) => assess({
   facts: (ctx.kv.get(FACTS) ?? null) as Facts | null,
   maintenance: ctx.config['maintenance-mode'] === true,
   isLeader: ctx.isLeader,
+  hold: holdStatus((ctx.kv.get(HOLD_VIEW) ?? null) as HoldView | null),
 }));

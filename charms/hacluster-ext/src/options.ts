@@ -8,6 +8,7 @@ import { hostOrAddress, list, secret, url } from '../../../reactive/decode/value
 import type { CibConfig, NoQuorumPolicy, StonithAction } from './cib/desired.js';
 import { DEFAULT_CIB_CONFIG } from './cib/desired.js';
 import { SERVICE_TIMEOUT_MAX } from './corosync/ring.js';
+import { budgetFrom, fencingConfigRules, quorumProblems } from './fencing/options.js';
 
 /** Every number has both bounds: a value reaches a systemd drop-in, corosync.conf or the CIB as it is. */
 export const configRules: ConfigRules = {
@@ -22,6 +23,7 @@ export const configRules: ConfigRules = {
   service_start_timeout: { minimum: -1, maximum: SERVICE_TIMEOUT_MAX },
   service_stop_timeout: { minimum: -1, maximum: SERVICE_TIMEOUT_MAX },
   netmtu: { minimum: 576, maximum: 65535 },
+  ...fencingConfigRules,
 };
 
 /** Decoded key bytes, or a reason (never containing the value): the limits pacemaker-remote applies too. */
@@ -69,6 +71,7 @@ export const configCheck: ConfigCheck = (config) => {
   if ((maasUrl === '') !== (credentials === '')) problems.push('maas_url and maas_credentials: set both or neither');
   const hosts = MONITOR_HOSTS(text(config, 'monitor_host'));
   if (!hosts.ok) problems.push(`monitor_host: ${hosts.rule} (a space separated list of IP addresses or host names)`);
+  problems.push(...quorumProblems(config));
   return problems;
 };
 
@@ -119,6 +122,7 @@ export function settingsFrom(config: ConfigValues): Settings {
       maas: url !== '' && credentials !== '' ? { url, apiKey: credentials } : null,
       stonithPowerTimeout: num(config, 'maas_power_timeout', 60),
       stonithAction: (text(config, 'stonith_action') || DEFAULT_CIB_CONFIG.stonithAction) as StonithAction,
+      fenceBudget: budgetFrom(config),
     },
   };
 }

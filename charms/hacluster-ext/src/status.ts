@@ -16,6 +16,8 @@ export interface StatusInput {
   readonly facts: Facts | null;
   readonly maintenance: boolean;
   readonly isLeader: boolean;
+  /** A fencing hold in force (fencing/report.ts): it wins over "ready". */
+  readonly hold?: UnitStatus | null;
 }
 
 const MAX_PROBLEMS = 3;
@@ -52,6 +54,6 @@ function assessUnbounded(input: StatusInput): UnitStatus {
     case 'clustered':
       return input.maintenance
         ? { status: 'maintenance', message: 'Pacemaker in maintenance mode' }
-        : { status: 'active', message: 'Unit is ready and clustered' };
+        : input.hold ?? { status: 'active', message: 'Unit is ready and clustered' };
   }
 }

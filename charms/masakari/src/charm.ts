@@ -21,6 +21,7 @@ import { bindingAddresses, collectBindings, detectPlatform, settledRuntimeFacts,
 import { PACKAGED_MANAGE, WRAPPED_MANAGE } from './debian-workarounds.js';
 import { desiredState } from './files.js';
 import { CLUSTER_GROUP, clusterFencing, fenceGateProblem, fencingNote, SERVICE_USER } from './fence-gate.js';
+import { recoveryHoldStatus } from './recovery-hold.js';
 import { AMQP_USER, AMQP_VHOST, CONF_PATH, DATABASE, DB_USER } from './masakari-conf.js';
 import { configCheck, configRules, fencingRequired, parseVips } from './options.js';
 import { apiWorkers, type Platform } from './platform.js';
@@ -304,6 +305,7 @@ charm.assessStatus(async (ctx) => {
     haClustered: ctx.flags.isSet('endpoint.ha.available'),
     fenceGate: fenceGateProblem({ required: fencing, haJoined: ctx.flags.isSet('endpoint.ha.joined'), clusterGroup: pacemakerHere }),
     readyNote: pacemakerHere ? fencingNote(await clusterFencing(ctx.host)) : null,
+    recoveryHold: recoveryHoldStatus(ctx.endpoint('ha').recoveryHold()),
     dbSynced: ready,
     isLeader: ctx.isLeader,
     ...(syncFailures ? { dbSyncFailure: syncFailures } : {}),

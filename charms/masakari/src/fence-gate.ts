@@ -15,7 +15,7 @@ export const SITE_PACKAGES = '/usr/lib/python3/dist-packages';
 export const PACKAGE = 'masakari_fence_gate';
 export const PACKAGE_DIR = `${SITE_PACKAGES}/${PACKAGE}`;
 export const DIST_INFO_DIR = `${SITE_PACKAGES}/${PACKAGE}-1.0.dist-info`;
-export const MODULES = ['__init__.py', 'history.py', 'task.py'] as const;
+export const MODULES = ['__init__.py', 'history.py', 'hold.py', 'task.py'] as const;
 export const CLUSTER_GROUP = 'haclient';
 export const SERVICE_USER = 'masakari';
 

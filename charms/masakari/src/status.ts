@@ -21,6 +21,8 @@ export interface StatusFacts {
   readonly haClustered: boolean;
   /** require-fencing's needs on this unit that are not met (fence-gate.ts), or null. */
   readonly fenceGate: { readonly status: 'blocked' | 'waiting'; readonly message: string } | null;
+  /** hacluster-ext holds recovery (recovery-hold.ts): said instead of "Unit is ready". */
+  readonly recoveryHold?: UnitStatus | null;
   /** Added to "Unit is ready" in parentheses (fence-gate.ts fencingNote). */
   readonly readyNote?: string | null;
   readonly dbSynced: boolean;
@@ -68,6 +70,7 @@ export function assessStatus(f: StatusFacts): UnitStatus {
   if (f.portsClosed.length > 0) return { status: 'blocked', message: `Ports which should be open, but are not: ${f.portsClosed.join(', ')}` };
   if (f.vipSet && !f.haClustered) return { status: 'waiting', message: "'ha' incomplete: waiting for hacluster to report clustered" };
   if (f.fenceGate) return f.fenceGate;
+  if (f.recoveryHold) return f.recoveryHold;
   return { status: 'active', message: f.readyNote ? `Unit is ready (${f.readyNote})` : 'Unit is ready' };
 }
 

@@ -15,6 +15,8 @@ export interface ApplyResult {
   readonly wrote: boolean;
   /** Departed remote nodes purged from pacemaker's memory (`crm_node --force --remove`). */
   readonly purged: readonly string[];
+  /** The CIB as queried before any write (the fence log in it is never written by this step). */
+  readonly live: string;
 }
 
 export class CibApplyError extends Error {}
@@ -40,7 +42,7 @@ export async function applyCib(host: Host, doc: CibDocument, options: { timeoutM
     const r = await host.run(['crm_node', '--force', '--remove', name], { timeoutMs });
     if (r.exitCode === 0) purged.push(name); // a failure is retried by the next hook, nothing depends on it
   }
-  return { changed: comparison.changed, wrote: comparison.changed.length > 0, purged };
+  return { changed: comparison.changed, wrote: comparison.changed.length > 0, purged, live: query.stdout };
 }
 
 /** Writes (and prunes) the secret files pacemaker substitutes for `lrm://` parameters. Returns true on change. */

@@ -10,6 +10,8 @@ import type {
 import { CIB_SECRET_MAGIC, shown } from './model.js';
 import type { PrincipalResources } from './principal.js';
 import { validateDocument } from './validate.js';
+import { DEFAULT_BUDGET, fenceLimit, type BudgetOptions } from '../fencing/budget.js';
+import { refusalRetries, STONITH_MAX_ATTEMPTS } from '../fencing/storm.js';
 
 export type NoQuorumPolicy = 'ignore' | 'freeze' | 'stop' | 'suicide';
 export type StonithAction = 'off' | 'reboot';
@@ -33,6 +35,8 @@ export interface CibConfig {
    * instances are being evacuated cannot boot them again from shared storage; `reboot` brings it straight back.
    */
   readonly stonithAction: StonithAction;
+  /** The fencing budget the external/maas plugin enforces (fencing/budget.ts). */
+  readonly fenceBudget: BudgetOptions;
   readonly remoteReconnectInterval: string;
   readonly remoteMonitorInterval: string;
   readonly remoteMonitorTimeout: string;
@@ -48,6 +52,7 @@ export const DEFAULT_CIB_CONFIG: CibConfig = {
   maas: null,
   stonithPowerTimeout: 60,
   stonithAction: 'off',
+  fenceBudget: DEFAULT_BUDGET,
   remoteReconnectInterval: '60s',
   remoteMonitorInterval: '30s',
   remoteMonitorTimeout: '30s',
@@ -247,7 +252,9 @@ export function desiredCib(input: CibInput): DesiredCib {
       stonithDevices.push({
         kind: 'primitive', id: ST_MAAS, class: 'stonith', type: 'external/maas',
         params: [nv('url', config.maas.url), nv('apikey', CIB_SECRET_MAGIC), nv('hostnames', stonithHosts.join(' ')),
-          nv('power_timeout', String(config.stonithPowerTimeout)), ...targetParams(remotes)],
+          nv('power_timeout', String(config.stonithPowerTimeout)), ...targetParams(remotes),
+          nv('fence_budget', String(fenceLimit(config.fenceBudget, remotes.filter((r) => r.stonithHostname).length))),
+          nv('fence_window', String(config.fenceBudget.window)), ...refusalRetries()],
         meta: [], ops: stonithOp(),
       });
       secrets.push({ resource: ST_MAAS, parameter: 'apikey', value: config.maas.apiKey });
@@ -274,6 +281,7 @@ export function desiredCib(input: CibInput): DesiredCib {
       nv('no-quorum-policy', config.noQuorumPolicy),
       nv('stonith-action', config.stonithAction),
       nv('stonith-enabled', String(stonithEnabled && config.maas !== null)),
+      nv('stonith-max-attempts', String(STONITH_MAX_ATTEMPTS)),
       nv('symmetric-cluster', String(!optIn)),
     ],
     rscDefaults: [nv('failure-timeout', String(config.failureTimeout)), nv('resource-stickiness', '100')],

@@ -19,6 +19,16 @@ function findHaLog(): string | null {
 
 const haLog = findHaLog();
 
+/** cibadmin from the fencer's environment (its PATH may lack /usr/sbin); the API key is not passed on. */
+function runCibadmin(argv: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.apikey;
+  const [command = 'cibadmin', ...args] = argv;
+  const path = ['/usr/sbin', '/usr/bin'].map((d) => join(d, command)).find((p) => existsSync(p)) ?? command;
+  const r = spawnSync(path, args, { env, encoding: 'utf8', timeout: 30_000 });
+  return Promise.resolve({ exitCode: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error?.message ?? '') });
+}
+
 function log(level: 'err' | 'warn' | 'info' | 'debug', message: string): void {
   const env: NodeJS.ProcessEnv = { ...process.env, HA_LOGTAG: process.env.HA_LOGTAG || 'external/maas' };
   delete env.apikey; // the logger child does not need the key in its environment
@@ -33,6 +43,7 @@ void runPlugin(process.argv.slice(2), {
   log,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   now: () => Date.now(),
+  cib: runCibadmin,
 }).then((code) => {
   process.exitCode = code;
 });

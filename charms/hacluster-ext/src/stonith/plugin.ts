@@ -4,6 +4,8 @@
  * power_timeout, poll_interval). `off` and `reset` return success only once MAAS reports the machine off.
  */
 import { MaasClient, MaasError, parseApiKey, type PowerState } from './maas-client.js';
+import { budgetParameters, BUDGET_CONFIG_NAMES, budgetInfoXml, fenceGate } from './budget-gate.js';
+import type { Runner } from '../fencing/cib-log.js';
 
 export interface PluginIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -11,9 +13,11 @@ export interface PluginIo {
   log(level: 'err' | 'warn' | 'info' | 'debug', message: string): void;
   sleep(ms: number): Promise<void>;
   now(): number;
+  /** Runs cibadmin against the cluster's CIB (the fence log); needed only when fence_budget is set. */
+  readonly cib?: Runner;
 }
 
-export const CONFIG_NAMES = ['url', 'apikey', 'hostnames', 'power_timeout', 'poll_interval'] as const;
+export const CONFIG_NAMES = ['url', 'apikey', 'hostnames', 'power_timeout', 'poll_interval', ...BUDGET_CONFIG_NAMES] as const;
 const DEFAULT_POWER_TIMEOUT_S = 60;
 const DEFAULT_POLL_INTERVAL_S = 1;
 
@@ -29,6 +33,7 @@ export const INFO_XML = ['<parameters>',
   parameter('hostnames', true, 'Space separated host names this device fences (FQDN and short names)'),
   parameter('power_timeout', false, 'Seconds to wait for MAAS to report the new power state', String(DEFAULT_POWER_TIMEOUT_S)),
   parameter('poll_interval', false, 'Seconds between power state queries', String(DEFAULT_POLL_INTERVAL_S)),
+  ...budgetInfoXml(parameter),
   '</parameters>'].join('\n');
 
 const INFO: Readonly<Record<string, string>> = {
@@ -102,6 +107,8 @@ export async function runPlugin(argv: readonly string[], io: PluginIo): Promise<
     }
     if (target === undefined || target === '') throw new MaasError(`${command} needs a host name`);
     if (!hostnames.includes(target)) throw new MaasError(`${target} is not in this device's hostnames`);
+    const budget = budgetParameters(io.env);
+    if (command !== 'on' && budget !== null && !(await fenceGate(target, budget, io, log))) return 1;
     const machine = await client.findMachine(target);
     log('info', `${command} ${target} (MAAS ${machine.system_id}, power ${machine.power_state})`);
     const started = io.now();

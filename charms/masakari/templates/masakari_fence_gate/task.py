@@ -21,6 +21,7 @@ from masakari import exception
 from masakari import objects
 
 from masakari_fence_gate import history
+from masakari_fence_gate import hold
 
 CONF = masakari.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -67,7 +68,10 @@ class FencedHostDisableTask(base.MasakariTask):
             try:
                 fenced_at = history.last_fenced(host_name, opts.stonith_admin)
                 confirmed, why = history.verdict(fenced_at, detected_at, opts.window, earlier)
-            except history.FenceHistoryError as exc:
+                held = hold.describe(hold.holds())
+                if held is not None:
+                    confirmed, why = False, held
+            except (history.FenceHistoryError, hold.HoldError) as exc:
                 confirmed, why = False, str(exc)
             if confirmed:
                 return why
