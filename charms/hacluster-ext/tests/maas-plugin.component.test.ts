@@ -50,7 +50,7 @@ describe('external/maas under cluster-glue stonith', () => {
     const list = await execa('stonith_admin', ['--list-installed']);
     expect(list.stdout.split('\n').map((l) => l.trim())).toContain('external/maas');
     const names = await execa('stonith', ['-t', 'external/maas', '-n']);
-    expect(names.stdout.trim().split(/\s+/).join(' ')).toBe('url apikey hostnames power_timeout poll_interval');
+    expect(names.stdout.trim().split(/\s+/).join(' ')).toBe('url apikey hostnames power_timeout poll_interval fence_budget fence_window');
   });
 
   it('gethosts lists the configured host names', async () => {

@@ -33,6 +33,7 @@ CONF.register_opts([
                help='How long before the failure was detected a fence may have completed and still count.'),
     cfg.IntOpt('poll_interval', default=2, min=1, help='Seconds between two looks at the fencing history.'),
     cfg.StrOpt('stonith_admin', default=history.STONITH_ADMIN, help="Pacemaker's stonith_admin."),
+    cfg.StrOpt('cibadmin', default=hold.CIBADMIN, help="Pacemaker's cibadmin, to read hacluster-ext's holds."),
 ], group='fence_gate')
 
 
@@ -68,7 +69,7 @@ class FencedHostDisableTask(base.MasakariTask):
             try:
                 fenced_at = history.last_fenced(host_name, opts.stonith_admin)
                 confirmed, why = history.verdict(fenced_at, detected_at, opts.window, earlier)
-                held = hold.describe(hold.holds())
+                held = hold.describe(hold.holds(opts.cibadmin))
                 if held is not None:
                     confirmed, why = False, held
             except (history.FenceHistoryError, hold.HoldError) as exc:

@@ -92,13 +92,15 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
     }, { 'evacuation-delay': 3, 'evacuate-all-instances': true, region: 'RegionOne', debug: true, 'use-internal-endpoints': false });
     note(`rendered ${unit.state.files.length} files; ${unit.decision.changedMessage ?? unit.decision.versions}`);
     // There is no Pacemaker here: a script with stonith_admin's command line answers for the fencer. oslo.config
-    // merges a repeated section, so the rendered [fence_gate] stays as the charm wrote it, plus these two lines.
+    // merges a repeated section, so the rendered [fence_gate] stays as the charm wrote it, plus these lines.
     fencer = join(root, 'fencer');
     mkdirSync(fencer, { recursive: true, mode: 0o755 });
     chownSync(fencer, uidOf('masakari'), uidOf('masakari', 'group')); // the engine's user logs the calls there
     writeFileSync(join(fencer, 'stonith_admin'), `#!/bin/sh\necho "$*" >> ${fencer}/calls\ncat ${fencer}/history.xml\n`, { mode: 0o755 });
     writeFileSync(join(fencer, 'history.xml'), historyXml('cmp1.maas', []));
-    appendFileSync(mapPath(layout, '/etc/masakari/masakari.conf'), `\n[fence_gate]\nstonith_admin = ${fencer}/stonith_admin\npoll_interval = 1\n`);
+    // The gate also reads hacluster-ext's holds from the CIB: no cluster here, so a stand-in answers with none held.
+    writeFileSync(join(fencer, 'cibadmin'), `#!/bin/sh\necho "<crm_config/>"\n`, { mode: 0o755 });
+    appendFileSync(mapPath(layout, '/etc/masakari/masakari.conf'), `\n[fence_gate]\nstonith_admin = ${fencer}/stonith_admin\ncibadmin = ${fencer}/cibadmin\npoll_interval = 1\n`);
 
     const manage = unit.decision.workarounds.taskflowAlembic ? '/usr/local/lib/masakari-charm/masakari-manage' : 'masakari-manage';
     await run(onUnit(ns, layout, [manage, '--config-file', '/etc/masakari/masakari.conf', 'db', 'sync']), { timeoutMs: 180_000 });
