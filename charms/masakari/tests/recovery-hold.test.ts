@@ -16,7 +16,7 @@ describe('recovery hold', { timeout: 120_000 }, () => {
     const ha = await harness.addRelation('ha', 'hacluster', { units: { 'hacluster/0': HACLUSTER_CLUSTERED } });
     expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready' });
     expect(host.file('/usr/lib/python3/dist-packages/masakari_fence_gate/hold.py')).toContain('def holds(');
-    expect(host.file('/usr/lib/python3/dist-packages/masakari_fence_gate/task.py')).toContain('hold.describe(hold.holds())');
+    expect(host.file('/usr/lib/python3/dist-packages/masakari_fence_gate/task.py')).toContain('hold.describe(hold.holds(opts.cibadmin))');
 
     await harness.updateRelationData(ha, 'hacluster/0', { ...HACLUSTER_CLUSTERED, 'recovery-hold': 'budget' });
     expect(harness.status).toEqual({ status: 'blocked', message: 'Recovery held: the fencing budget is spent (hacluster-ext: release-fencing-hold). No host is fenced or evacuated; see juju status of hacluster-ext' });

@@ -59,13 +59,18 @@ def parse_history(xml_text):
     return events
 
 
-def _run(argv, timeout):
+def run_tool(argv, timeout, error=None):
+    """(exit code, stdout, stderr) of a pacemaker tool; `error` (FenceHistoryError) when it cannot be run at all."""
     try:
         done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               universal_newlines=True, timeout=timeout)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise FenceHistoryError('%s: %s' % (argv[0], exc))
+        raise (error or FenceHistoryError)('%s: %s' % (argv[0], exc))
     return done.returncode, done.stdout, done.stderr
+
+
+def _run(argv, timeout):
+    return run_tool(argv, timeout)
 
 
 def last_fenced(host_name, stonith_admin=STONITH_ADMIN, run=_run, timeout=30):

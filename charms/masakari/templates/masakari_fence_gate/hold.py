@@ -7,8 +7,9 @@ operator has to look at first. masakari-engine retries the notification, so the 
 
 Standard library only, like history.py.
 """
-import subprocess
 import xml.etree.ElementTree as ElementTree
+
+from masakari_fence_gate import history
 
 CIBADMIN = '/usr/sbin/cibadmin'
 PREFIX = 'fence-log-'
@@ -44,12 +45,7 @@ def parse_holds(xml_text):
 
 
 def _run(argv, timeout):
-    try:
-        done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise HoldError('%s: %s' % (argv[0], exc))
-    return done.returncode, done.stdout, done.stderr
+    return history.run_tool(argv, timeout, HoldError)
 
 
 def holds(cibadmin=CIBADMIN, run=_run, timeout=30):
