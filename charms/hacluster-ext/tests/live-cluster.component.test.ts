@@ -108,12 +108,11 @@ describe('live cluster configured by the charm code', () => {
   });
 
   it('a remote whose pacemaker-remoted dies is fenced through external/maas and the emulator', async () => {
-    // Let the cluster stay idle for a few polls before injecting the failure (lab README, traps).
-    for (let i = 0; i < 4; i++) {
+    // The cluster idle with both remotes for 5 s in a row before the failure is injected (lab README, traps).
+    await lab.waitSteady('quorum, idle, 2 remotes online', async () => {
       const s = await lab.status();
-      expect(s.onlineRemotes).toHaveLength(2);
-      await new Promise((r) => setTimeout(r, 500));
-    }
+      return s.quorum && !s.busy && s.onlineRemotes.length === 2;
+    }, 5_000, 60_000);
     const before = (await lab.fencingHistory()).length;
     const started = Date.now();
     await lab.killRemote('cmp1');

@@ -12,12 +12,12 @@ import { seedCib } from './cib-text.js';
 import { parseCrmMon, parseFencingHistory, remotePrimitive, type ClusterStatus, type FenceEvent } from './cluster-state.js';
 import { LabLock } from './lab-lock.js';
 import { createNodeNetwork, createSwitch, destroyNetwork, nodeNs, setLink } from './network.js';
-import { alive, bootNode, daemonPid, execIn, kill, sleep, startDaemon, stopDaemon, waitFor, type ExecOptions, type ExecResult, type NodeDaemon } from './node-process.js';
+import { alive, bootNode, daemonPid, execIn, kill, sleep, startDaemon, stopDaemon, waitFor, waitSteady, type ExecOptions, type ExecResult, type NodeDaemon } from './node-process.js';
 import { debInstalled, ensureLabPrereqs, REMOTED } from './prereqs.js';
 
 export type { ClusterStatus, FenceEvent, NodeState } from './cluster-state.js';
 export type { ExecOptions, ExecResult } from './node-process.js';
-export { waitFor } from './node-process.js';
+export { waitFor, waitSteady } from './node-process.js';
 
 /** Directories every node keeps its own copy of. */
 export const CLUSTER_DIRS = ['/etc/corosync', '/etc/pacemaker', '/var/lib/corosync', '/var/lib/pacemaker', '/var/log/pacemaker', '/var/log/corosync'] as const;
@@ -285,6 +285,9 @@ export class ClusterLab {
   }
 
   /** Every member online in a quorate partition with a DC. */
+  waitSteady(what: string, probe: () => Promise<boolean>, holdMs: number, timeoutMs = 180_000, intervalMs = 500): Promise<void> {
+    return waitSteady(what, probe, holdMs, timeoutMs, intervalMs);
+  }
   async waitForQuorum(timeoutMs = 90_000): Promise<void> {
     await this.waitFor('all members online with quorum', async () => {
       const s = await this.status().catch(() => null);

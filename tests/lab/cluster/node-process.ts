@@ -80,6 +80,25 @@ export function kill(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** Polls `probe` until it returns a truthy value; the error names `what` and the time waited. */
+/**
+ * Waits until `probe` has held on every poll for `holdMs` in a row. A cluster that has just reached a state can leave
+ * it again a second later (a member rejoining moves remote connections), so a test that starts from "idle with every
+ * remote online" needs that state to last, not to be seen once.
+ */
+export async function waitSteady(what: string, probe: () => Promise<boolean>, holdMs: number, timeoutMs = 180_000, intervalMs = 500): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let since: number | null = null;
+  for (;;) {
+    const ok = await probe().catch(() => false);
+    const t = Date.now();
+    if (!ok) since = null;
+    else if (since === null) since = t;
+    else if (t - since >= holdMs) return;
+    if (t > deadline) throw new Error(`lab: timed out after ${timeoutMs / 1000}s waiting for ${what} to hold for ${holdMs / 1000}s`);
+    await sleep(intervalMs);
+  }
+}
+
 export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
