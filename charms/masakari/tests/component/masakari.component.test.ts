@@ -89,7 +89,7 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
         ...KEYSTONE_DATA, auth_host: ns.nsAddress, service_host: ns.nsAddress, internal_host: ns.nsAddress, 'private-address': ns.nsAddress,
         service_password: SERVICE_PASSWORD, service_tenant_id: account.projectId, service_domain_id: account.domainId, service_user_id: account.userId,
       },
-    }, { 'evacuation-delay': 3, 'evacuate-all-instances': true, region: 'RegionOne', debug: true, 'use-internal-endpoints': false });
+    }, { 'evacuation-delay': 3, 'evacuate-all-instances': true, region: 'RegionOne', debug: true, 'use-internal-endpoints': false, 'recovery-cooldown': 600 });
     note(`rendered ${unit.state.files.length} files; ${unit.decision.changedMessage ?? unit.decision.versions}`);
     // There is no Pacemaker here: a script with stonith_admin's command line answers for the fencer. oslo.config
     // merges a repeated section, so the rendered [fence_gate] stays as the charm wrote it, plus these lines.
@@ -100,7 +100,8 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
     writeFileSync(join(fencer, 'history.xml'), historyXml('cmp1.maas', []));
     // The gate also reads hacluster-ext's holds from the CIB: no cluster here, so a stand-in answers with none held.
     writeFileSync(join(fencer, 'cibadmin'), `#!/bin/sh\necho "<crm_config/>"\n`, { mode: 0o755 });
-    appendFileSync(mapPath(layout, '/etc/masakari/masakari.conf'), `\n[fence_gate]\nstonith_admin = ${fencer}/stonith_admin\ncibadmin = ${fencer}/cibadmin\npoll_interval = 1\n`);
+    // masakari-api drops a host report equal to one from the last 180 s; the cooldown test fails cmp1 again sooner.
+    appendFileSync(mapPath(layout, '/etc/masakari/masakari.conf'), `\n[fence_gate]\nstonith_admin = ${fencer}/stonith_admin\ncibadmin = ${fencer}/cibadmin\npoll_interval = 1\n\n[DEFAULT]\nduplicate_notification_detection_interval = 5\n`);
 
     const manage = unit.decision.workarounds.taskflowAlembic ? '/usr/local/lib/masakari-charm/masakari-manage' : 'masakari-manage';
     await run(onUnit(ns, layout, [manage, '--config-file', '/etc/masakari/masakari.conf', 'db', 'sync']), { timeoutMs: 180_000 });
@@ -212,5 +213,46 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
     note(`memcached: ${stats.trim().split(' ')[0]} items, ${stats.trim().split(' ')[1]} hits (keystonemiddleware token cache)`);
     expect(Number(stats.trim().split(' ')[0])).toBeGreaterThan(0);
     await sleep(0);
+  });
+
+  it('recovery-cooldown: cmp1 fails again 600 s inside its cooldown; fenced, but nothing is evacuated, and the notification says why', async () => {
+    // The operator brought cmp1 back: out of maintenance, its service up again, a new instance scheduled there.
+    const cleared = await action('set-maintenance', { host: 'cmp1.maas', state: 'off' });
+    note(`set-maintenance off → ${JSON.stringify(cleared)}`);
+    await fetch(`${novaUrl}/emulator/servers`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'ct-vm2', host: 'cmp1.maas' }) });
+    await sleep(6000); // past the shortened duplicate window
+    await fetch(`${novaUrl}/emulator/computes/cmp1.maas/down`, { method: 'POST' });
+    // Pacemaker fences it again: the gate would confirm this fence, so only the cooldown can stop the evacuation.
+    writeFileSync(join(fencer, 'history.xml'), historyXml('cmp1.maas', [{ target: 'cmp1.maas', status: 'success', completed: Math.floor(Date.now() / 1000) }]));
+    const requestsBefore = nova!.requests.length;
+    const posted = await connection.client.createHostDownNotification('cmp1.maas', new Date());
+    note(`notification ${posted.notification_uuid} posted for cmp1.maas again: status ${posted.status}`);
+    let status = posted.status;
+    await waitFor('second notification ended', async () => {
+      status = (await connection.client.getNotification(posted.notification_uuid)).status;
+      return status === 'finished' || status === 'error' || status === 'failed';
+    }, 120_000, daemons[2]).catch((e: Error) => {
+      throw new Error(`${e.message}\nengine log:\n${tail(join(layout.mounts['/var/log/masakari']!, 'masakari-engine.log'), 40)}`);
+    });
+    note(`notification status → ${status}`);
+    expect(status).toBe('finished');
+    const shown = await connection.client.getNotificationDetails(posted.notification_uuid);
+    const messages = (shown.recovery_workflow_details ?? []).flatMap((step) => (step.progress_details ?? []).map((d) => `${step.name}: ${d.message ?? ''}`));
+    note(`recovery_workflow_details (openstack notification show):\n    ${messages.join('\n    ')}`);
+    expect(messages.some((m) => /^FencedHostDisableTask: recovery cooldown: host 'cmp1\.maas' was recovered at \S+ \(notification [0-9a-f-]{36}\); it is not evacuated again before \S+ \(recovery-cooldown 600 s\)/.test(m))).toBe(true);
+    const listed = await action('list-notifications', { limit: 5 });
+    const rows = JSON.parse(String(listed.notifications)) as { uuid: string; status: string; outcome?: string }[];
+    note(`list-notifications → ${String(listed.notifications)}`);
+    expect(rows.find((r) => r.uuid === posted.notification_uuid)?.outcome).toMatch(/^recovery cooldown: host 'cmp1\.maas' was recovered at /);
+    // The first recovery's outcome is its evacuation, not a cooldown.
+    expect(rows.filter((r) => r.outcome?.startsWith('recovery cooldown'))).toHaveLength(1);
+    const novaChanges = nova!.requests.slice(requestsBefore).filter((r) => r.method !== 'GET' && !r.path.startsWith('/emulator')).map((r) => `${r.method} ${r.path}`);
+    note(`nova changes by masakari since: ${novaChanges.length ? novaChanges.join('; ') : 'none'}`);
+    expect(novaChanges).toEqual([]);
+    const vm = (await (await fetch(`${novaUrl}/emulator/state`)).json()) as { servers: { name: string; host: string }[] };
+    expect(vm.servers.find((x) => x.name === 'ct-vm2')?.host).toBe('cmp1.maas');
+    const line = readFileSync(join(layout.mounts['/var/log/masakari']!, 'masakari-engine.log'), 'utf8').split('\n').find((l) => l.includes('fence gate: recovery cooldown'));
+    note(`engine log: ${line?.replace(/^.*?fence gate/, 'fence gate')}`);
+    expect(line).toContain("host 'cmp1.maas' was recovered at");
   });
 });
