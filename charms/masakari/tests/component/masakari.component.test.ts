@@ -11,11 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NovaEmulator } from '../../../../tests/zaza/emulators/nova/server.js';
 import { connectAsService, type Connection } from '../../src/api/connect.js';
 import { OpenStackApiError } from '../../src/api/keystone-token.js';
+import { MasakariClient } from '../../src/api/masakari-client.js';
+import { CREDENTIALS_REQUEST } from '../../../masakari-monitors/src/credentials.js';
 import { ActionParamError, runOperatorAction, validateParams, type OperatorAction } from '../../src/operator-actions.js';
 import { KEYSTONE_DATA } from '../fixtures.js';
 import { historyXml } from '../stonith-history.js';
 import { mapPath, onUnit, prepareLayout, removeCreatedHostDirs, renderUnit, type Layout, type RenderedUnit } from './deployment.js';
-import { addCatalogEntry, registerService, startKeystone, type Keystone } from './keystone.js';
+import { addCatalogEntry, registerCredentials, registerService, startKeystone, userToken, type Keystone } from './keystone.js';
 import { grantDatabase, startMariaDb, type MariaDb } from './mariadb.js';
 import { createNetns, deleteNetns, type Netns } from './netns.js';
 import { httpAnswers, run, sleep, startDaemon, stopDaemon, tail, waitFor, type Daemon } from './processes.js';
@@ -254,5 +256,33 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
     const line = readFileSync(join(layout.mounts['/var/log/masakari']!, 'masakari-engine.log'), 'utf8').split('\n').find((l) => l.includes('fence gate: recovery cooldown'));
     note(`engine log: ${line?.replace(/^.*?fence gate/, 'fence gate')}`);
     expect(line).toContain("host 'cmp1.maas' was recovered at");
+  });
+
+  it("a compute's credentials (the monitors' notifier role, as keystone grants it) may report a failure and nothing else", async () => {
+    const account = await registerCredentials(keystone!, { username: CREDENTIALS_REQUEST.username, password: 'Ct7monPw5z', roles: CREDENTIALS_REQUEST.requestedGrants });
+    const token = await userToken(keystone!, { username: CREDENTIALS_REQUEST.username, password: 'Ct7monPw5z', project: CREDENTIALS_REQUEST.project });
+    note(`keystone: user ${CREDENTIALS_REQUEST.username} (${account.userId}) holds only ${CREDENTIALS_REQUEST.requestedGrants.join(',')} on services`);
+    await action('add-host', { segment: 'ct-segment', host: 'cmp2.maas' });
+    const compute = new MasakariClient(`http://${ns.nsAddress}:15868/v1`, token);
+    const segment = await connection.client.findSegment('ct-segment');
+    const cmp2 = (await connection.client.listHosts(segment.uuid)).find((h) => h.name === 'cmp2.maas')!;
+    const refusals: [string, () => Promise<unknown>][] = [
+      ['create a segment', () => compute.createSegment({ name: 'forged', recoveryMethod: 'auto', serviceType: 'COMPUTE' })],
+      ['list segments', () => compute.listSegments()],
+      ['list hosts', () => compute.listHosts(segment.uuid)],
+      ['put a host into maintenance', () => compute.updateHost(segment.uuid, cmp2.uuid, { on_maintenance: true })],
+      ['add a host', () => compute.addHost(segment.uuid, { name: 'cmp3.maas', type: 'COMPUTE', controlAttributes: 'SSH', reserved: false })],
+      ['list notifications', () => compute.listNotifications()],
+    ];
+    for (const [what, call] of refusals) {
+      const error = await call().then(() => null, (e: unknown) => e);
+      note(`compute credentials: ${what} → ${error instanceof OpenStackApiError ? error.message : 'ALLOWED'}`);
+      expect(error).toBeInstanceOf(OpenStackApiError);
+      expect((error as OpenStackApiError).status).toBe(403);
+    }
+    const reported = await compute.createHostUpNotification('cmp2.maas', new Date());
+    note(`compute credentials: report cmp2.maas online → notification ${reported.notification_uuid}, status ${reported.status}`);
+    expect(reported.status).toBe('new');
+    expect((await connection.client.listHosts(segment.uuid)).find((h) => h.name === 'cmp2.maas')?.on_maintenance).toBe(false);
   });
 });
