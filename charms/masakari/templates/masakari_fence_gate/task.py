@@ -84,8 +84,8 @@ class FencedHostDisableTask(base.MasakariTask):
             return None
         seen = False
         try:
-            backend = backends.fetch(connection)
-            with contextlib.closing(backend.get_connection()) as conn:
+            with contextlib.closing(backends.fetch(connection)) as backend, \
+                    contextlib.closing(backend.get_connection()) as conn:
                 for flow in conn.get_flows_for_book(notification_uuid):
                     for atom in conn.get_atoms_for_flow(flow.uuid):
                         if atom.name == self.name:
