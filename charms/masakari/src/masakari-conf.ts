@@ -24,6 +24,8 @@ export const AMQP_USER = 'masakari';
 export const AMQP_VHOST = 'masakari';
 /** The fence gate's entry point in 'masakari.task_flow.tasks' (see fence-gate.ts). */
 export const FENCE_GATE_TASK = 'fenced_host_disable_task';
+/** recovery-cooldown's default, as config.yaml says (the README explains the choice). */
+export const RECOVERY_COOLDOWN_DEFAULT = 3600;
 
 export interface ConfInputs {
   readonly config: ConfigValues;
@@ -97,6 +99,7 @@ export function masakariConfContext(inputs: ConfInputs): Record<string, unknown>
     fenceGate: !fencingRequired(config) ? null : {
       task: FENCE_GATE_TASK,
       timeout: optionalInt(config['fence-confirm-timeout']) ?? 300,
+      cooldown: optionalInt(config['recovery-cooldown']) ?? RECOVERY_COOLDOWN_DEFAULT,
     },
   }, 'masakari.conf');
 }
