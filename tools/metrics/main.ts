@@ -8,4 +8,4 @@ import { fileURLToPath } from 'node:url';
 import { measure, report } from './measure.js';
 
 const root = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-console.log(report(measure(root, ['charms', 'interfaces', 'localmodel', 'reactive', 'tests', 'tools'])));
+console.log(report(measure(root, ['charms', 'deploy', 'interfaces', 'localmodel', 'reactive', 'tests', 'tools'])));

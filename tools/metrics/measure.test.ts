@@ -33,6 +33,6 @@ describe('metrics', () => {
     expect(m.folders).toEqual([{ folder: 'lib', functions: 2, median: 1, p90: 3, codeLines: 6, testLines: 2 }]);
     expect(m.cycles).toEqual([['lib/a.ts', 'lib/b.ts']]);
     expect(m.testDoubles).toBe(1);
-    expect(isTestFile('tests/zaza/runner/cli.ts')).toBe(true);
+    expect(isTestFile('tests/zaza/functest/setup.ts')).toBe(true);
   });
 });
