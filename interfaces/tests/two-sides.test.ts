@@ -8,6 +8,12 @@ import { MysqlSharedRequires } from '../mysql-shared/requires.js';
 import { RabbitMQProvides } from '../rabbitmq/provides.js';
 import { RabbitMQRequires } from '../rabbitmq/requires.js';
 import { transportUrl } from '../rabbitmq/protocol.js';
+import { KeystoneProvides } from '../keystone/provides.js';
+import { KeystoneRequires } from '../keystone/requires.js';
+import { decodeCredentials, serviceAuthUrl } from '../keystone/protocol.js';
+import { KeystoneCredentialsProvides } from '../keystone-credentials/provides.js';
+import { KeystoneCredentialsRequires } from '../keystone-credentials/requires.js';
+import { credentialsUrl } from '../keystone-credentials/protocol.js';
 import { endpointFlags, side } from './wire.js';
 
 describe('rabbitmq, requirer and broker', () => {
@@ -84,5 +90,47 @@ describe('mysql-shared, requirer and database', () => {
     expect(refused.map((r) => r.unit)).toEqual(['masakari/0']);
     expect(JSON.stringify(refused[0]!.problems)).toContain('database');
     expect(JSON.stringify(refused[0]!.problems)).not.toContain('DROP');
+  });
+});
+
+describe('keystone (identity-service), service and keystone', () => {
+  it('registers endpoints once per relation and reads the service credentials keystone answers with', () => {
+    const svc = side(KeystoneRequires, 'identity-service', 'masakari/0', { 'keystone/0': {} });
+    svc.endpoint.registerEndpoints({ service: 'masakari', region: 'RegionOne', publicUrl: 'http://10.0.0.100:15868/v1/%(tenant_id)s', internalUrl: 'i', adminUrl: 'a' });
+    expect(endpointFlags(svc)).toEqual(['endpoint.identity-service.connected']);
+    const keystone = side(KeystoneProvides, 'identity-service', 'keystone/0', { 'masakari/0': svc.published(), 'masakari/1': svc.published() });
+    expect(endpointFlags(keystone)).toEqual(['endpoint.identity-service.registration-requested']);
+    const requests = keystone.endpoint.requests();
+    expect(requests.map((r) => [r.unit, r.request.service, r.request.region])).toEqual([['masakari/0', 'masakari', 'RegionOne']]);
+    const credentials = decodeCredentials({
+      auth_host: 'fd00::40', auth_port: '35357', auth_protocol: 'http', service_host: 'fd00::40', service_port: '5000', service_protocol: 'http',
+      service_username: 'masakari', service_password: 'kpw', service_tenant: 'services', service_tenant_id: 'b2', service_domain: 'service_domain', api_version: '3',
+    })!;
+    keystone.endpoint.answer(requests[0]!.relation, credentials);
+    const answered = side(KeystoneRequires, 'identity-service', 'masakari/0', { 'keystone/0': keystone.published() }, svc.published());
+    expect(endpointFlags(answered)).toEqual(['endpoint.identity-service.available', 'endpoint.identity-service.connected']);
+    expect(answered.endpoint.credentials()).toEqual(credentials);
+    expect(serviceAuthUrl(answered.endpoint.credentials()!)).toBe('http://[fd00::40]:5000/v3');
+  });
+});
+
+describe('keystone-credentials, client and keystone', () => {
+  it('asks for a user, and is available (where) and available.auth (who) once keystone answered', () => {
+    const client = side(KeystoneCredentialsRequires, 'identity-credentials', 'masakari-monitors/0', { 'keystone/0': {} });
+    client.endpoint.requestCredentials({ username: 'masakari-monitors', project: 'services' });
+    expect(endpointFlags(client)).toEqual(['endpoint.identity-credentials.connected']);
+    const keystone = side(KeystoneCredentialsProvides, 'identity-credentials', 'keystone/0', { 'masakari-monitors/0': client.published() });
+    expect(endpointFlags(keystone)).toEqual(['endpoint.identity-credentials.requested']);
+    const [request] = keystone.endpoint.requests();
+    expect(request).toMatchObject({ relationId: 'identity-credentials:1', remoteApp: 'masakari-monitors', request: { username: 'masakari-monitors', project: 'services' } });
+    keystone.endpoint.publishCredentials(request!.relationId, {
+      authHost: '10.0.0.40', authPort: '35357', authProtocol: 'http', credentialsHost: '10.0.0.40', credentialsPort: '5000', credentialsProtocol: 'http',
+      apiVersion: '3', username: 'masakari-monitors', password: 'mpw', project: 'services', projectId: 'p1', domain: 'service_domain',
+    });
+    expect(() => keystone.endpoint.publishCredentials('identity-credentials:9', {} as never)).toThrow(/not a relation of endpoint identity-credentials/);
+    const answered = side(KeystoneCredentialsRequires, 'identity-credentials', 'masakari-monitors/0', { 'keystone/0': keystone.published() }, client.published());
+    expect(endpointFlags(answered)).toEqual(['endpoint.identity-credentials.available', 'endpoint.identity-credentials.available.auth', 'endpoint.identity-credentials.connected']);
+    expect(answered.endpoint.credentials()).toMatchObject({ username: 'masakari-monitors', password: 'mpw', projectId: 'p1' });
+    expect(credentialsUrl(answered.endpoint.credentials()!)).toBe('http://10.0.0.40:5000');
   });
 });
