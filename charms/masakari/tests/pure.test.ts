@@ -10,7 +10,7 @@ import { configCheck, parseCidr } from '../src/options.js';
 import { b64, TEST_CA_PEM, TEST_CERT_PEM, TEST_KEY_PEM, TEST_OTHER_RSA_KEY_PEM } from '../../../reactive/decode/tests/tls-fixtures.js';
 import { apiWorkers, detectOs } from '../src/platform.js';
 import { settledRuntimeFacts } from '../src/facts.js';
-import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../reactive/testing/recording-host.js';
 import type { ServiceState } from '../../../reactive/host/host.js';
 import { fenceGateProblem } from '../src/fence-gate.js';
 import { assessStatus, listeningPorts, type StatusFacts } from '../src/status.js';

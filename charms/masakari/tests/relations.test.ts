@@ -1,7 +1,7 @@
 /** Every relation step of one masakari unit and the status after it, with data shaped as the stock charms send it. */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceAction } from '../../../reactive/host/host.js';
-import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../reactive/testing/recording-host.js';
 import { HookFailed } from '../../../reactive/testing/harness.js';
 import { HACLUSTER_CLUSTERED, KEYSTONE_DATA, masakariHarness, rabbitData, relateAll, routerData } from './fixtures.js';
 import { parseIni } from './ini.js';

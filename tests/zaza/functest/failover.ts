@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { listMachines, powerOn } from '../../../localmodel/machines/index.js';
-import { defineTests, type SuiteContext } from '../runner/context.js';
-import { blockUntil, leaderOf, runAction, waitForApplicationStates } from '../runner/model.js';
+import { defineTests, type SuiteContext } from '../../../deploy/context.js';
+import { blockUntil, leaderOf, runAction, waitForApplicationStates } from '../../../deploy/model.js';
 import { clusterSettled, crmMon } from './crm.js';
 import { novaControl, ok, openstack } from './openstack.js';
 import { computeHosts, maasDir, removeGhostNode, setNovaService } from './setup.js';

@@ -12,8 +12,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { listMachines, powerOff } from '../../../localmodel/machines/index.js';
-import { defineTests, type SuiteContext } from '../runner/context.js';
-import { appUnits, blockUntil, leaderOf, runAction } from '../runner/model.js';
+import { defineTests, type SuiteContext } from '../../../deploy/context.js';
+import { appUnits, blockUntil, leaderOf, runAction } from '../../../deploy/model.js';
 import { clusterSettled, crmMon } from './crm.js';
 import { awaitNotificationWindow, bootInstance, failAndAwaitEvacuation, hosts, maasFacts, recoverHost, type Host } from './failover.js';
 import { novaControl, ok, openstack } from './openstack.js';
