@@ -36,7 +36,7 @@ export function maasFacts(ctx: SuiteContext): { powerLog: string } | undefined {
 }
 
 /** Masakari's timestamps are UTC without a zone. */
-function utc(text: string | undefined): number | null {
+export function utc(text: string | undefined): number | null {
   if (!text) return null;
   const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
   return Number.isNaN(t) ? null : t;
@@ -79,7 +79,7 @@ export interface FailoverTimeline {
  * masakari's UUID for a host name (notifications name their host by UUID only), or null when no segment has it.
  * Kept in the context's facts once found: the tests poll with it.
  */
-async function masakariHostId(ctx: SuiteContext, host: string): Promise<string | null> {
+export async function masakariHostId(ctx: SuiteContext, host: string): Promise<string | null> {
   const key = `masakari.host-id.${host}`;
   if (typeof ctx.facts[key] === 'string') return ctx.facts[key] as string;
   const segments = (await ok(openstack(ctx, 'instance-ha', 'GET', '/segments'), 'list segments')).segments as { uuid: string }[];
@@ -95,11 +95,11 @@ async function masakariHostId(ctx: SuiteContext, host: string): Promise<string |
 }
 
 /** A host-down report (payload event STOPPED) about the host with this masakari UUID. */
-function isHostDown(n: any, hostId: string | null): boolean {
+export function isHostDown(n: any, hostId: string | null): boolean {
   return n.type === 'COMPUTE_HOST' && n.payload?.event === 'STOPPED' && (hostId === null || n.source_host_uuid === hostId);
 }
 
-async function timeline(ctx: SuiteContext, h: Host, serverId: string, kill: number): Promise<FailoverTimeline> {
+export async function timeline(ctx: SuiteContext, h: Host, serverId: string, kill: number): Promise<FailoverTimeline> {
   const maas = maasFacts(ctx);
   let fenced: number | null = null;
   if (maas && existsSync(maas.powerLog)) {
@@ -190,7 +190,16 @@ export async function recoverHost(ctx: SuiteContext, h: Host): Promise<void> {
   const back = Date.now();
   await setNovaService(ctx, h.host, true);
   const leader = leaderOf(await ctx.cli.status(ctx.model), 'masakari').name;
-  await runAction(ctx.cli, ctx.model, leader, 'set-maintenance', { host: h.host, state: 'off' });
+  // masakari refuses to change a host while one of its notifications is still being processed (HTTP 409 "in-use").
+  await blockUntil(`masakari to take ${h.host} out of maintenance`, async () => {
+    try {
+      await runAction(ctx.cli, ctx.model, leader, 'set-maintenance', { host: h.host, state: 'off' });
+      return true;
+    } catch (error) {
+      if (/in-use to process notifications/.test(String(error))) return undefined;
+      throw error;
+    }
+  }, 300_000, 10_000);
   await waitForApplicationStates(ctx.cli, ctx.model, ctx.config.targetDeployStatus, 900_000, ctx.log);
   await hostMonitorsSeeOnline(ctx, h, back);
 }

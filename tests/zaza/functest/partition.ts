@@ -62,7 +62,7 @@ async function fenceLog(ctx: SuiteContext, unit?: string): Promise<{ records: Fe
  * Waits until no fence counts against the budget any more: the tests before fail one host each, and the suite's
  * window (fence_budget_window, 60 s) must have passed since the last of them, or the next fence would be refused.
  */
-async function awaitFreshBudget(ctx: SuiteContext): Promise<void> {
+export async function awaitFreshBudget(ctx: SuiteContext): Promise<void> {
   const window = Number((await ctx.cli.getConfig(ctx.model, 'hacluster'))['fence_budget_window']?.value ?? 3600);
   const { records } = await fenceLog(ctx);
   const last = Math.max(0, ...records.filter((r) => r.kind === 'fenced').map((r) => r.at));
@@ -85,7 +85,7 @@ async function stopWholeMachine(ctx: SuiteContext, h: Host): Promise<number> {
 }
 
 /** A compute left off by an earlier, failed run of these tests (functest-test on a kept model) is brought back first. */
-async function everyComputeUp(ctx: SuiteContext): Promise<void> {
+export async function everyComputeUp(ctx: SuiteContext): Promise<void> {
   const running = new Map((await listMachines(ctx.model)).map((m) => [m.id, m.running]));
   for (const h of await hosts(ctx)) if (running.get(h.machine) === false) await recoverHost(ctx, h);
 }
@@ -198,7 +198,9 @@ export const PartitionTest = defineTests('PartitionTest', {
         }, 300_000, 5_000);
         ctx.log(`partition: hacluster status "${ha[0]!.status}: ${ha[0]!.message}"; masakari "${masakari[0]!.status}: ${masakari[0]!.message}"`);
       } finally {
-        await Promise.all(computes.map((h) => cutFromMembers(ctx, h, addresses, false)));
+        // A machine powered off lost its routes with its network namespace; it comes back without them.
+        const up = new Map((await listMachines(ctx.model)).map((m) => [m.id, m.running]));
+        await Promise.all(computes.filter((h) => up.get(h.machine)).map((h) => cutFromMembers(ctx, h, addresses, false)));
         timeline.push(`${at(Date.now())} network restored`);
       }
       const restored = Date.now();
