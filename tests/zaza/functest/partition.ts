@@ -126,6 +126,14 @@ async function memberAddresses(ctx: SuiteContext): Promise<string[]> {
   return all;
 }
 
+/** The pacemaker node name of a compute (its remote connection resource has the same id). */
+async function remoteNodeName(ctx: SuiteContext, h: Host): Promise<string> {
+  const { nodes } = await crmMon(ctx);
+  const node = nodes.find((n) => n.type === 'remote' && shortName(n.name) === shortName(h.host));
+  if (!node) throw new Error(`no pacemaker remote node for ${h.host}`);
+  return node.name;
+}
+
 /** Nova's evacuations requested since `since` (ms) for these servers. */
 async function evacuationsOf(ctx: SuiteContext, servers: readonly string[], since: number): Promise<string[]> {
   const events = ((await novaControl(ctx, 'GET', '/events')).body?.events ?? []) as { at: number; kind: string; subject: string }[];
@@ -207,27 +215,26 @@ export const PartitionTest = defineTests('PartitionTest', {
       // Pacemaker does not reconnect a remote it still wants to fence: the operator checks them and cleans up.
       const offs = powerOffsSince(ctx, t0);
       const leader = await hacluster(ctx);
-      for (const h of computes.filter((x) => !offs.includes(shortName(x.host)))) {
-        const { nodes } = await crmMon(ctx);
-        const node = nodes.find((n) => n.type === 'remote' && shortName(n.name) === shortName(h.host));
-        if (node) await runAction(ctx.cli, ctx.model, leader, 'cleanup', { resource: node.name });
-      }
-      for (const h of computes.filter((x) => offs.includes(shortName(x.host)))) await recoverHost(ctx, h);
-      await blockUntil('every remote online again', async () => {
-        const { nodes } = await crmMon(ctx);
-        const remotes = nodes.filter((n) => n.type === 'remote');
-        return remotes.length === computes.length && remotes.every((n) => n.online) ? true : undefined;
-      }, 600_000, 5_000);
-      timeline.push(`${at(Date.now())} all ${computes.length} remotes online`);
+      const refused = computes.filter((x) => !offs.includes(shortName(x.host)));
+      for (const h of refused) await runAction(ctx.cli, ctx.model, leader, 'cleanup', { resource: await remoteNodeName(ctx, h) });
+      await blockUntil('the remotes left powered online again', async () => {
+        const { nodes, resources } = await crmMon(ctx);
+        return refused.every((h) => nodes.some((n) => n.type === 'remote' && shortName(n.name) === shortName(h.host) && n.online)
+          && resources.some((r) => shortName(r.id) === shortName(h.host) && r.role === 'Started')) ? true : undefined;
+      }, 300_000, 5_000);
+      timeline.push(`${at(Date.now())} ${refused.map((h) => h.host).join(', ')} online again after cleanup`);
       await runAction(ctx.cli, ctx.model, leader, 'release-fencing-hold', { 'i-have-checked': 'true' });
+      // Each member's status shows the hold as it last read it; reading the fence log refreshes it now.
+      for (const s of await statuses(ctx, 'hacluster')) await fenceLog(ctx, s.unit);
       timeline.push(`${at(Date.now())} fencing hold released`);
+      for (const h of computes.filter((x) => offs.includes(shortName(x.host)))) await recoverHost(ctx, h);
+      timeline.push(`${at(Date.now())} fenced host${offs.length === 1 ? '' : 's'} powered on and back: all ${computes.length} remotes online`);
       await clusterSettled(ctx);
       await new Promise((r) => setTimeout(r, 30_000));
       const after = powerOffsSince(ctx, restored);
       ctx.log(`partition timeline:\n  ${timeline.join('\n  ')}`);
       assert.deepEqual(after, [], 'nothing is powered off once the network is back and the hold released');
-      for (const s of await statuses(ctx, 'hacluster')) await fenceLog(ctx, s.unit);
-      for (const h of computes.filter((x) => !offs.includes(shortName(x.host)))) {
+      for (const h of refused) {
         const server = (await ok(openstack(ctx, 'compute', 'GET', `/servers/${servers.get(h.host)}`, undefined, '2.53'), 'show server')).server;
         assert.equal(server['OS-EXT-SRV-ATTR:host'], h.host, `the instance of ${h.host}, never fenced, is where it was`);
       }
