@@ -3,7 +3,7 @@
  *  - Pacemaker's alert agent (CRM_alert_* in the environment; the recipient is the spool directory): queue the
  *    event and start a sender, then exit 0 at once. It runs as the hacluster user and never waits on the network.
  *  - `emit <event JSON>`: the charm's hold actions queue an event the same way.
- *  - `send [spool]`: the detached sender drains the queue.
+ *  - `send [spool [list]]`: the detached sender drains the queue.
  * Delivery problems go to syslog (daemon facility) naming the webhook by position, never by URL.
  */
 import { spawnSync } from 'node:child_process';
@@ -60,9 +60,12 @@ function emitted(text: string | undefined): EventInput | null {
   }
 }
 
+/** This file (the installed agent, or a bundle a test made): the sender it starts is itself. */
+const SELF = process.argv[1] ?? DEFAULT_PLACE.agent;
+
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (argv[0] === 'send') {
-    await drain(argv[1] ?? NOTIFY_SPOOL, readNotifyConfig(NOTIFY_CONFIG), {
+    await drain(argv[1] ?? NOTIFY_SPOOL, readNotifyConfig(argv[2] ?? NOTIFY_CONFIG), {
       policy: DEFAULT_POLICY, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), isDc, holdStands, log,
     });
     return 0;
@@ -73,19 +76,21 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       process.stderr.write('hacluster-notify emit: expects one event as JSON ({"event", "host", "details"})\n');
       return 2;
     }
-    process.stdout.write(queueEvent(input) ? 'queued\n' : 'not queued (notifications are off)\n');
+    process.stdout.write(queueEvent(input, {}, { ...DEFAULT_PLACE, agent: SELF }) ? 'queued\n' : 'not queued (notifications are off)\n');
     return 0;
   }
   if (env.CRM_alert_version !== undefined) {
     // An alert agent must not fail Pacemaker's alert for our sake: whatever happens, exit 0.
     const alert = eventFromAlert(env, Date.now());
     if (alert !== null) {
+      // The alert's recipient is the spool; an instance attribute may name another list (a path, not a secret).
       const spool = env.CRM_alert_recipient?.startsWith('/') ? env.CRM_alert_recipient : NOTIFY_SPOOL;
-      queueEvent(alert.input, alert, { ...DEFAULT_PLACE, spool });
+      const config = env.notify_config?.startsWith('/') ? env.notify_config : NOTIFY_CONFIG;
+      queueEvent(alert.input, alert, { spool, config, agent: SELF });
     }
     return 0;
   }
-  process.stderr.write(`usage: ${hostname()}: hacluster-notify send [spool] | emit <event JSON> (or run by Pacemaker as an alert agent)\n`);
+  process.stderr.write(`usage: ${hostname()}: hacluster-notify send [spool [list]] | emit <event JSON> (or run by Pacemaker as an alert agent)\n`);
   return 2;
 }
 

@@ -26,7 +26,7 @@ export function queueEvent(input: EventInput, flags: { clusterWide?: boolean; fa
       event: toEvent(input, '', hostname().split('.')[0] ?? hostname()),
       clusterWide: flags.clusterWide === true, failedFence: flags.failedFence === true,
     });
-    startSender(place.agent, place.spool);
+    startSender(place.agent, place.spool, place.config);
     return queuedNow;
   } catch {
     return false;

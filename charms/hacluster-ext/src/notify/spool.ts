@@ -100,9 +100,9 @@ export function unlock(dir: string): void {
  * Starts `agent send` detached from the caller (its own session, no inherited descriptors, a minimal
  * environment: the plugin's environment holds the MAAS key), so the caller's exit never waits for delivery.
  */
-export function startSender(agent: string, dir: string): void {
+export function startSender(agent: string, dir: string, config: string): void {
   if (!existsSync(agent)) return;
-  const child = spawn(process.execPath, [agent, 'send', dir], {
+  const child = spawn(process.execPath, [agent, 'send', dir, config], {
     detached: true, stdio: 'ignore', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
   });
   child.on('error', () => undefined);
