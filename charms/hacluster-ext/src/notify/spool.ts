@@ -5,7 +5,7 @@
  * returns at once; one sender at a time drains the queue (a lock directory), so events reach a webhook in order.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isEvent, type NotifyEvent } from './event.js';
 
@@ -73,8 +73,10 @@ export function lock(dir: string): boolean {
   const path = join(dir, LOCK);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      mkdirSync(path, { mode: 0o755 });
-      writeFileSync(join(path, 'pid'), String(process.pid));
+      mkdirSync(path);
+      // Senders run as root (plugin, actions) or hacluster (alert agent): either must be able to clear a dead one's lock.
+      chmodSync(path, 0o777);
+      writeFileSync(join(path, 'pid'), String(process.pid), { mode: 0o666 });
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
