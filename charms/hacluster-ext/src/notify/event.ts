@@ -11,6 +11,7 @@ export const SCHEMA = 'hacluster-ext.notify/1';
 
 export const EVENT_KINDS = [
   'host-lost', 'host-joined', 'fence-started', 'fence-succeeded', 'fence-failed', 'fence-refused', 'hold-entered', 'hold-released',
+  'evacuation-started', 'evacuation-finished', 'evacuation-failed',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -67,6 +68,8 @@ function cleanDetails(details: Readonly<Record<string, Detail>>): Record<string,
 
 const str = (v: Detail | undefined): string => (v === null || v === undefined ? '' : String(v));
 
+const count = (n: Detail | undefined): string => (typeof n === 'number' ? `${n} instance${n === 1 ? '' : 's'}` : 'its instances');
+
 /** The human line for an event (also the Slack text). */
 export function summarise(e: Pick<NotifyEvent, 'event' | 'host' | 'details' | 'reporter'>): string {
   const host = e.host ?? 'the cluster';
@@ -82,6 +85,9 @@ export function summarise(e: Pick<NotifyEvent, 'event' | 'host' | 'details' | 'r
       ? `recovery held by an operator${d.note ? ` (${str(d.note)})` : ''}: no host is fenced or evacuated until release-recovery`
       : `fencing held by the budget: ${str(d.note) || 'budget spent'}; check the hosts, then run release-fencing-hold`;
     case 'hold-released': return d.scope === 'operator' ? 'recovery released by an operator' : 'fencing hold released: the budget starts afresh';
+    case 'evacuation-started': return `evacuating ${count(d.instances)} from ${host}`;
+    case 'evacuation-finished': return `evacuation from ${host} finished: ${count(d.instances)} moved`;
+    case 'evacuation-failed': return `evacuation from ${host} failed (${count(d.instances)} to move${d.error ? `: ${str(d.error)}` : ''}); masakari retries the notification`;
   }
 }
 

@@ -2,7 +2,8 @@
  * Entry point of the bundled `hacluster-notify` (installed at NOTIFY_AGENT on every member). Three ways in:
  *  - Pacemaker's alert agent (CRM_alert_* in the environment; the recipient is the spool directory): queue the
  *    event and start a sender, then exit 0 at once. It runs as the hacluster user and never waits on the network.
- *  - `emit <event JSON>`: the charm's hold actions queue an event the same way.
+ *  - `emit <event JSON> [spool [list]]`: the charm's hold actions and masakari's evacuation tasks (on the same
+ *    units, masakari's user in the haclient group) queue an event the same way.
  *  - `send [spool [list]]`: the detached sender drains the queue.
  * Delivery problems go to syslog (daemon facility) naming the webhook by position, never by URL.
  */
@@ -76,7 +77,9 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       process.stderr.write('hacluster-notify emit: expects one event as JSON ({"event", "host", "details"})\n');
       return 2;
     }
-    process.stdout.write(queueEvent(input, {}, { ...DEFAULT_PLACE, agent: SELF }) ? 'queued\n' : 'not queued (notifications are off)\n');
+    // Another spool and list may be named (tests); the sender reads the list, so the caller needs no access to it.
+    const place = { spool: argv[2] ?? DEFAULT_PLACE.spool, config: argv[3] ?? DEFAULT_PLACE.config, agent: SELF };
+    process.stdout.write(queueEvent(input, {}, place) ? 'queued\n' : 'not queued (notifications are off)\n');
     return 0;
   }
   if (env.CRM_alert_version !== undefined) {
@@ -90,7 +93,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     }
     return 0;
   }
-  process.stderr.write(`usage: ${hostname()}: hacluster-notify send [spool [list]] | emit <event JSON> (or run by Pacemaker as an alert agent)\n`);
+  process.stderr.write(`usage: ${hostname()}: hacluster-notify send [spool [list]] | emit <event JSON> [spool [list]] (or run by Pacemaker as an alert agent)\n`);
   return 2;
 }
 
