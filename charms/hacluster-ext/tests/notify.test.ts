@@ -23,6 +23,12 @@ import { queueEvent } from '../src/notify/queue.js';
 import { drain, type SenderDeps } from '../src/notify/sender.js';
 import { enqueue, lock, queued, unlock } from '../src/notify/spool.js';
 import { MAAS, MASAKARI_HA_DATA, members, remotes } from './support/fixtures.js';
+import { Harness } from '../../../reactive/testing/harness.js';
+import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { encodeRemoteNodeInfo } from '../../../interfaces/pacemaker-remote/protocol.js';
+import { charm } from '../src/actions.js';
+import { NOTIFY_CONFIG } from '../src/notify/paths.js';
+import { FakePacemaker } from './support/fake-pacemaker.js';
 import { crmVerify, simulationCib, Workdir } from './support/pacemaker-tools.js';
 
 const TOKEN = 'T0KEN-s3cret-XYZ';
@@ -313,4 +319,49 @@ describe('the alert in the CIB', () => {
     expect(off.configuration).toContain('id="ops-file"');
     expect(off.configuration).not.toContain('hacluster-ext-notify');
   });
+});
+
+describe('the charm', () => {
+  it('writes the list root:haclient 0640 and the alert into the CIB; a bad list blocks without the URL; empty turns both off', async () => {
+    const host = new RecordingHost({ hostname: 'api1', fqdn: 'api1.lab' });
+    const h = new Harness(charm, { charmDir: 'charms/hacluster-ext', unit: 'hacluster-ext/0', host });
+    const pacemaker = new FakePacemaker(['api1', 'api2', 'api3']).install(host);
+    try {
+      h.setNetwork('hanode', '10.0.0.1');
+      await h.setLeader(true);
+      await h.addRelation('hanode', 'hacluster-ext', { units: {
+        'hacluster-ext/1': { 'private-address': '10.0.0.2', hostname: 'api2', ready: 'True' },
+        'hacluster-ext/2': { 'private-address': '10.0.0.3', hostname: 'api3', ready: 'True' },
+      } });
+      await h.addRelation('ha', 'masakari', { units: { 'masakari/0': { ...MASAKARI_HA_DATA } } });
+      await h.addRelation('pacemaker-remote', 'pacemaker-remote', { units: {
+        'pacemaker-remote/0': encodeRemoteNodeInfo({ remoteHostname: 'cmp1.lab', remoteIp: '10.0.1.1', stonithHostname: 'cmp1.lab', enableResources: false }),
+      } });
+      const url = `https://chat.example/hooks/${TOKEN}`;
+      await h.updateConfig({ maas_url: 'http://10.0.0.254:5240/MAAS', maas_credentials: 'ck123:tk456:s3cretValue', notify_urls: url, notify_format: 'slack' });
+      await h.beginWithInitialHooks();
+      expect(h.status).toEqual({ status: 'active', message: 'Unit is ready and clustered' });
+      expect(JSON.parse(host.file(NOTIFY_CONFIG) ?? '{}')).toEqual({ urls: [url], format: 'slack', cluster: 'hacluster-ext' });
+      expect(host.fileMeta(NOTIFY_CONFIG)).toMatchObject({ owner: 'root', group: 'haclient', mode: 0o640 });
+      expect(host.directoryMeta('/var/spool/hacluster-ext/notify')).toMatchObject({ owner: 'hacluster', group: 'haclient', mode: 0o770 });
+      expect(pacemaker.cib()).toContain('<alert id="hacluster-ext-notify"');
+      expect(pacemaker.cib()).not.toContain(TOKEN);
+      expect(pacemaker.verifyFailures).toEqual([]);
+      expect(JSON.stringify(h.kv.toJSON())).not.toContain(TOKEN); // unit state keeps a digest of the option
+
+      await h.updateConfig({ notify_urls: `${url} ftp://x.example/${TOKEN}` });
+      expect(h.status.status).toBe('blocked');
+      expect(h.status.message).toContain('notify_urls: item 2 of 2 must use https or http');
+      expect(h.status.message).not.toContain(TOKEN);
+      expect(JSON.parse(host.file(NOTIFY_CONFIG) ?? '{}').urls).toEqual([url]); // nothing half-written
+
+      await h.updateConfig({ notify_urls: '' });
+      expect(h.status).toEqual({ status: 'active', message: 'Unit is ready and clustered' });
+      expect(host.file(NOTIFY_CONFIG)).toBeNull();
+      expect(pacemaker.cib()).not.toContain('hacluster-ext-notify');
+    } finally {
+      h.cleanup();
+      pacemaker.cleanup();
+    }
+  }, 60_000);
 });
