@@ -163,10 +163,13 @@ describe('operator notifications on a live cluster', () => {
   }, 300_000);
 
   it('the second host within the window: refused by the budget and a hold, not reported as a failed fence', async () => {
-    await lab.waitSteady('quorum, idle', async () => {
+    // cmp1 stays off until someone powers it on, and Pacemaker keeps trying its connection meanwhile (never idle):
+    // the operator's repair, so that cmp2's loss is injected on an idle cluster (lab README, traps).
+    await lab.powerOn('cmp1');
+    await lab.waitSteady('quorum, idle, 2 remotes online', async () => {
       const s = await lab.status();
-      return s.quorum && !s.busy && s.onlineRemotes.includes('cmp2.lab');
-    }, 5_000);
+      return s.quorum && !s.busy && s.onlineRemotes.length === 2;
+    }, 5_000, 240_000);
     await lab.killRemote('cmp2');
     progress(`[notify] ${((Date.now() - t0) / 1000).toFixed(1)} s: pacemaker-remoted killed on cmp2`);
     await lab.waitFor('hold entered at the webhook', async () => received.some((r) => r.event.event === 'hold-entered') || null, 180_000, 500)
@@ -180,5 +183,5 @@ describe('operator notifications on a live cluster', () => {
     const hold = received.find((r) => r.event.event === 'hold-entered')?.event;
     expect(hold?.details).toMatchObject({ scope: 'budget', limit: 1, window: 600 });
     expect(hold?.summary).toMatch(/fencing held by the budget: budget of 1 host per 600 s spent \(cmp1\.lab\); cmp2\.lab refused/);
-  }, 300_000);
+  }, 600_000);
 });
