@@ -166,6 +166,8 @@ describe('operator notifications on a live cluster', () => {
     // cmp1 stays off until someone powers it on, and Pacemaker keeps trying its connection meanwhile (never idle):
     // the operator's repair, so that cmp2's loss is injected on an idle cluster (lab README, traps).
     await lab.powerOn('cmp1');
+    // Its failed connection starts while it was off count against it on every member: cleared, as an operator does.
+    await lab.exec('api1', ['crm_resource', '--cleanup', '--resource', 'cmp1.lab']);
     await lab.waitSteady('quorum, idle, 2 remotes online', async () => {
       const s = await lab.status();
       return s.quorum && !s.busy && s.onlineRemotes.length === 2;
