@@ -8,7 +8,6 @@
  * Delivery problems go to syslog (daemon facility) naming the webhook by position, never by URL.
  */
 import { spawnSync } from 'node:child_process';
-import { hostname } from 'node:os';
 import { eventFromAlert } from './alert.js';
 import { readNotifyConfig } from './config-file.js';
 import { DEFAULT_POLICY } from './deliver.js';
@@ -93,7 +92,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     }
     return 0;
   }
-  process.stderr.write(`usage: ${hostname()}: hacluster-notify send [spool [list]] | emit <event JSON> [spool [list]] (or run by Pacemaker as an alert agent)\n`);
+  process.stderr.write(`usage: hacluster-notify send [spool [list]] | emit <event JSON> [spool [list]] (or run by Pacemaker as an alert agent)\n`);
   return 2;
 }
 
