@@ -24,7 +24,7 @@ import { drain, type SenderDeps } from '../src/notify/sender.js';
 import { enqueue, lock, queued, unlock } from '../src/notify/spool.js';
 import { MAAS, MASAKARI_HA_DATA, members, remotes } from './support/fixtures.js';
 import { Harness } from '../../../reactive/testing/harness.js';
-import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../reactive/testing/recording-host.js';
 import { encodeRemoteNodeInfo } from '../../../interfaces/pacemaker-remote/protocol.js';
 import { charm } from '../src/actions.js';
 import { NOTIFY_CONFIG } from '../src/notify/paths.js';

@@ -8,13 +8,14 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { listMachines, powerOn } from '../../../localmodel/machines/index.js';
-import { defineTests, type SuiteContext } from '../runner/context.js';
-import { blockUntil, leaderOf, runAction, waitForApplicationStates } from '../runner/model.js';
+import { defineTests, type SuiteContext } from '../../../deploy/context.js';
+import { blockUntil, leaderOf, runAction, waitForApplicationStates } from '../../../deploy/model.js';
 import { clusterSettled, crmMon } from './crm.js';
 import { novaControl, ok, openstack } from './openstack.js';
 import { computeHosts, maasDir, removeGhostNode, setNovaService } from './setup.js';
 import { join } from 'node:path';
 import { killBmc, reviveBmc } from './bmc.js';
+import { parseFencingHistory } from '../../lab/cluster/cluster-state.js';
 
 export interface Host {
   unit: string;
@@ -105,6 +106,8 @@ async function timeline(ctx: SuiteContext, h: Host, serverId: string, kill: numb
     const lines = readFileSync(maas.powerLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { action: string; hostname: string; done: number });
     fenced = lines.find((l) => l.action === 'off' && h.host.startsWith(l.hostname.split('.')[0]!) && l.done >= kill)?.done ?? null;
   }
+  // A machine already off is fenced without a power change (the plugin asks MAAS first): Pacemaker's record then.
+  if (maas) fenced ??= await fencedByPacemaker(ctx, h.host, kill);
   const notifications = await ok(openstack(ctx, 'instance-ha', 'GET', '/notifications?sort_key=created_at&sort_dir=asc&limit=100'), 'list notifications');
   const hostId = await masakariHostId(ctx, h.host);
   const mine = ((notifications.notifications ?? []) as any[]).filter((n) => isHostDown(n, hostId) && (utc(n.created_at) ?? 0) >= kill - 1000);
@@ -117,6 +120,21 @@ async function timeline(ctx: SuiteContext, h: Host, serverId: string, kill: numb
     evacuationRequested: after.find((e) => e.kind === 'server.evacuate.requested' && e.subject === serverId)?.at ?? null,
     evacuated: after.find((e) => e.kind === 'server.evacuate.done' && e.subject === serverId)?.at ?? null,
   };
+}
+
+/**
+ * When Pacemaker's fencing history (on the hacluster leader) shows `host` fenced successfully at or after `since`
+ * (ms), to the second it records; null when it does not.
+ */
+async function fencedByPacemaker(ctx: SuiteContext, host: string, since: number): Promise<number | null> {
+  const leader = leaderOf(await ctx.cli.status(ctx.model), 'hacluster').name;
+  const r = await ctx.cli.exec(ctx.model, leader, `stonith_admin --history '*' --verbose --output-as=xml`);
+  if (r.code !== 0) return null;
+  const done = parseFencingHistory(r.stdout)
+    .filter((e) => e.target === host && e.status === 'success' && e.completed)
+    .map((e) => Date.parse(e.completed.replace(' ', 'T').replace(/ ?([+-]\d\d):?(\d\d)$/, '$1:$2')))
+    .filter((t) => !Number.isNaN(t) && t >= Math.floor(since / 1000) * 1000);
+  return done.length > 0 ? Math.min(...done) : null;
 }
 
 function describeTimeline(t: FailoverTimeline): string {
@@ -162,14 +180,42 @@ export async function recoverHost(ctx: SuiteContext, h: Host): Promise<void> {
   } else {
     await ctx.cli.exec(ctx.model, h.unit, 'rm -f /run/systemd/system/pacemaker_remote.service.d/zaza-no-restart.conf && systemctl daemon-reload && systemctl start pacemaker_remote nova-compute');
   }
-  await blockUntil(`${h.host} RemoteOnline`, async () => {
-    const { nodes } = await crmMon(ctx);
-    return nodes.some((n) => n.type === 'remote' && n.name.split('.')[0] === short && n.online) ? true : undefined;
+  // crm_mon shows a remote "RemoteOnline" while its connection is still starting (and failing): the connection
+  // resource must be Started too.
+  await blockUntil(`${h.host} RemoteOnline with its connection started`, async () => {
+    const { nodes, resources } = await crmMon(ctx);
+    const node = nodes.find((n) => n.type === 'remote' && n.name.split('.')[0] === short && n.online);
+    return node && resources.some((r) => r.id === node.name && r.role === 'Started') ? true : undefined;
   }, 600_000, 3_000);
+  const back = Date.now();
   await setNovaService(ctx, h.host, true);
   const leader = leaderOf(await ctx.cli.status(ctx.model), 'masakari').name;
   await runAction(ctx.cli, ctx.model, leader, 'set-maintenance', { host: h.host, state: 'off' });
   await waitForApplicationStates(ctx.cli, ctx.model, ctx.config.targetDeployStatus, 900_000, ctx.log);
+  await hostMonitorsSeeOnline(ctx, h, back);
+}
+
+/** The host monitors' log line for a host they hold online and still see online. */
+function steadyOnlineLine(host: string): string {
+  return `'${host}' is 'online' (current: 'online')`;
+}
+
+/**
+ * Waits until every other compute's masakari-host-monitor has recorded `h` online again, after `since` (ms). A
+ * host monitor that last saw the host in its '_uncertain' state (a host just back) never reports it when it goes
+ * offline from there: a failure injected before then is fenced but never notified, so nothing is evacuated (seen
+ * when a test stopped a host 7 s after recovering it).
+ */
+async function hostMonitorsSeeOnline(ctx: SuiteContext, h: Host, since: number): Promise<void> {
+  const others = (await hosts(ctx)).filter((x) => x.unit !== h.unit);
+  await blockUntil(`the other computes' host monitors to hold ${h.host} online`, async () => {
+    for (const o of others) {
+      const r = await ctx.cli.exec(ctx.model, o.unit, `grep -F "${steadyOnlineLine(h.host)}" /var/log/masakari/masakari-host-monitor.log | tail -n 1`);
+      const stamp = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d+)/.exec(r.stdout.trim());
+      if (!stamp || Date.parse(`${stamp[1]}T${stamp[2]}Z`) < since) return undefined;
+    }
+    return true;
+  }, 300_000, 3_000);
 }
 
 export const HostFailureTest = defineTests('HostFailureTest', {
