@@ -23,6 +23,7 @@ import { configCheck, configRules, decodeKey, settingsFrom } from './options.js'
 import { PLUGIN_PATH } from './stonith/paths.js';
 import { assess, type Facts } from './status.js';
 import { HOLD_VIEW, holdStatus, reportHold, type HoldView } from './fencing/report.js';
+import { configureNotifications, installNotifyAgent } from './notify/handlers.js';
 
 export const INSTALLED = 'hacluster.installed';
 export const PACKAGES = ['corosync', 'pacemaker', 'pacemaker-cli-utils', 'cluster-glue', 'resource-agents', 'crmsh'];
@@ -37,7 +38,7 @@ export const charm = defineCharm({
   configRules,
   configCheck,
   // Unit state keeps digests of these; update-status reads them again (one config-get, one leader-get).
-  secrets: { config: ['corosync_key', 'pacemaker_key', 'maas_credentials'], leader: ['corosync-key', 'pacemaker-key'] },
+  secrets: { config: ['corosync_key', 'pacemaker_key', 'maas_credentials', 'notify_urls'], leader: ['corosync-key', 'pacemaker-key'] },
 });
 
 export type Context = Ctx<typeof INSTALLED, {
@@ -68,6 +69,11 @@ charm.when(INSTALLED).do('install-stonith-plugin', async (ctx) => {
   }
   if (await ctx.host.writeFile(PLUGIN_PATH, plugin, { owner: 'root', group: 'root', mode: 0o755 })) await ctx.log(`installed ${PLUGIN_PATH}`);
 });
+
+charm.when(INSTALLED).do('install-notify-agent', installNotifyAgent);
+
+/** Before the cluster step, so the list is in place when the leader's CIB points Pacemaker at the agent. */
+charm.when(INSTALLED, 'config.valid').do('configure-notifications', async (ctx) => configureNotifications(ctx, settingsFrom(ctx.config)));
 
 /** No published default key: the leader makes one of each once and shares them through leader data. */
 charm.when('leadership.is_leader').do('generate-cluster-keys', async (ctx) => {

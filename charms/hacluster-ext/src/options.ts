@@ -9,6 +9,7 @@ import type { CibConfig, NoQuorumPolicy, StonithAction } from './cib/desired.js'
 import { DEFAULT_CIB_CONFIG } from './cib/desired.js';
 import { SERVICE_TIMEOUT_MAX } from './corosync/ring.js';
 import { budgetFrom, fencingConfigRules, quorumProblems } from './fencing/options.js';
+import { decodeNotify, notifyConfigRules, notifyProblems, type NotifySettings } from './notify/options.js';
 
 /** Every number has both bounds: a value reaches a systemd drop-in, corosync.conf or the CIB as it is. */
 export const configRules: ConfigRules = {
@@ -24,6 +25,7 @@ export const configRules: ConfigRules = {
   service_stop_timeout: { minimum: -1, maximum: SERVICE_TIMEOUT_MAX },
   netmtu: { minimum: 576, maximum: 65535 },
   ...fencingConfigRules,
+  ...notifyConfigRules,
 };
 
 /** Decoded key bytes, or a reason (never containing the value): the limits pacemaker-remote applies too. */
@@ -72,6 +74,7 @@ export const configCheck: ConfigCheck = (config) => {
   const hosts = MONITOR_HOSTS(text(config, 'monitor_host'));
   if (!hosts.ok) problems.push(`monitor_host: ${hosts.rule} (a space separated list of IP addresses or host names)`);
   problems.push(...quorumProblems(config));
+  problems.push(...notifyProblems(config));
   return problems;
 };
 
@@ -83,6 +86,8 @@ export interface Settings {
   readonly debug: boolean;
   readonly startTimeout: number;
   readonly stopTimeout: number;
+  /** Operator notifications; no URLs: off. */
+  readonly notify: NotifySettings;
   readonly cib: Omit<CibConfig, 'remoteReconnectInterval' | 'remoteMonitorInterval' | 'remoteMonitorTimeout'>;
 }
 
@@ -104,6 +109,8 @@ export function settingsFrom(config: ConfigValues): Settings {
   };
   const url = text(config, 'maas_url');
   const credentials = text(config, 'maas_credentials');
+  const decodedNotify = decodeNotify(config);
+  const notify: NotifySettings = decodedNotify.ok ? decodedNotify.value : { urls: [], format: 'generic' };
   return {
     clusterCount: num(config, 'cluster_count', 3),
     corosyncKey: key('corosync_key'),
@@ -112,6 +119,7 @@ export function settingsFrom(config: ConfigValues): Settings {
     debug: config.debug === true,
     startTimeout: num(config, 'service_start_timeout', 180),
     stopTimeout: num(config, 'service_stop_timeout', 600),
+    notify,
     cib: {
       noQuorumPolicy: (text(config, 'no_quorum_policy') || 'stop') as NoQuorumPolicy,
       failureTimeout: num(config, 'failure_timeout', DEFAULT_CIB_CONFIG.failureTimeout),
@@ -123,6 +131,7 @@ export function settingsFrom(config: ConfigValues): Settings {
       stonithPowerTimeout: num(config, 'maas_power_timeout', 60),
       stonithAction: (text(config, 'stonith_action') || DEFAULT_CIB_CONFIG.stonithAction) as StonithAction,
       fenceBudget: budgetFrom(config),
+      notifyAlerts: notify.urls.length > 0,
     },
   };
 }

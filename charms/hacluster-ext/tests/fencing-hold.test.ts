@@ -16,6 +16,12 @@ import { gateFence, readLog, type Runner } from '../src/fencing/cib-log.js';
 import { FakePacemaker } from './support/fake-pacemaker.js';
 import { MASAKARI_HA_DATA } from './support/fixtures.js';
 import { Workdir } from './support/pacemaker-tools.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { bundleNotifyAgent } from '../src/notify/bundle.js';
+import type { NotifyEvent } from '../src/notify/event.js';
+import { NOTIFY_AGENT, NOTIFY_CONFIG } from '../src/notify/paths.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -38,7 +44,7 @@ function realCibadmin(host: RecordingHost, pacemaker: FakePacemaker, work: Workd
   return run;
 }
 
-async function unit() {
+async function unit(config: Record<string, string> = {}) {
   const work = new Workdir();
   const host = new RecordingHost({ hostname: 'api1', fqdn: 'api1.lab' });
   const h = new Harness(charm, { charmDir: 'charms/hacluster-ext', unit: 'hacluster-ext/0', host });
@@ -53,9 +59,9 @@ async function unit() {
   const remoteUnits = Object.fromEntries([1, 2, 3].map((n) => [`pacemaker-remote/${n - 1}`,
     encodeRemoteNodeInfo({ remoteHostname: `cmp${n}.lab`, remoteIp: `10.0.1.${n}`, stonithHostname: `cmp${n}.lab`, enableResources: false })]));
   await h.addRelation('pacemaker-remote', 'pacemaker-remote', { units: remoteUnits });
-  await h.updateConfig({ maas_url: 'http://10.0.0.254:5240/MAAS', maas_credentials: 'ck123:tk456:s3cretValue' });
+  await h.updateConfig({ maas_url: 'http://10.0.0.254:5240/MAAS', maas_credentials: 'ck123:tk456:s3cretValue', ...config });
   await h.beginWithInitialHooks();
-  return { h, host, pacemaker, ha, cib };
+  return { h, host, pacemaker, ha, cib, work };
 }
 
 describe('fencing holds', { timeout: 120_000 }, () => {
@@ -119,4 +125,45 @@ describe('fencing holds', { timeout: 120_000 }, () => {
     expect(h.status).toEqual({ status: 'active', message: 'Unit is ready and clustered' });
     expect(pacemaker.configuration).toContain('name="no-quorum-policy" value="ignore"');
   });
+
+  it('the hold actions tell the webhooks: hold entered with the reason, released; nothing when the log already was so', async () => {
+    const received: NotifyEvent[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
+      req.on('end', () => {
+        received.push(JSON.parse(body) as NotifyEvent);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => server.close());
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const { h, host, work } = await unit({ notify_urls: url });
+    // The unit's notifier is the real bundle; it queues into the test's spool and sends with the list the charm wrote.
+    const agent = await bundleNotifyAgent(join(work.path, 'hacluster-notify'));
+    const spool = join(work.path, 'spool');
+    mkdirSync(spool);
+    await host.seedFile(NOTIFY_AGENT, '#!/bin/sh\n', { mode: 0o755 });
+    host.onCommand([NOTIFY_AGENT, 'emit'], async (argv) => {
+      const list = join(work.path, 'notify.json');
+      writeFileSync(list, host.file(NOTIFY_CONFIG) ?? '');
+      const r = await execa(process.execPath, [agent, 'emit', argv[2] as string, spool, list], { reject: false });
+      return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+    });
+    const waitFor = async (n: number): Promise<void> => {
+      for (let i = 0; i < 100 && received.length < n; i++) await new Promise((r) => setTimeout(r, 100));
+    };
+    expect((await h.runAction('hold-recovery', { reason: 'rack 4 switch work' })).failed).toBe(false);
+    await waitFor(1);
+    expect((await h.runAction('hold-recovery', { reason: 'again' })).results.result).toMatch(/already held/);
+    expect((await h.runAction('release-recovery')).failed).toBe(false);
+    await waitFor(2);
+    expect((await h.runAction('release-recovery')).results.result).toBe('recovery is not held');
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(received.map((e) => [e.event, e.details.scope, e.details.note ?? null])).toEqual([
+      ['hold-entered', 'operator', 'rack 4 switch work'], ['hold-released', 'operator', null],
+    ]);
+    expect(received[0]?.summary).toBe('recovery held by an operator (rack 4 switch work): no host is fenced or evacuated until release-recovery');
+  }, 60_000);
 });

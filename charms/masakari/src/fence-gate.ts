@@ -15,7 +15,12 @@ export const SITE_PACKAGES = '/usr/lib/python3/dist-packages';
 export const PACKAGE = 'masakari_fence_gate';
 export const PACKAGE_DIR = `${SITE_PACKAGES}/${PACKAGE}`;
 export const DIST_INFO_DIR = `${SITE_PACKAGES}/${PACKAGE}-1.0.dist-info`;
-export const MODULES = ['__init__.py', 'history.py', 'hold.py', 'task.py'] as const;
+export const MODULES = ['__init__.py', 'history.py', 'hold.py', 'notify.py', 'task.py'] as const;
+/**
+ * Around evacuate_instances_task (masakari.conf names them): evacuation started / finished / failed, handed to
+ * hacluster-ext's notifier on the same unit (templates/masakari_fence_gate/notify.py).
+ */
+export const EVACUATION_NOTIFY_TASKS = { started: 'evacuation_started_notify_task', finished: 'evacuation_finished_notify_task' } as const;
 export const CLUSTER_GROUP = 'haclient';
 export const SERVICE_USER = 'masakari';
 
@@ -23,7 +28,12 @@ export const SERVICE_USER = 'masakari';
 export function distInfo(): { name: string; content: string }[] {
   return [
     { name: 'METADATA', content: `Metadata-Version: 2.1\nName: ${PACKAGE.replace(/_/g, '-')}\nVersion: 1.0\nSummary: Fence gate for masakari-engine, installed by the masakari charm (Juju)\n` },
-    { name: 'entry_points.txt', content: `[masakari.task_flow.tasks]\n${FENCE_GATE_TASK} = ${PACKAGE}.task:FencedHostDisableTask\n` },
+    {
+      name: 'entry_points.txt',
+      content: `[masakari.task_flow.tasks]\n${FENCE_GATE_TASK} = ${PACKAGE}.task:FencedHostDisableTask\n`
+        + `${EVACUATION_NOTIFY_TASKS.started} = ${PACKAGE}.notify:EvacuationStartedTask\n`
+        + `${EVACUATION_NOTIFY_TASKS.finished} = ${PACKAGE}.notify:EvacuationFinishedTask\n`,
+    },
     { name: 'top_level.txt', content: `${PACKAGE}\n` },
   ];
 }

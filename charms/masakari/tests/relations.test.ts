@@ -222,14 +222,18 @@ describe('masakari relations, step by step', () => {
     await relateAll(harness);
     expect(harness.status).toEqual({ status: 'blocked', message: "require-fencing needs the 'ha' relation to hacluster-ext (or set require-fencing=false)" });
     const conf = parseIni(host.file('/etc/masakari/masakari.conf')!);
-    const flow = "pre:['fenced_host_disable_task'],main:['prepare_HA_enabled_instances_task'],post:['evacuate_instances_task']";
+    const flow = "pre:['fenced_host_disable_task'],main:['prepare_HA_enabled_instances_task'],"
+      + "post:['evacuation_started_notify_task','evacuate_instances_task','evacuation_finished_notify_task']";
     expect(conf.taskflow_driver_recovery_flows).toEqual({ host_auto_failure_recovery_tasks: flow, host_rh_failure_recovery_tasks: flow });
     expect(conf.fence_gate).toEqual({ timeout: '300', cooldown: '3600' });
     // The monitors' role may create notifications, and the name is the one masakari-monitors asks keystone for.
     expect(host.file(POLICY_PATH)).toContain(`"os_masakari_api:notifications:create": "rule:admin_api or role:${MONITORS_ROLE}"`);
     expect(NOTIFIER_ROLE).toBe(MONITORS_ROLE);
     expect(host.file('/usr/lib/python3/dist-packages/masakari_fence_gate-1.0.dist-info/entry_points.txt'))
-      .toBe('[masakari.task_flow.tasks]\nfenced_host_disable_task = masakari_fence_gate.task:FencedHostDisableTask\n');
+      .toBe('[masakari.task_flow.tasks]\nfenced_host_disable_task = masakari_fence_gate.task:FencedHostDisableTask\n'
+        + 'evacuation_started_notify_task = masakari_fence_gate.notify:EvacuationStartedTask\n'
+        + 'evacuation_finished_notify_task = masakari_fence_gate.notify:EvacuationFinishedTask\n');
+    expect(host.file('/usr/lib/python3/dist-packages/masakari_fence_gate/notify.py')).toContain('class EvacuationStartedTask(base.MasakariTask)');
     expect(host.file('/usr/lib/python3/dist-packages/masakari_fence_gate/task.py')).toContain('class FencedHostDisableTask(base.MasakariTask)');
 
     const ha = await harness.addRelation('ha', 'hacluster', { units: { 'hacluster/0': { 'private-address': '10.5.0.11' } } });

@@ -5,13 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import type {
-  CibDocument, CibError, CibSecret, Clone, Constraint, Group, Location, Member, NvPair, Primitive, Remote, TopResource,
+  Alert, CibDocument, CibError, CibSecret, Clone, Constraint, Group, Location, Member, NvPair, Primitive, Remote, TopResource,
 } from './model.js';
 import { CIB_SECRET_MAGIC, shown } from './model.js';
 import type { PrincipalResources } from './principal.js';
 import { validateDocument } from './validate.js';
 import { DEFAULT_BUDGET, fenceLimit, type BudgetOptions } from '../fencing/budget.js';
 import { refusalRetries, STONITH_MAX_ATTEMPTS } from '../fencing/storm.js';
+import { NOTIFY_AGENT, NOTIFY_SPOOL } from '../notify/paths.js';
 
 export type NoQuorumPolicy = 'ignore' | 'freeze' | 'stop' | 'suicide';
 export type StonithAction = 'off' | 'reboot';
@@ -37,6 +38,8 @@ export interface CibConfig {
   readonly stonithAction: StonithAction;
   /** The fencing budget the external/maas plugin enforces (fencing/budget.ts). */
   readonly fenceBudget: BudgetOptions;
+  /** Whether Pacemaker calls hacluster-notify for node and fencing events (notify_urls set). */
+  readonly notifyAlerts: boolean;
   readonly remoteReconnectInterval: string;
   readonly remoteMonitorInterval: string;
   readonly remoteMonitorTimeout: string;
@@ -53,6 +56,7 @@ export const DEFAULT_CIB_CONFIG: CibConfig = {
   stonithPowerTimeout: 60,
   stonithAction: 'off',
   fenceBudget: DEFAULT_BUDGET,
+  notifyAlerts: false,
   remoteReconnectInterval: '60s',
   remoteMonitorInterval: '30s',
   remoteMonitorTimeout: '30s',
@@ -78,6 +82,16 @@ export interface DesiredCib {
 }
 
 export const ST_MAAS = 'st-maas';
+
+/**
+ * The alert that feeds operator notifications: node and fencing events, to the spool (the recipient is a path; the
+ * webhook URLs stay in a file only root and haclient read). The agent queues and returns in milliseconds; the
+ * timeout only bounds a broken agent.
+ */
+export const NOTIFY_ALERT: Alert = {
+  id: 'hacluster-ext-notify', path: NOTIFY_AGENT, recipient: NOTIFY_SPOOL, select: ['fencing', 'nodes'],
+  meta: [{ name: 'timeout', value: '10s' }],
+};
 export const ST_NULL = 'st-null';
 const PREFERRED_SCORE = '200';
 
@@ -287,6 +301,7 @@ export function desiredCib(input: CibInput): DesiredCib {
     rscDefaults: [nv('failure-timeout', String(config.failureTimeout)), nv('resource-stickiness', '100')],
     resources,
     constraints: constraints.sort(byId),
+    alerts: config.notifyAlerts ? [NOTIFY_ALERT] : [],
   };
   errors.push(...validateDocument(document, { members: memberNames, remotes: remotes.map((r) => r.name), optIn }));
   return { document, secrets, errors, optIn, stonithEnabled: stonithEnabled && config.maas !== null, remotePlacement: placement };

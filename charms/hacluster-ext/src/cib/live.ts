@@ -7,6 +7,9 @@ import { XMLParser } from 'fast-xml-parser';
 import type { CibDocument, NvPair } from './model.js';
 import { escapeXml, PROPERTY_SET_ID, renderConfiguration, renderSections } from './xml.js';
 
+/** Ids of the alerts the charm owns start with this; an operator's alerts must use another id. */
+export const ALERT_PREFIX = 'hacluster-ext-';
+
 type XNode = Record<string, unknown>;
 
 const parser = new XMLParser({
@@ -114,7 +117,7 @@ function liveProperties(configuration: XNode | undefined): NvPair[] {
   return kids(set).filter((k) => tagOf(k) === 'nvpair').map((k) => ({ name: attrsOf(k).name ?? '', value: attrsOf(k).value ?? '' }));
 }
 
-const OWNED = new Set(['crm_config', 'rsc_defaults', 'nodes', 'resources', 'constraints']);
+const OWNED = new Set(['crm_config', 'rsc_defaults', 'nodes', 'resources', 'constraints', 'alerts']);
 
 export interface CibComparison {
   /** Names of the parts that differ (`properties`, `rsc_defaults`, `resources`, `constraints`); empty ⇒ no write. */
@@ -144,6 +147,14 @@ export function compareWithLive(doc: CibDocument, liveXml: string): CibCompariso
     if (want !== have) changed.push(section);
   }
 
+  // Alerts: ours by id; any other alert (added by hand) is kept as it is.
+  const ourAlerts = new Set(doc.alerts.map((a) => a.id));
+  const liveAlerts = kids(child(conf, 'alerts') ?? { alerts: [] }).filter((k) => tagOf(k) === 'alert');
+  const liveOurs = liveAlerts.filter((k) => ourAlerts.has(attrsOf(k).id ?? '') || attrsOf(k).id?.startsWith(ALERT_PREFIX));
+  const wantAlerts = desired.alerts === '' ? '' : canonical(parseOne(`<alerts>${desired.alerts}</alerts>`));
+  const haveAlerts = liveOurs.length === 0 ? '' : canonical({ alerts: liveOurs });
+  if (wantAlerts !== haveAlerts) changed.push('alerts');
+
   const nodes = child(conf, 'nodes');
   const other = kids(conf ?? { configuration: [] }).filter((k) => !OWNED.has(tagOf(k)));
   const otherSets = kids(child(conf, 'crm_config') ?? { crm_config: [] }).filter((k) => attrsOf(k).id !== PROPERTY_SET_ID);
@@ -151,6 +162,7 @@ export function compareWithLive(doc: CibDocument, liveXml: string): CibCompariso
     properties: liveProperties(conf),
     nodes: nodes ? serialise(nodes, '    ') : undefined,
     other: other.map((k) => serialise(k, '    ')).join(''),
+    alerts: liveAlerts.filter((k) => !liveOurs.includes(k)).map((k) => serialise(k, '      ')).join(''),
   });
   if (otherSets.length > 0) {
     // Property sets other than ours (rare: written by hand) are kept after ours.

@@ -111,6 +111,19 @@ export interface Order {
 
 export type Constraint = Location | Colocation | Order;
 
+/**
+ * A Pacemaker alert the charm owns (by id; alerts an operator added by hand are kept as they are). The recipient is
+ * passed to the agent as CRM_alert_recipient: a path, never a secret (the CIB is readable by every member).
+ */
+export interface Alert {
+  readonly id: string;
+  readonly path: string;
+  readonly recipient: string;
+  /** Which kinds Pacemaker calls the agent for (select_nodes, select_fencing, ...). */
+  readonly select: readonly ('nodes' | 'fencing' | 'resources' | 'attributes')[];
+  readonly meta: readonly NvPair[];
+}
+
 /** The part of the CIB `<configuration>` the charm owns. Everything else (nodes, op_defaults, ...) stays live. */
 export interface CibDocument {
   /** Properties we manage inside `cib-bootstrap-options`; other live properties are kept untouched. */
@@ -118,6 +131,8 @@ export interface CibDocument {
   readonly rscDefaults: readonly NvPair[];
   readonly resources: readonly TopResource[];
   readonly constraints: readonly Constraint[];
+  /** Our alerts (an empty list removes them; other alerts in the live CIB stay). */
+  readonly alerts: readonly Alert[];
 }
 
 /** A parameter value that must not appear in the CIB: stored as a pacemaker CIB secret on every member. */

@@ -2,7 +2,7 @@
  * Deterministic XML for the sections of the CIB the charm owns. The same model always yields the same bytes, so
  * comparing against the live CIB (after canonicalisation, see live.ts) tells whether a write is needed.
  */
-import type { CibDocument, Constraint, NvPair, Operation, Primitive, TopResource } from './model.js';
+import type { Alert, CibDocument, Constraint, NvPair, Operation, Primitive, TopResource } from './model.js';
 
 /** Characters XML 1.0 cannot carry at all, not even as a character reference (controls, lone surrogates, U+FFFE/F). */
 export const NOT_XML = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
@@ -83,12 +83,21 @@ function constraint(c: Constraint, indent: string): string {
   return `${indent}<rsc_location${attrs([['id', c.id], ['rsc', c.rsc]])}>\n${indent}  <rule${attrs([['id', ruleId], ['score', c.rule.score], ['boolean-op', c.rule.booleanOp], ['role', c.rule.role]])}>\n${exprs}${indent}  </rule>\n${indent}</rsc_location>\n`;
 }
 
+export function renderAlert(a: Alert, indent: string): string {
+  const select = a.select.length === 0 ? ''
+    : `${indent}  <select>\n${[...a.select].sort().map((k) => `${indent}    <select_${k}/>\n`).join('')}${indent}  </select>\n`;
+  return `${indent}<alert${attrs([['id', a.id], ['path', a.path]])}>\n${select}${nvset('meta_attributes', a.id, a.meta, `${indent}  `)}`
+    + `${indent}  <recipient${attrs([['id', `${a.id}-recipient`], ['value', a.recipient]])}/>\n${indent}</alert>\n`;
+}
+
 export interface RenderedSections {
   /** nvpairs for cib-bootstrap-options (without the surrounding set). */
   readonly properties: readonly NvPair[];
   readonly rscDefaults: string;
   readonly resources: string;
   readonly constraints: string;
+  /** Our `<alert>` elements (without the surrounding `<alerts>`). */
+  readonly alerts: string;
 }
 
 export const PROPERTY_SET_ID = 'cib-bootstrap-options';
@@ -99,6 +108,7 @@ export function renderSections(doc: CibDocument, indent = '    '): RenderedSecti
     rscDefaults: `${indent}<rsc_defaults>\n${nvset('meta_attributes', 'rsc-options', doc.rscDefaults, `${indent}  `, 'rsc-options')}${indent}</rsc_defaults>\n`,
     resources: `${indent}<resources>\n${doc.resources.map((r) => resource(r, `${indent}  `)).join('')}${indent}</resources>\n`,
     constraints: `${indent}<constraints>\n${doc.constraints.map((c) => constraint(c, `${indent}  `)).join('')}${indent}</constraints>\n`,
+    alerts: [...doc.alerts].sort((a, b) => (a.id < b.id ? -1 : 1)).map((a) => renderAlert(a, `${indent}  `)).join(''),
   };
 }
 
@@ -108,11 +118,14 @@ export function renderPropertySet(pairs: readonly NvPair[], indent: string): str
 
 /**
  * A full `<configuration>`: our sections, the properties merged with `keptProperties` (live ones we do not manage,
- * e.g. dc-version), and verbatim XML of live sections we never own (nodes, op_defaults, alerts, ...).
+ * e.g. dc-version), verbatim XML of live sections we never own (nodes, op_defaults, ...), and our alerts after the
+ * live alerts that are not ours.
  */
-export function renderConfiguration(doc: CibDocument, kept: { properties?: readonly NvPair[]; nodes?: string; other?: string } = {}): string {
+export function renderConfiguration(doc: CibDocument, kept: { properties?: readonly NvPair[]; nodes?: string; other?: string; alerts?: string } = {}): string {
   const s = renderSections(doc);
+  const alertItems = `${kept.alerts ?? ''}${s.alerts}`;
+  const alerts = alertItems === '' ? '' : `    <alerts>\n${alertItems}    </alerts>\n`;
   const ours = new Set(doc.properties.map((p) => p.name));
   const properties = [...doc.properties, ...(kept.properties ?? []).filter((p) => !ours.has(p.name))];
-  return `  <configuration>\n    <crm_config>\n${renderPropertySet(properties, '      ')}    </crm_config>\n${s.rscDefaults}${kept.nodes ?? '    <nodes/>\n'}${s.resources}${s.constraints}${kept.other ?? ''}  </configuration>\n`;
+  return `  <configuration>\n    <crm_config>\n${renderPropertySet(properties, '      ')}    </crm_config>\n${s.rscDefaults}${kept.nodes ?? '    <nodes/>\n'}${s.resources}${s.constraints}${alerts}${kept.other ?? ''}  </configuration>\n`;
 }

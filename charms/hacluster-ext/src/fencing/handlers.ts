@@ -7,6 +7,7 @@ import type { Facts } from '../status.js';
 import type { FenceLogState, NewRecord } from './budget.js';
 import { appendDecided, readLog, type Runner } from './cib-log.js';
 import { HOLD_VIEW, publishHold, readHoldView } from './report.js';
+import { notify } from '../notify/handlers.js';
 
 const REASON = /^[A-Za-z0-9 .,:;_/-]{0,120}$/;
 
@@ -41,6 +42,11 @@ async function appendUnless(ctx: Context, what: string, done: (state: FenceLogSt
       return { result: already, append: already === null ? record : null };
     }, now, 3600);
     await refreshHold(ctx);
+    if (appended !== null) {
+      await notify(ctx, record.kind === 'hold'
+        ? { event: 'hold-entered', host: null, details: { scope: record.scope, note: record.note } }
+        : { event: 'hold-released', host: null, details: { scope: record.kind === 'release' ? record.scope : null } });
+    }
     const message = result ?? `${what} (fence log record ${appended?.seq})`;
     await ctx.log(`fencing hold: ${message}`);
     ctx.action?.set({ result: message });

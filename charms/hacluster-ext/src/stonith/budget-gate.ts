@@ -48,7 +48,16 @@ export async function fenceGate(target: string, budget: BudgetParameters, io: Pl
     const where = appended === null ? '' : ` (fence log record ${appended.seq}, attempt ${appended.attempts})`;
     if (decision.verdict === 'fence') {
       log('info', `fencing budget: ${target} let through: ${decision.why}${where}`);
+      io.notify?.({ event: 'fence-started', host: target, at: io.now(), details: { why: decision.why } });
       return true;
+    }
+    // Pacemaker retries a refused fence a bounded number of times; the operator hears of it once per host (when
+    // the refusal was recorded), and of the hold once (when it was entered).
+    if (appended !== null) {
+      io.notify?.({ event: 'fence-refused', host: target, at: io.now(), details: { why: decision.why } });
+      if (decision.append?.kind === 'hold') {
+        io.notify?.({ event: 'hold-entered', host: null, at: io.now(), details: { scope: 'budget', note: decision.append.note, limit: budget.limit, window: budget.window } });
+      }
     }
     log('err', `fencing budget: ${target} NOT fenced, the host stays powered: ${decision.why}${where}; `
       + 'check the hosts, then run the release-fencing-hold action of hacluster-ext');

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { runPlugin } from './plugin.js';
+import { queueEvent } from '../notify/queue.js';
 
 function findHaLog(): string | null {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/share/cluster-glue'];
@@ -44,6 +45,9 @@ void runPlugin(process.argv.slice(2), {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   now: () => Date.now(),
   cib: runCibadmin,
+  notify: (event) => {
+    queueEvent(event);
+  },
 }).then((code) => {
   process.exitCode = code;
 });

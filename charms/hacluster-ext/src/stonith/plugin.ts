@@ -6,6 +6,7 @@
 import { MaasClient, MaasError, parseApiKey, type PowerState } from './maas-client.js';
 import { budgetParameters, BUDGET_CONFIG_NAMES, budgetInfoXml, fenceGate } from './budget-gate.js';
 import type { Runner } from '../fencing/cib-log.js';
+import type { EventInput } from '../notify/event.js';
 
 export interface PluginIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -15,6 +16,8 @@ export interface PluginIo {
   now(): number;
   /** Runs cibadmin against the cluster's CIB (the fence log); needed only when fence_budget is set. */
   readonly cib?: Runner;
+  /** Queues an operator notification (notify/queue.ts); returns at once and never fails the fence. */
+  readonly notify?: (event: EventInput) => void;
 }
 
 export const CONFIG_NAMES = ['url', 'apikey', 'hostnames', 'power_timeout', 'poll_interval', ...BUDGET_CONFIG_NAMES] as const;
@@ -109,6 +112,7 @@ export async function runPlugin(argv: readonly string[], io: PluginIo): Promise<
     if (!hostnames.includes(target)) throw new MaasError(`${target} is not in this device's hostnames`);
     const budget = budgetParameters(io.env);
     if (command !== 'on' && budget !== null && !(await fenceGate(target, budget, io, log))) return 1;
+    if (command !== 'on' && budget === null) io.notify?.({ event: 'fence-started', host: target, at: io.now(), details: { action: command } });
     const machine = await client.findMachine(target);
     log('info', `${command} ${target} (MAAS ${machine.system_id}, power ${machine.power_state})`);
     const started = io.now();

@@ -104,8 +104,10 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
     writeFileSync(join(fencer, 'history.xml'), historyXml('cmp1.maas', []));
     // The gate also reads hacluster-ext's holds from the CIB: no cluster here, so a stand-in answers with none held.
     writeFileSync(join(fencer, 'cibadmin'), `#!/bin/sh\necho "<crm_config/>"\n`, { mode: 0o755 });
+    // hacluster-ext's notifier (not here): a script with its command line records the evacuation events it is handed.
+    writeFileSync(join(fencer, 'notify'), `#!/bin/sh\nprintf '%s %s\\n' "$1" "$2" >> ${fencer}/notify-calls\n`, { mode: 0o755 });
     // masakari-api drops a host report equal to one from the last 180 s; the cooldown test fails cmp1 again sooner.
-    appendFileSync(mapPath(layout, '/etc/masakari/masakari.conf'), `\n[fence_gate]\nstonith_admin = ${fencer}/stonith_admin\ncibadmin = ${fencer}/cibadmin\npoll_interval = 1\n\n[DEFAULT]\nduplicate_notification_detection_interval = 5\n`);
+    appendFileSync(mapPath(layout, '/etc/masakari/masakari.conf'), `\n[fence_gate]\nstonith_admin = ${fencer}/stonith_admin\ncibadmin = ${fencer}/cibadmin\nnotify_agent = ${fencer}/notify\npoll_interval = 1\n\n[DEFAULT]\nduplicate_notification_detection_interval = 5\n`);
 
     const manage = unit.decision.workarounds.taskflowAlembic ? '/usr/local/lib/masakari-charm/masakari-manage' : 'masakari-manage';
     await run(onUnit(ns, layout, [manage, '--config-file', '/etc/masakari/masakari.conf', 'db', 'sync']), { timeoutMs: 180_000 });
@@ -209,6 +211,14 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
     const cmp1 = services.services.find((x) => x.host === 'cmp1.maas' && x.binary === 'nova-compute');
     note(`cmp1.maas nova-compute: ${cmp1?.status}, forced_down ${cmp1?.forcedDown}`);
     expect(cmp1).toMatchObject({ status: 'disabled', forcedDown: true });
+    // The evacuation notification tasks ran in the engine's flow around the evacuation, with the instance count.
+    const notified = readFileSync(join(fencer, 'notify-calls'), 'utf8').trim().split('\n').map((l) => {
+      const [verb, json] = [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)];
+      const e = JSON.parse(json) as { event: string; host: string; details: { instances?: number } };
+      return `${verb} ${e.event} ${e.host} ${e.details.instances}`;
+    });
+    note(`evacuation events handed to the notifier: ${notified.join('; ')}`);
+    expect(notified).toEqual(['emit evacuation-started cmp1.maas 1', 'emit evacuation-finished cmp1.maas 1']);
     const gateLine = readFileSync(join(layout.mounts['/var/log/masakari']!, 'masakari-engine.log'), 'utf8').split('\n').find((l) => l.includes("fence gate: host 'cmp1.maas'"));
     note(`engine log: ${gateLine?.replace(/^.*?fence gate/, 'fence gate')}`);
     expect(gateLine).toContain(`fenced at ${new Date(fencedAt * 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`);
