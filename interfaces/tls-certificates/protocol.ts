@@ -231,3 +231,20 @@ function chainWithoutAnchors(chain: readonly X509Certificate[], anchors: readonl
   const roots = new Set(anchors.map((a) => a.fingerprint256));
   return chain.filter((c) => !roots.has(c.fingerprint256)).map((c) => c.toString()).join('');
 }
+
+/** The CA alone, for a requirer that only needs to trust the provider (a client such as masakari-monitors). */
+export interface Authority {
+  readonly provider: string;
+  /** CA and chain, PEM: what a client verifies servers against. */
+  readonly bundle: string;
+}
+
+/** One provider unit's `ca` (and `chain`), each a CA certificate valid at `now`; missing until `ca` is sent. */
+export function checkAuthorityAnswer(provider: string, raw: RawBag, now: Date): BagResult<Authority> {
+  const decoded = decodeFields(raw, { ca: field('ca', pemCertificates()), chain: field<string>('chain', pemCertificates(), '') });
+  if (!decoded.ok) return decoded;
+  const anchors = checkAuthority(decoded.value.ca, now);
+  if (!anchors.ok) return { ok: false, missing: [], invalid: [{ key: 'ca', rule: anchors.rule }] };
+  const extra = chainWithoutAnchors(splitPem(decoded.value.chain), anchors.value);
+  return { ok: true, value: { provider, bundle: decoded.value.ca + extra } };
+}

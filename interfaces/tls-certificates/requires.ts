@@ -1,7 +1,7 @@
 /** The requirer side of `tls-certificates` (a service asking for its certificates). Protocol: README.md. */
 import { Endpoint } from '../../reactive/endpoint.js';
 import { decodeUnits, type UnitProblems } from '../../reactive/decode/remote.js';
-import { checkAnswer, encodeRequests, type CertificateBundle, type CertRequest } from './protocol.js';
+import { checkAnswer, checkAuthorityAnswer, encodeRequests, type Authority, type CertificateBundle, type CertRequest } from './protocol.js';
 
 export class TlsCertificatesRequires extends Endpoint {
   static override readonly flagSuffixes = ['connected', 'ca.available', 'certs.available'] as const;
@@ -37,6 +37,17 @@ export class TlsCertificatesRequires extends Endpoint {
   /** Provider units whose answer breaks a rule: malformed, key mismatch, expired, not signed by the CA. */
   invalidData(now = new Date()): readonly UnitProblems[] {
     return this.decoded(now).invalid;
+  }
+
+  /** The first provider unit's CA (and chain), for a requirer that only trusts; null while none sent one that checks. */
+  authority(now = new Date()): Authority | null {
+    const { complete, invalid } = decodeUnits(this.allJoinedUnits, (u) => checkAuthorityAnswer(u.name, u.receivedRaw, now));
+    return invalid.length === 0 ? (complete[0]?.value ?? null) : null;
+  }
+
+  /** Provider units whose `ca` or `chain` breaks a rule. */
+  authorityProblems(now = new Date()): readonly UnitProblems[] {
+    return decodeUnits(this.allJoinedUnits, (u) => checkAuthorityAnswer(u.name, u.receivedRaw, now)).invalid;
   }
 
   override manageFlags(): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerKey, checkAnswer, checkRequests, encodeRequests, pythonJson, withAnswer, type CertRequest } from '../protocol.js';
+import { answerKey, checkAnswer, checkAuthorityAnswer, checkRequests, encodeRequests, pythonJson, withAnswer, type CertRequest } from '../protocol.js';
 import { certificateRequests } from '../requests.js';
 import { EXPIRED_CERT, EXPIRED_KEY, INT_CERT, OTHER_CERT, PUBLIC_CERT, PUBLIC_KEY, ROOT_CERT, SERVER_CERT, SERVER_KEY, STRANGER_CERT, STRANGER_KEY } from './fixtures.js';
 
@@ -131,5 +131,14 @@ describe('tls-certificates protocol, provider side', () => {
     const bag = encodeRequests('masakari/0', [OWN, PUBLIC]) as Record<string, string>;
     const checked = checkRequests('masakari/0', bag);
     expect(checked.ok && checked.value.map((r) => [r.commonName, r.sans])).toEqual([[OWN.commonName, OWN.sans], [PUBLIC.commonName, PUBLIC.sans]]);
+  });
+});
+
+describe('tls-certificates protocol, a requirer that only trusts the CA', () => {
+  it('takes ca and the chain\'s intermediates, and refuses a ca that is not a CA, by key', () => {
+    expect(checkAuthorityAnswer('vault/0', { ca: ROOT_CERT, chain: `${INT_CERT}${ROOT_CERT}` }, NOW)).toEqual({ ok: true, value: { provider: 'vault/0', bundle: `${ROOT_CERT}${INT_CERT}` } });
+    expect(checkAuthorityAnswer('vault/0', { 'private-address': '10.5.0.50' }, NOW)).toMatchObject({ ok: false, missing: ['ca'] });
+    expect(checkAuthorityAnswer('vault/0', { ca: SERVER_CERT }, NOW)).toMatchObject({ ok: false, invalid: [{ key: 'ca', rule: 'must be a CA certificate (basicConstraints CA:true)' }] });
+    expect(checkAuthorityAnswer('vault/0', { ca: 'not pem' }, NOW)).toMatchObject({ ok: false, invalid: [{ key: 'ca' }] });
   });
 });
