@@ -16,18 +16,18 @@ import { computeHosts, maasDir, removeGhostNode, setNovaService } from './setup.
 import { join } from 'node:path';
 import { killBmc, reviveBmc } from './bmc.js';
 
-interface Host {
+export interface Host {
   unit: string;
   host: string;
   machine: string;
 }
 
-async function hosts(ctx: SuiteContext): Promise<Host[]> {
+export async function hosts(ctx: SuiteContext): Promise<Host[]> {
   return (ctx.facts['hosts'] as Host[] | undefined) ?? computeHosts(ctx);
 }
 
 /** Where enableMaasFencing left the MAAS emulator's power log (also found by a later functest-test run). */
-function maasFacts(ctx: SuiteContext): { powerLog: string } | undefined {
+export function maasFacts(ctx: SuiteContext): { powerLog: string } | undefined {
   const known = ctx.facts['maas'] as { powerLog: string } | undefined;
   if (known) return known;
   const powerLog = join(maasDir(ctx.model), 'power.log');
@@ -124,11 +124,14 @@ function describeTimeline(t: FailoverTimeline): string {
   return `kill 0 s → fenced ${rel(t.fenced)} → notified ${rel(t.notified)} → nova service disabled ${rel(t.serviceDisabled)} → evacuation requested ${rel(t.evacuationRequested)} → evacuated ${rel(t.evacuated)}`;
 }
 
-/** Fails `victim`, waits for the instance to move, checks fencing came first; returns where it went. */
-export async function failAndAwaitEvacuation(ctx: SuiteContext, victim: Host, label: string): Promise<{ server: any; timeline: FailoverTimeline }> {
+/** How a test takes a host down; resolves to the moment it did (ms since the epoch). */
+export type FailureMode = (ctx: SuiteContext, h: Host) => Promise<number>;
+
+/** Fails `victim` (by default as upstream does), waits for the instance to move, checks fencing came first. */
+export async function failAndAwaitEvacuation(ctx: SuiteContext, victim: Host, label: string, fail: FailureMode = failHost): Promise<{ server: any; timeline: FailoverTimeline }> {
   const serverId = await bootInstance(ctx, `zaza-test-instance-${label}`, victim.host);
   ctx.log(`instance ${serverId} (HA_Enabled) on ${victim.host}; failing ${victim.unit}`);
-  const kill = await failHost(ctx, victim);
+  const kill = await fail(ctx, victim);
   ctx.timings.push({ step: `${label}.kill`, at: kill });
   const server = await blockUntil(`instance ${serverId} evacuated from ${victim.host}`, async () => {
     const s = (await ok(openstack(ctx, 'compute', 'GET', `/servers/${serverId}`, undefined, '2.53'), 'show server')).server;
@@ -196,7 +199,7 @@ const UNFENCED_HOLD_MS = 30_000;
 const DUPLICATE_INTERVAL_MS = 180_000;
 
 /** Waits until masakari would accept a new host-down notification for `host` (its last one is old enough). */
-async function awaitNotificationWindow(ctx: SuiteContext, host: string): Promise<void> {
+export async function awaitNotificationWindow(ctx: SuiteContext, host: string): Promise<void> {
   const listed = await ok(openstack(ctx, 'instance-ha', 'GET', '/notifications?sort_key=created_at&sort_dir=desc&limit=100'), 'list notifications');
   const hostId = await masakariHostId(ctx, host);
   const last = ((listed.notifications ?? []) as any[]).find((n) => isHostDown(n, hostId));
