@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { defineCharm, type Ctx } from '../../../reactive/charm.js';
 import { stopRunning } from '../../../reactive/host/services.js';
+import type { DesiredFile } from '../../../reactive/restart-map.js';
 import { describeUnitProblems } from '../../../reactive/decode/remote.js';
 import { HaclusterRequires } from '../../../interfaces/hacluster/requires.js';
 import { KeystoneRequires } from '../../../interfaces/keystone/requires.js';
@@ -28,7 +29,7 @@ import { configCheck, configRules, fencingRequired, parseVips } from './options.
 import { apiWorkers, type Platform } from './platform.js';
 import { DB_SYNC_FAILURES, nextSyncAttempt, owedRestarts, serviceDigests, STARTED_WITH, type SyncFailures } from './restarts.js';
 import { assessStatus } from './status.js';
-import { TLS_DIR, tlsNote } from './tls.js';
+import { PEER_CA, TLS_DIR, tlsNote, UNIT_PEM } from './tls.js';
 import { currentTlsPlan, requestCertificates } from './tls-facts.js';
 
 export const charm = defineCharm({
@@ -165,6 +166,7 @@ charm.when('masakari.installed', 'config.valid').do('converge', async (ctx) => {
   const digests = serviceDigests({ files: desired.files, removals: desired.removals, restartMap: { ...desired.restartMap, ...removalServices }, extra: groups });
   // Certificates and keys only haproxy reads: the directory keeps others out.
   if (tls.pems.length > 0) await ctx.host.ensureDirectory(TLS_DIR, { owner: 'root', group: 'haproxy', mode: 0o750 });
+  await trustBeforeServing(ctx, desired.files);
   for (const f of desired.files) await ctx.host.writeFile(f.path, f.content, f.options);
   for (const path of desired.removals) await ctx.host.removeFile(path);
   ctx.flags.set('masakari.configured');
@@ -174,6 +176,22 @@ charm.when('masakari.installed', 'config.valid').do('converge', async (ctx) => {
   await applyServices(ctx, platform, digests, pacemakerOwned);
   if (!(await ctx.tools.openedPorts()).some((p) => p.startsWith(`${API_PORT}/`))) await ctx.tools.openPort(API_PORT);
 });
+
+/**
+ * A new CA is trusted before a certificate it signed is served: when both change in one hook, the peer CA file is
+ * written and haproxy reloaded first, so neither this unit's old haproxy worker (still finishing requests) nor the
+ * new one meets a certificate it cannot verify yet.
+ */
+async function trustBeforeServing(ctx: MasakariCtx, files: readonly DesiredFile[]): Promise<void> {
+  const ca = files.find((f) => f.path === PEER_CA);
+  const unit = files.find((f) => f.path === UNIT_PEM);
+  if (!ca || !unit || !(await ctx.host.serviceIsActive('haproxy'))) return;
+  const [caNow, unitNow] = [await ctx.host.readFile(PEER_CA), await ctx.host.readFile(UNIT_PEM)];
+  if (caNow === null || unitNow === null || caNow === ca.content || unitNow === unit.content) return;
+  await ctx.host.writeFile(ca.path, ca.content, ca.options);
+  await ctx.host.service('reload', 'haproxy');
+  await ctx.log('new CA: haproxy trusts it before serving the certificate it signed');
+}
 
 /**
  * The fence gate runs inside masakari-engine as the masakari user and reads the fencing history, which takes

@@ -28,7 +28,7 @@ export async function requestCertificates(endpoint: TlsCertificatesRequires, hos
  * answer that fails a check), the files served before stay: TLS is never dropped because a provider misbehaved.
  */
 export async function currentTlsPlan(endpoint: TlsCertificatesRequires, host: Host, config: ConfigValues): Promise<TlsPlan> {
-  const plan = tlsPlan(config, endpoint.bundle(), await host.hostname());
+  const plan = tlsPlan(config, endpoint.bundle(), await host.hostname(), await host.readFile(PEER_CA));
   if (plan.source !== 'none' || !endpoint.isJoined) return plan;
   return keptPlan(host);
 }

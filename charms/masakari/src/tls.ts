@@ -50,8 +50,22 @@ export function pemPathFor(commonName: string): string {
   return `${TLS_DIR}/${commonName.replace(/[^A-Za-z0-9.-]/g, '_')}.pem`;
 }
 
+/** Separates the CA in force from the one before it in PEER_CA (OpenSSL skips text between PEM blocks). */
+export const PREVIOUS_MARK = '# previous CA, trusted until the next rotation\n';
+
+/**
+ * The peer CA file: the CA in force, then the one it replaced. During a rotation the units reload one after the
+ * other, so for a while some serve a certificate from the old CA and some from the new one; trusting both keeps
+ * every hop between units verifiable. Stable when nothing changed: the same text twice in a row.
+ */
+export function peerCaContent(current: string, previousFile: string | null): string {
+  const [inForce, kept] = previousFile ? previousFile.split(PREVIOUS_MARK) : [undefined, undefined];
+  const previous = inForce === undefined || inForce === current ? kept : inForce;
+  return previous && previous.trim() !== '' ? `${current}${PREVIOUS_MARK}${previous}` : current;
+}
+
 /** The plan from the options, or from the relation's bundle with this unit's own certificate first. */
-export function tlsPlan(config: ConfigValues, bundle: CertificateBundle | null, own: string | null): TlsPlan {
+export function tlsPlan(config: ConfigValues, bundle: CertificateBundle | null, own: string | null, previousPeerCa: string | null = null): TlsPlan {
   if (tlsEnabled(config)) {
     const { cert, key, ca } = tlsMaterial(config);
     if (cert && key) {
@@ -68,7 +82,8 @@ export function tlsPlan(config: ConfigValues, bundle: CertificateBundle | null, 
     const c = bundle.certs.get(cn)!;
     return { path: i === 0 ? UNIT_PEM : pemPathFor(cn), content: [c.cert, bundle.chain, c.key].filter((p) => p).map(block).join(''), secret: true };
   });
-  return { source: 'relation', provider: bundle.provider, pems, peerCa: { path: PEER_CA, content: [bundle.ca, bundle.chain].filter((p) => p).map(block).join(''), secret: false } };
+  const current = [bundle.ca, bundle.chain].filter((p) => p).map(block).join('');
+  return { source: 'relation', provider: bundle.provider, pems, peerCa: { path: PEER_CA, content: peerCaContent(current, previousPeerCa), secret: false } };
 }
 
 /** The certificates this unit asks the relation for: its host name, and each binding's own host name. */

@@ -6,16 +6,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../../reactive/host/recording-host.js';
 import { pythonJson } from '../../../interfaces/tls-certificates/protocol.js';
-import { EXPIRED_CERT, EXPIRED_KEY, INT_CERT, RENEWED_CERT, RENEWED_KEY, ROOT_CERT, SERVER_CERT, SERVER_KEY, STRANGER_CERT, STRANGER_KEY } from '../../../interfaces/tls-certificates/tests/fixtures.js';
+import { EXPIRED_CERT, EXPIRED_KEY, INT_CERT, OTHER_CERT, RENEWED_CERT, RENEWED_KEY, ROOT_CERT, SERVER_CERT, SERVER_KEY, STRANGER_CERT, STRANGER_KEY } from '../../../interfaces/tls-certificates/tests/fixtures.js';
 import { b64, TEST_CA_PEM, TEST_CERT_PEM, TEST_KEY_PEM } from '../../../reactive/decode/tests/tls-fixtures.js';
 import { masakariHarness, relateAll } from './fixtures.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
-function vaultAnswer(cert: string, key: string): Record<string, string> {
+function vaultAnswer(cert: string, key: string, ca = ROOT_CERT, chain = INT_CERT): Record<string, string> {
   return {
-    ca: ROOT_CERT, chain: INT_CERT, 'client.cert': SERVER_CERT, 'client.key': SERVER_KEY, 'private-address': '10.5.0.50',
+    ca, chain, 'client.cert': SERVER_CERT, 'client.key': SERVER_KEY, 'private-address': '10.5.0.50',
     'masakari_0.processed_requests': pythonJson({ 'juju-machine-1': { cert, key } }),
   };
 }
@@ -69,6 +69,22 @@ describe('masakari with a certificates relation', () => {
     await harness.updateRelationData(certs, 'vault/0', vaultAnswer(RENEWED_CERT, RENEWED_KEY));
     expect(host.file(UNIT_PEM)!.startsWith(RENEWED_CERT)).toBe(true);
     expect(host.serviceActions.map((a) => `${a.action} ${a.name}`)).toEqual(['reload haproxy']);
+  });
+
+  it('rotates to a new CA: trusts old and new for the hop between units, and trusts the new one before serving its certificate', async () => {
+    const { harness, host, certs } = await unitWithVault();
+    await harness.updateRelationData(certs, 'vault/0', vaultAnswer(SERVER_CERT, SERVER_KEY));
+    host.clearRecords();
+    await harness.updateRelationData(certs, 'vault/0', vaultAnswer(STRANGER_CERT, STRANGER_KEY, OTHER_CERT, ''));
+    expect(host.file(UNIT_PEM)!.startsWith(STRANGER_CERT)).toBe(true);
+    expect(host.file(PEER_CA)).toBe(`${OTHER_CERT}# previous CA, trusted until the next rotation\n${ROOT_CERT}${INT_CERT}`);
+    // one reload with the new CA trusted and the old certificate served, one with the new certificate
+    expect(host.serviceActions.map((a) => `${a.action} ${a.name}`)).toEqual(['reload haproxy', 'reload haproxy']);
+    expect(harness.model.logs.some((l) => l.message === 'new CA: haproxy trusts it before serving the certificate it signed')).toBe(true);
+    host.clearRecords();
+    await harness.runHook('config-changed');
+    expect(host.serviceActions).toEqual([]);
+    expect(host.file(PEER_CA)).toBe(`${OTHER_CERT}# previous CA, trusted until the next rotation\n${ROOT_CERT}${INT_CERT}`);
   });
 
   const bad: [string, string, string, RegExp][] = [
