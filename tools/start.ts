@@ -11,13 +11,15 @@ import { buildAll } from './build/main.js';
 import { installHostPackages } from './prereqs/install.js';
 import { startPackages } from './prereqs/packages.js';
 import { checkHostPrerequisites, createModelNetwork, prepareArchive, prepareImage, type ProgressEvent } from '../localmodel/machines/index.js';
-import { buildStandins, repoRoot } from '../tests/zaza/build-standins.js';
-import { JujuCli } from '../tests/zaza/runner/driver.js';
-import type { SuiteContext } from '../tests/zaza/runner/context.js';
-import { waitForApplicationStates } from '../tests/zaza/runner/model.js';
-import { renderOverlays, environmentVars } from '../tests/zaza/runner/overlays.js';
-import { parseTestsYaml } from '../tests/zaza/runner/tests-yaml.js';
-import { createSegments, enableMaasFencing } from '../tests/zaza/functest/setup.js';
+import { buildStandins, repoRoot } from '../deploy/standins.js';
+import { JujuCli } from '../deploy/driver.js';
+import { resolveDotted, type StepFunction, type SuiteContext } from '../deploy/context.js';
+import { waitForApplicationStates } from '../deploy/model.js';
+import { renderOverlays, environmentVars } from '../deploy/overlays.js';
+import { parseTestsYaml } from '../deploy/tests-yaml.js';
+
+/** The suite's configure steps the demo needs, by their tests.yaml names: the deploy driver knows no test code. */
+const FENCING_STEPS = ['functest.setup.enableMaasFencing', 'functest.setup.createSegments'];
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s`;
@@ -93,8 +95,7 @@ async function main(): Promise<void> {
       const ctx: SuiteContext = {
         model, alias: 'default_alias', cli, config, vars: {}, facts: {}, log: (l) => say(`    ${l}`), timings: [], cleanups: [], mark: () => undefined,
       };
-      await enableMaasFencing(ctx);
-      await createSegments(ctx);
+      for (const name of FENCING_STEPS) await (await resolveDotted<StepFunction>(config.dir, name, 'function'))(ctx);
     }, `bin/juju-local status -m ${model}; the MAAS emulator logs to /var/tmp/zaza-maas-${model}/maas.log`);
   }
 

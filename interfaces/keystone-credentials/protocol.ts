@@ -143,12 +143,11 @@ export function decodeCredentials(raw: Readonly<Record<string, string>>): Creden
 
 /** The identity URL clients authenticate against: keystone's admin/auth endpoint, as upstream renders it. */
 export function authUrl(credentials: Credentials): string {
-  return `${credentials.authProtocol}://${bracketIPv6(credentials.authHost)}:${credentials.authPort}`;
+  return `${credentials.authProtocol}://${bracketHost(credentials.authHost)}:${credentials.authPort}`;
 }
 
 /** The public (credentials) endpoint. */
 export function credentialsUrl(credentials: Credentials): string {
-  return `${credentials.credentialsProtocol}://${bracketIPv6(credentials.credentialsHost)}:${credentials.credentialsPort}`;
+  return `${credentials.credentialsProtocol}://${bracketHost(credentials.credentialsHost)}:${credentials.credentialsPort}`;
 }
 
-const bracketIPv6 = bracketHost;

@@ -171,17 +171,21 @@ export function encodeCredentials(credentials: ServiceCredentials): Record<strin
   return out;
 }
 
+/** Keystone's public base URL as the relation gives it (`<proto>://<host>:<port>`, an IPv6 host in brackets). */
+export function serviceBaseUrl(c: ServiceCredentials): string {
+  return `${c.serviceProtocol}://${bracketHost(c.serviceHost)}:${c.servicePort}`;
+}
+
 /** Keystone v3 URL for password authentication as the service user (`<proto>://<host>:<port>/v3`). */
 export function serviceAuthUrl(c: ServiceCredentials): string {
-  return `${c.serviceProtocol}://${bracket(c.serviceHost)}:${c.servicePort}/v3`;
+  return `${serviceBaseUrl(c)}/v3`;
 }
 
 export function adminAuthUrl(c: ServiceCredentials): string {
-  return `${c.authProtocol}://${bracket(c.authHost)}:${c.authPort}`;
+  return `${c.authProtocol}://${bracketHost(c.authHost)}:${c.authPort}`;
 }
 
 export function internalAuthUrl(c: ServiceCredentials): string {
-  return `${c.internalProtocol ?? c.serviceProtocol}://${bracket(c.internalHost ?? c.serviceHost)}:${c.internalPort ?? c.servicePort}`;
+  return `${c.internalProtocol ?? c.serviceProtocol}://${bracketHost(c.internalHost ?? c.serviceHost)}:${c.internalPort ?? c.servicePort}`;
 }
 
-const bracket = bracketHost;

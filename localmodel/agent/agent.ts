@@ -16,7 +16,7 @@ import { createBackend } from '../backend/factory.js';
 import { DebugLog, entityOfUnit } from './logger.js';
 import { nextOp } from './resolver.js';
 import { applyCommit, leaveScope, reconcile, removeUnit } from './transitions.js';
-import { Runner, type ExecOutcome, type ProcessOutcome } from './runner.js';
+import { Runner, type ExecOutcome, type ProcessOutcome, type RunnerHost } from './runner.js';
 import { parseDuration } from './duration.js';
 import { processRecord } from '../model/processes.js';
 import { charmsOnMachine } from './machine-charms.js';
@@ -39,7 +39,7 @@ class Mutex {
   }
 }
 
-export class Agent implements ToolHost {
+export class Agent implements ToolHost, RunnerHost {
   state: ModelState;
   readonly paths: ModelPaths;
   readonly backend: MachineBackend;

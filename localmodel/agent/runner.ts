@@ -10,7 +10,9 @@ import { HookContext, commitContext } from '../hooktools/context.js';
 import { hookEnvironment } from './env.js';
 import { applyCommit, applyPreHookStatus, runningMessage, unitTag } from './transitions.js';
 import { compareUnits, now, status, type ActionState, type HookSpec, type UnitState } from '../model/state.js';
-import type { Agent } from './agent.js';
+import type { MachineBackend } from '../backend/backend.js';
+import type { NetInfo } from '../hooktools/context.js';
+import type { ModelState } from '../model/state.js';
 import { actionTimeoutMessage } from './waiting.js';
 
 export interface ProcessOutcome {
@@ -44,7 +46,7 @@ function charmPathInMachine(unit: string): string {
 }
 
 /** The remote units each relation lists in a context (relation-list), fixed at hook start. */
-function membersSnapshot(agent: Agent, unit: UnitState, hook: HookSpec | null): Map<number, string[]> {
+function membersSnapshot(unit: UnitState, hook: HookSpec | null): Map<number, string[]> {
   const out = new Map<number, string[]>();
   for (const [id, local] of Object.entries(unit.uniter.relations)) {
     let members = Object.keys(local.members);
@@ -54,7 +56,6 @@ function membersSnapshot(agent: Agent, unit: UnitState, hook: HookSpec | null): 
     }
     out.set(Number(id), members.sort(compareUnits));
   }
-  void agent;
   return out;
 }
 
@@ -93,8 +94,27 @@ function killAfter(child: ChildProcess, ms: number): { stop(): void; expired(): 
   };
 }
 
+/**
+ * What a runner needs of the agent that owns it: the model, the machines, the tool server and the log to work
+ * with, and the notices it gives back. The agent implements it; the runner sees nothing else of the agent.
+ */
+export interface RunnerHost {
+  readonly state: ModelState;
+  readonly backend: MachineBackend;
+  readonly tools: { register(ctx: HookContext): void; unregister(ctx: HookContext): void };
+  readonly dlog: { write(entity: string, level: string, logger: string, message: string): void };
+  readonly apiAddress: string;
+  /** The state changed: persist it and wake whoever waits on it. */
+  changed(): void;
+  network(unit: string): NetInfo;
+  trackProcess(pid: number | undefined, running: boolean): void;
+  recordTimings(unit: string, hook: string, timings: ProcessOutcome['timings'], committed: number): void;
+  machineDown(id: string): void;
+  rebootMachine(machineId: string): Promise<void>;
+}
+
 export class Runner {
-  constructor(private readonly agent: Agent) {}
+  constructor(private readonly agent: RunnerHost) {}
 
   /** Copies the application's current charm into the unit's charm dir when the unit has an older one. */
   async ensureCharm(unit: UnitState): Promise<string> {
@@ -220,7 +240,7 @@ export class Runner {
     this.agent.changed();
     let outcome: ProcessOutcome | null = null;
     let failure: string | null = null;
-    const ctx = new HookContext(unitName, hook, null, membersSnapshot(this.agent, unit, hook));
+    const ctx = new HookContext(unitName, hook, null, membersSnapshot(unit, hook));
     try {
       const charmInner = await this.ensureCharm(unit);
       const exe = await this.handler(unit, charmInner, `hooks/${hook.name}`);
@@ -277,7 +297,7 @@ export class Runner {
     action.started = now();
     unit.agent = status('executing', `running action ${action.name}`);
     this.agent.changed();
-    const ctx = new HookContext(unit.name, null, action, membersSnapshot(this.agent, unit, null));
+    const ctx = new HookContext(unit.name, null, action, membersSnapshot(unit, null));
     try {
       const charmInner = await this.ensureCharm(unit);
       const exe = await this.handler(unit, charmInner, `actions/${action.name}`);
@@ -322,7 +342,7 @@ export class Runner {
   async runExec(unitName: string, command: string, limitMs?: number): Promise<ExecOutcome> {
     const unit = this.agent.state.units[unitName];
     if (!unit) throw new Error(`unit "${unitName}" not found`);
-    const ctx = new HookContext(unitName, null, null, membersSnapshot(this.agent, unit, null));
+    const ctx = new HookContext(unitName, null, null, membersSnapshot(unit, null));
     const charmInner = await this.ensureCharm(unit);
     const env = this.environment(unit, ctx, charmInner, { exec: true });
     const o = await this.spawnIn(unit, ctx, ['/bin/sh', '-c', command], env, charmInner, performance.now(), `unit.${unitName}.juju-exec`, limitMs);

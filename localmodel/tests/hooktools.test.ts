@@ -239,3 +239,50 @@ describe('action tools', () => {
     expect(ctx.actionMessage).toBe('action failed without reason given, check action for errors');
   });
 });
+
+describe('unit state, goal state, version and reboot tools', () => {
+  it('state-set/-get/-delete: the hook sees its own writes at once; the unit keeps them only when the hook commits', () => {
+    const state = model();
+    const ctx = ctxFor(state, 'server/0', null);
+    expect(run(state, ctx, 'state-set', ['a=1', 'b=two']).code).toBe(0);
+    expect(run(state, ctx, 'state-set', ['--file', '-'], 'c: 3\nb: null\n').code).toBe(0);
+    expect(run(state, ctx, 'state-get', ['--format=json']).stdout).toBe('{"a":"1","c":"3"}\n');
+    expect(run(state, ctx, 'state-get', ['a']).stdout).toBe('1\n');
+    expect(run(state, ctx, 'state-get', ['missing', '--strict'])).toEqual({ code: 1, stdout: '', stderr: 'ERROR "missing" not found\n' });
+    expect(run(state, ctx, 'state-delete', ['a']).code).toBe(0);
+    expect(run(state, ctx, 'state-delete', []).code).toBe(2);
+    expect(state.units['server/0']!.charmState).toEqual({});
+    commitContext(state, ctx);
+    expect(state.units['server/0']!.charmState).toEqual({ c: '3' });
+    const next = ctxFor(state, 'server/0', null);
+    expect(run(state, next, 'state-get', ['c']).stdout).toBe('3\n');
+  });
+
+  it('goal-state lists the application\'s units and, per endpoint, the related application and its units', () => {
+    const state = model();
+    const out = JSON.parse(run(state, ctxFor(state, 'client/0', null), 'goal-state', ['--format=json']).stdout) as { units: Record<string, { status: string }>; relations: Record<string, Record<string, { status: string }>> };
+    expect(Object.keys(out.units)).toEqual(['client/0']);
+    expect(Object.keys(out.relations['api']!).sort()).toEqual(['server', 'server/0', 'server/1']);
+    expect(out.relations['api']!['server']!.status).toBe('joined');
+  });
+
+  it('application-version-set shows in status at once; juju-reboot is asked for, and refused in an action', () => {
+    const state = model();
+    const ctx = ctxFor(state, 'server/0', null);
+    expect(run(state, ctx, 'application-version-set', ['2024.1']).code).toBe(0);
+    expect(state.units['server/0']!.workloadVersion).toBe('2024.1');
+    expect(run(state, ctx, 'application-version-set', []).code).toBe(2);
+    expect(run(state, ctx, 'juju-reboot', ['--now']).code).toBe(0);
+    expect(ctx.rebootRequested).toBe('now');
+    const inAction = ctxFor(state, 'server/0', null, { id: '1', unit: 'server/0', name: 'x', params: {}, status: 'running', message: '', results: {}, log: [], enqueued: '' });
+    expect(run(state, inAction, 'juju-reboot', [])).toEqual({ code: 1, stdout: '', stderr: 'ERROR juju-reboot is not supported when running an action\n' });
+  });
+
+  it('says plainly what the local model does not do: secrets, cloud credentials, storage', () => {
+    const state = model();
+    const ctx = ctxFor(state, 'server/0', null);
+    expect(run(state, ctx, 'secret-get', ['x']).stderr).toBe('ERROR secrets is not supported by the local model\n');
+    expect(run(state, ctx, 'credential-get', []).stderr).toBe('ERROR credential-get (cloud credentials) is not supported by the local model\n');
+    expect(run(state, ctx, 'storage-list', ['--format=json']).stdout).toBe('[]\n');
+  });
+});

@@ -11,7 +11,7 @@ import { endpointsOf, type CharmMeta } from '../charm-meta.js';
 import { readCharmDir } from '../charm-meta-check.js';
 import type { HookEnvironment } from '../hookenv/environment.js';
 import type { ConfigValue, StatusRecord } from '../hookenv/tools.js';
-import { RecordingHost } from '../host/recording-host.js';
+import { RecordingHost } from './recording-host.js';
 import { KeyValueStore, type JsonValue } from '../kv.js';
 import { runHook, type HookOutcome } from '../runtime.js';
 import { HarnessModel, ModelTools, type HookScope, type ModelRelation, type ToolCallRecord } from './model.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { planRestarts, writeFilesAndRestart } from '../restart-map.js';
-import { RecordingHost } from '../host/recording-host.js';
+import { RecordingHost } from '../testing/recording-host.js';
 
 const map = {
   '/etc/corosync/corosync.conf': ['corosync', 'pacemaker'],

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { runSuite } from './runner/suite.js';
-import { parseTestsYaml } from './runner/tests-yaml.js';
-import { buildStandins, repoRoot } from './build-standins.js';
+import { runSuite } from '../../deploy/suite.js';
+import { parseTestsYaml } from '../../deploy/tests-yaml.js';
+import { buildStandins, repoRoot } from '../../deploy/standins.js';
 
 // The whole suite deploys 19 units on 7 machines and fails over twice (20-25 minutes on 2 cores, within CI's
 // 90). `npm test` runs it; FUNCTEST_SUITE=0 skips it for a quick local run.

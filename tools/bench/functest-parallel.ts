@@ -10,9 +10,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { buildStandins, repoRoot } from '../../tests/zaza/build-standins.js';
-import { runSuite } from '../../tests/zaza/runner/suite.js';
-import { parseTestsYaml } from '../../tests/zaza/runner/tests-yaml.js';
+import { buildStandins, repoRoot } from '../../deploy/standins.js';
+import { runSuite } from '../../deploy/suite.js';
+import { parseTestsYaml } from '../../deploy/tests-yaml.js';
 import { BusyRecorder, busyAt, parallelFloor } from '../profile/cpu-busy.js';
 
 if (process.env.BENCH_FUNCTEST !== '1') {

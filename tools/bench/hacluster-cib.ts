@@ -10,7 +10,7 @@
  * Needs root for part B (skipped otherwise).
  */
 import { encodeRemoteNodeInfo } from '../../interfaces/pacemaker-remote/protocol.js';
-import { RecordingHost } from '../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../reactive/testing/recording-host.js';
 import { Harness } from '../../reactive/testing/harness.js';
 import { charm } from '../../charms/hacluster-ext/src/actions.js';
 import { configureCluster } from '../../charms/hacluster-ext/src/cib/configure.js';

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConfigValue } from '../../../reactive/hookenv/tools.js';
-import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../reactive/testing/recording-host.js';
 import { Harness, HookFailed } from '../../../reactive/testing/harness.js';
 import { encodeRemoteNodeInfo } from '../../../interfaces/pacemaker-remote/protocol.js';
 import { charm } from '../src/actions.js';

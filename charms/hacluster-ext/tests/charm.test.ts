@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness } from '../../../reactive/testing/harness.js';
-import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../reactive/testing/recording-host.js';
 import { encodeRemoteNodeInfo } from '../../../interfaces/pacemaker-remote/protocol.js';
 import { charm } from '../src/actions.js';
 import { FakePacemaker, pacemakerInvocations } from './support/fake-pacemaker.js';

@@ -15,6 +15,7 @@ import { IniRenderError } from './ini.js';
 import { assessMonitorsStatus, servicePlan, type ServiceFacts } from './monitors-state.js';
 import { parseOptions, type MonitorOptions } from './options.js';
 import { PROCESS_LIST_PATH, parseComputeOptions, renderProcessList, type ComputeOptions } from './compute-options.js';
+import { CREDENTIALS_REQUEST } from './credentials.js';
 import {
   defaultsFile,
   HOST_MONITOR,
@@ -32,8 +33,8 @@ const INSTALLED = 'masakari-monitors.installed';
 const PAUSED = 'masakari-monitors.paused';
 const STARTED_WITH = 'masakari-monitors.started-with.';
 const CREDENTIALS = 'identity-credentials';
-/** What upstream asks keystone for; keystone adds its defaults (service domain, Admin grant). */
-const REQUEST = { username: 'masakari-monitors', project: 'services' } as const;
+/** The user and the notifier role (credentials.ts). */
+const REQUEST = CREDENTIALS_REQUEST;
 
 export const charm = defineCharm({
   name: 'masakari-monitors',

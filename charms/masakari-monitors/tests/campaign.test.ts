@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STATUS_MAX } from '../../../reactive/decode/fields.js';
 import type { ConfigValue } from '../../../reactive/hookenv/tools.js';
-import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../reactive/testing/recording-host.js';
 import { Harness, HookFailed } from '../../../reactive/testing/harness.js';
 import { echoes, HOSTILE_VALUES, MARKER } from '../../../reactive/testing/hostile-values.js';
 import { osloConfigAvailable, readOsloFiles } from '../../../reactive/testing/real-parsers.js';

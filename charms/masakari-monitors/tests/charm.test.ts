@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../reactive/testing/recording-host.js';
 import { Harness } from '../../../reactive/testing/harness.js';
 import { charm } from '../src/charm.js';
 import { CONF_PATH } from '../src/conf.js';
@@ -80,10 +80,11 @@ describe('masakari-monitors charm', () => {
     expect(harness.status).toEqual({ status: 'waiting', message: "'identity-credentials' incomplete" });
   });
 
-  it('asks keystone exactly as upstream does and waits for a complete answer', async () => {
+  it('asks keystone as upstream does, plus only the notifier role (no Admin), and waits for a complete answer', async () => {
     await harness.beginWithInitialHooks();
     const rid = await harness.addRelation('identity-credentials', 'keystone', { units: { 'keystone/0': {} } });
-    expect(harness.relationData(rid)).toEqual({ username: 'masakari-monitors', project: 'services' });
+    // The stock keystone charm creates requested_roles and grants requested_grants instead of its admin-role.
+    expect(harness.relationData(rid)).toEqual({ username: 'masakari-monitors', project: 'services', requested_roles: 'masakari-notifier', requested_grants: 'masakari-notifier' });
     saveEvidence('masakari-monitors-published-identity-credentials.json', `${JSON.stringify(harness.relationData(rid), null, 2)}\n`);
     expect(harness.status).toEqual({ status: 'waiting', message: "'identity-credentials' incomplete" });
     // Keystone's endpoint data alone (no user yet) is not enough.

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../reactive/testing/recording-host.js';
 import { Harness } from '../../../reactive/testing/harness.js';
 import { charm } from '../src/charm.js';
 import { PROCESS_LIST_PATH, parseComputeOptions, renderProcessList } from '../src/compute-options.js';

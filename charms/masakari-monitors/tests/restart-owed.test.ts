@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceAction } from '../../../reactive/host/host.js';
-import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../reactive/testing/recording-host.js';
 import { Harness, HookFailed } from '../../../reactive/testing/harness.js';
 import { charm } from '../src/charm.js';
 import { CONF_PATH } from '../src/conf.js';

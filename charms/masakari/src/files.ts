@@ -17,6 +17,7 @@ import { fencingRequired } from './options.js';
 import { NO_TLS, TLS_DIR, type TlsPlan } from './tls.js';
 import { DIST_INFO_DIR, distInfo, MODULES, PACKAGE_DIR } from './fence-gate.js';
 import { apiServiceFiles, type Platform } from './platform.js';
+import { POLICY_PATH, policyFile } from './policy.js';
 import {
   PACKAGED_WSGI, WRAPPED_ENGINE, WRAPPED_ENGINE_SOURCE, WRAPPED_MANAGE, WRAPPED_MANAGE_SOURCE, WRAPPED_WSGI,
   WRAPPED_WSGI_SOURCE, type Workarounds,
@@ -99,6 +100,7 @@ export async function desiredState(i: FileInputs, render: Render): Promise<Desir
 
   add(CONF_PATH, await render('masakari.conf', masakariConfContext(i)), SECRET('masakari'), [engine, api]);
   add(API_PASTE_PATH, await render('api-paste.ini', {}), SECRET('masakari'), [api]);
+  add(POLICY_PATH, policyFile(), PUBLIC, [api]);
 
   const executable = { owner: 'root', group: 'root', mode: 0o755 };
   const wsgiScript = i.workarounds.readDeleted ? WRAPPED_WSGI : PACKAGED_WSGI;

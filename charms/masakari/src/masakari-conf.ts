@@ -7,7 +7,7 @@
 import type { ConfigValues } from '../../../reactive/config.js';
 import { databaseUri, type ConnectionInfo } from '../../../interfaces/mysql-shared/protocol.js';
 import { transportUrl, type BrokerAccess } from '../../../interfaces/rabbitmq/protocol.js';
-import { internalAuthUrl, adminAuthUrl, type ServiceCredentials } from '../../../interfaces/keystone/protocol.js';
+import { internalAuthUrl, adminAuthUrl, serviceBaseUrl, type ServiceCredentials } from '../../../interfaces/keystone/protocol.js';
 import { bracketHost } from '../../../reactive/decode/values.js';
 import { osloValue } from '../../../reactive/oslo-ini.js';
 import { fencingRequired } from './options.js';
@@ -24,6 +24,8 @@ export const AMQP_USER = 'masakari';
 export const AMQP_VHOST = 'masakari';
 /** The fence gate's entry point in 'masakari.task_flow.tasks' (see fence-gate.ts). */
 export const FENCE_GATE_TASK = 'fenced_host_disable_task';
+/** recovery-cooldown's default, as config.yaml says (the README explains the choice). */
+export const RECOVERY_COOLDOWN_DEFAULT = 3600;
 
 export interface ConfInputs {
   readonly config: ConfigValues;
@@ -52,8 +54,7 @@ function iniValues<T>(value: T, what: string): T {
 export function coordinationUrl(db: ConnectionInfo): string | null {
   const safe = /^[A-Za-z0-9._~-]+$/;
   if (!safe.test(db.password)) return null;
-  const host = db.host.includes(':') ? `[${db.host}]` : db.host;
-  return `mysql://${DB_USER}:${db.password}@${host}:${db.port}/${DATABASE}`;
+  return `mysql://${DB_USER}:${db.password}@${bracketHost(db.host)}:${db.port}/${DATABASE}`;
 }
 
 const optionalInt = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
@@ -81,13 +82,13 @@ export function masakariConfContext(inputs: ConfInputs): Record<string, unknown>
     privilegedUser: keystone.serviceUsername,
     privilegedPassword: keystone.servicePassword,
     privilegedProject: keystone.serviceTenant,
-    privilegedAuthUrl: `${internal ? internalAuthUrl(keystone) : `${keystone.serviceProtocol}://${bracket(keystone.serviceHost)}:${keystone.servicePort}`}/v3`,
+    privilegedAuthUrl: `${internal ? internalAuthUrl(keystone) : serviceBaseUrl(keystone)}/v3`,
     evacuationDelay: optionalInt(config['evacuation-delay']) ?? 60,
     notificationExpiration: optionalInt(config['notification-expiration']),
     checkExpiredInterval: optionalInt(config['check-expired-interval']),
     databaseConnection: dbUri,
     coordinationUrl: coordination,
-    wwwAuthenticateUri: `${keystone.serviceProtocol}://${bracket(keystone.serviceHost)}:${keystone.servicePort}`,
+    wwwAuthenticateUri: serviceBaseUrl(keystone),
     authUrl: internal ? internalAuthUrl(keystone) : adminAuthUrl(keystone),
     authInterface: internal ? 'internal' : 'public',
     keystoneCaPath: keystoneCa,
@@ -97,8 +98,8 @@ export function masakariConfContext(inputs: ConfInputs): Record<string, unknown>
     fenceGate: !fencingRequired(config) ? null : {
       task: FENCE_GATE_TASK,
       timeout: optionalInt(config['fence-confirm-timeout']) ?? 300,
+      cooldown: optionalInt(config['recovery-cooldown']) ?? RECOVERY_COOLDOWN_DEFAULT,
     },
   }, 'masakari.conf');
 }
 
-const bracket = bracketHost;

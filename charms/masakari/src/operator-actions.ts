@@ -3,7 +3,7 @@
  * and what is accepted), then the API calls through MasakariClient. Results are flat keys Juju accepts; lists are
  * JSON text so scripts can parse them.
  */
-import type { MasakariClient } from './api/masakari-client.js';
+import type { MasakariClient, Notification } from './api/masakari-client.js';
 
 export class ActionParamError extends Error {
   override readonly name = 'ActionParamError';
@@ -99,6 +99,25 @@ export function validateParams(action: OperatorAction, params: Params): Record<s
   }
 }
 
+/** Statuses after which a notification's recovery flow has said its last word. */
+const FLOW_ENDED = new Set(['finished', 'error', 'failed']);
+
+/**
+ * The newest progress message of a notification's recovery flow: why it ended as it did (evacuated, nothing to
+ * evacuate, no confirmed fence, recovery held, recovery cooldown); null when masakari recorded none.
+ */
+export function lastMessage(n: Notification): string | null {
+  let newest: { timestamp: string; message: string } | null = null;
+  for (const step of n.recovery_workflow_details ?? []) {
+    for (const d of step.progress_details ?? []) {
+      if (typeof d.message !== 'string' || d.message === '') continue;
+      const timestamp = typeof d.timestamp === 'string' ? d.timestamp : '';
+      if (newest === null || timestamp >= newest.timestamp) newest = { timestamp, message: d.message };
+    }
+  }
+  return newest?.message ?? null;
+}
+
 /** Runs a validated action; returns the results to action-set. */
 export async function runOperatorAction(action: OperatorAction, p: Record<string, unknown>, client: MasakariClient): Promise<Record<string, unknown>> {
   switch (action) {
@@ -134,10 +153,12 @@ export async function runOperatorAction(action: OperatorAction, p: Record<string
     }
     case 'list-notifications': {
       const list = await client.listNotifications({ ...(p.status ? { status: p.status as string } : {}), limit: p.limit as number });
-      return {
-        count: list.length,
-        notifications: JSON.stringify(list.map((n) => ({ uuid: n.notification_uuid, type: n.type, status: n.status, source_host_uuid: n.source_host_uuid, generated_time: n.generated_time }))),
-      };
+      const rows = [];
+      for (const n of list) {
+        const outcome = FLOW_ENDED.has(n.status) ? lastMessage(await client.getNotificationDetails(n.notification_uuid)) : null;
+        rows.push({ uuid: n.notification_uuid, type: n.type, status: n.status, source_host_uuid: n.source_host_uuid, generated_time: n.generated_time, ...(outcome ? { outcome } : {}) });
+      }
+      return { count: list.length, notifications: JSON.stringify(rows) };
     }
     case 'set-maintenance': {
       const segments = p.segment ? [await client.findSegment(p.segment as string)] : await client.listSegments();

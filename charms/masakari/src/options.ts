@@ -14,6 +14,7 @@ const TIMEOUT_MS = { minimum: 1, maximum: 3_600_000 };
 export const configRules: ConfigRules = {
   'evacuation-delay': { minimum: 0, maximum: 3600 },
   'fence-confirm-timeout': { minimum: 10, maximum: 3600 },
+  'recovery-cooldown': { minimum: 0, maximum: 604_800 },
   'notification-expiration': { minimum: 60, maximum: 31_536_000 },
   'check-expired-interval': { minimum: 10, maximum: 86_400 },
   region: { pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$' },

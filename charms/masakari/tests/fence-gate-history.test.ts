@@ -77,6 +77,36 @@ describe('fence gate: history', () => {
     expect(run([])).toBeNull();
   });
 
+  it('cooldown: the newest recovery the gate let through (or that ran without it) holds a new evacuation back', () => {
+    const run = (others: object[], gate: Record<string, boolean | null>, cooldown = 3600) => JSON.parse(execFileSync('python3', ['-c', [
+      'import json, sys', `sys.path.insert(0, ${JSON.stringify(join(CHARM_DIR, 'templates'))})`,
+      'from masakari_fence_gate import history',
+      'asked = []',
+      'gate = json.loads(sys.argv[2])',
+      'def passed(uuid):',
+      '    asked.append(uuid)',
+      '    return gate.get(uuid)',
+      `recovered = history.last_recovery('this', ${now}, ${cooldown}, json.loads(sys.argv[1]), passed)`,
+      `print(json.dumps({"recovered": recovered, "asked": asked, "why": history.cooldown_reason('cmp1.maas', recovered, ${now}, ${cooldown})}))`,
+    ].join('\n'), JSON.stringify(others), JSON.stringify(gate)], { encoding: 'utf8' })) as { recovered: [number, string] | null; asked: string[]; why: string | null };
+    const n = (uuid: string, event: string, status: string, generated: number, updated: number | null = generated) => ({ uuid, event, status, generated, updated });
+    const recovered = n('first', 'STOPPED', 'finished', now - 1300, now - 1200);
+    const withheld = n('second', 'STOPPED', 'finished', now - 620, now - 600);
+    // A flapping host: recovered 20 min ago, withheld 10 min ago; the withheld one does not restart the clock.
+    const flapping = run([n('this', 'STOPPED', 'running', now), withheld, recovered, n('up', 'STARTED', 'finished', now - 700)], { first: true, second: false });
+    expect(flapping.recovered).toEqual([now - 1200, 'first']);
+    expect(flapping.asked).toEqual(['second', 'first']);
+    const at = (s: number) => new Date(s * 1000).toISOString().replace('.000', '');
+    expect(flapping.why).toBe(`recovery cooldown: host 'cmp1.maas' was recovered at ${at(now - 1200)} (notification first); it is not evacuated again before ${at(now + 2400)} (recovery-cooldown 3600 s). Its instances are left where they are: look at the host, then evacuate them by hand (openstack server evacuate) if they must run elsewhere`);
+    // A recovery without the gate (require-fencing was off) counts too.
+    expect(run([recovered], {}).recovered).toEqual([now - 1200, 'first']);
+    // Older than the cooldown, not finished, or the gate stopped every one: nothing holds it back, nothing asked late.
+    expect(run([recovered], { first: true }, 1200)).toEqual({ recovered: null, asked: [], why: null });
+    expect(run([n('failed', 'STOPPED', 'error', now - 300, now - 200), withheld], { second: false })).toEqual({ recovered: null, asked: ['second'], why: null });
+    // Off: the history is not even read.
+    expect(run([recovered], { first: true }, 0)).toEqual({ recovered: null, asked: [], why: null });
+  });
+
   it('reads times with an offset as Pacemaker writes them outside UTC', () => {
     const code = `import sys; sys.path.insert(0, ${JSON.stringify(join(CHARM_DIR, 'templates'))}); from masakari_fence_gate import history; print(history.parse_completed('2026-11-22 12:49:54 +01:00'), history.parse_completed('2026-11-22 11:49:54Z'))`;
     const [plus, z] = execFileSync('python3', ['-c', code], { encoding: 'utf8' }).trim().split(' ');

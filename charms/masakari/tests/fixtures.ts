@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { Harness } from '../../../reactive/testing/harness.js';
-import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../reactive/testing/recording-host.js';
 import { charm } from '../src/actions.js';
 
 export const CHARM_DIR = join(import.meta.dirname, '..');

@@ -5,12 +5,12 @@ import { findEndpoint } from '../src/api/keystone-token.js';
 import { faultMessage } from '../src/api/masakari-client.js';
 import { knownAffected, parseProbe } from '../src/debian-workarounds.js';
 import { coordinationUrl, iniValue } from '../src/masakari-conf.js';
-import { ActionParamError, validateParams } from '../src/operator-actions.js';
+import { ActionParamError, lastMessage, validateParams } from '../src/operator-actions.js';
 import { configCheck, parseCidr } from '../src/options.js';
 import { b64, TEST_CA_PEM, TEST_CERT_PEM, TEST_KEY_PEM, TEST_OTHER_RSA_KEY_PEM } from '../../../reactive/decode/tests/tls-fixtures.js';
 import { apiWorkers, detectOs } from '../src/platform.js';
 import { settledRuntimeFacts } from '../src/facts.js';
-import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../reactive/testing/recording-host.js';
 import type { ServiceState } from '../../../reactive/host/host.js';
 import { fenceGateProblem } from '../src/fence-gate.js';
 import { assessStatus, listeningPorts, type StatusFacts } from '../src/status.js';
@@ -145,6 +145,16 @@ describe('API helpers and parameter checks', () => {
     expect(validateParams('add-host', { segment: 's', host: 'cmp-1.maas', reserved: 'true' })).toEqual({ segment: 's', host: 'cmp-1.maas', reserved: true, type: 'COMPUTE', controlAttributes: 'SSH' });
     expect(() => validateParams('set-maintenance', { host: 'h' })).toThrow(ActionParamError);
     expect(() => validateParams('list-notifications', { limit: '10x' })).toThrow('limit must be an integer from 1 to 1000, got "10x"');
+  });
+  it("takes a notification's outcome from the newest message of its recovery flow, across tasks", () => {
+    const n = (steps: unknown) => ({ notification_uuid: 'u', type: 'COMPUTE_HOST', status: 'finished', source_host_uuid: 'h', generated_time: 't', recovery_workflow_details: steps as never });
+    expect(lastMessage(n([
+      { name: 'FencedHostDisableTask', progress_details: [{ timestamp: '2026-12-07 16:20:01.100000', message: 'Waiting' }, { timestamp: '2026-12-07 16:20:03.200000', message: 'Fence confirmed' }] },
+      { name: 'EvacuateInstancesTask', progress_details: [{ timestamp: '2026-12-07 16:20:09.000000', message: 'Successfully evacuate instances' }] },
+      { name: 'PrepareHAEnabledInstancesTask', progress_details: [{ timestamp: '2026-12-07 16:20:04', message: 'Preparing' }, { timestamp: '2026-12-07 16:20:05', message: '' }] },
+    ]))).toBe('Successfully evacuate instances');
+    expect(lastMessage(n([]))).toBeNull();
+    expect(lastMessage(n(undefined))).toBeNull();
   });
 });
 

@@ -1,10 +1,12 @@
 /** Every relation step of one masakari unit and the status after it, with data shaped as the stock charms send it. */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceAction } from '../../../reactive/host/host.js';
-import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../reactive/testing/recording-host.js';
 import { HookFailed } from '../../../reactive/testing/harness.js';
 import { HACLUSTER_CLUSTERED, KEYSTONE_DATA, masakariHarness, rabbitData, relateAll, routerData } from './fixtures.js';
 import { parseIni } from './ini.js';
+import { NOTIFIER_ROLE as MONITORS_ROLE } from '../../masakari-monitors/src/credentials.js';
+import { NOTIFIER_ROLE, POLICY_PATH } from '../src/policy.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => { while (cleanups.length) cleanups.pop()!(); });
@@ -223,7 +225,10 @@ describe('masakari relations, step by step', () => {
     const conf = parseIni(host.file('/etc/masakari/masakari.conf')!);
     const flow = "pre:['fenced_host_disable_task'],main:['prepare_HA_enabled_instances_task'],post:['evacuate_instances_task']";
     expect(conf.taskflow_driver_recovery_flows).toEqual({ host_auto_failure_recovery_tasks: flow, host_rh_failure_recovery_tasks: flow });
-    expect(conf.fence_gate).toEqual({ timeout: '300' });
+    expect(conf.fence_gate).toEqual({ timeout: '300', cooldown: '3600' });
+    // The monitors' role may create notifications, and the name is the one masakari-monitors asks keystone for.
+    expect(host.file(POLICY_PATH)).toContain(`"os_masakari_api:notifications:create": "rule:admin_api or role:${MONITORS_ROLE}"`);
+    expect(NOTIFIER_ROLE).toBe(MONITORS_ROLE);
     expect(host.file('/usr/lib/python3/dist-packages/masakari_fence_gate-1.0.dist-info/entry_points.txt'))
       .toBe('[masakari.task_flow.tasks]\nfenced_host_disable_task = masakari_fence_gate.task:FencedHostDisableTask\n');
     expect(host.file('/usr/lib/python3/dist-packages/masakari_fence_gate/task.py')).toContain('class FencedHostDisableTask(base.MasakariTask)');
@@ -265,6 +270,17 @@ describe('masakari relations, step by step', () => {
     await harness.updateConfig({ 'fence-confirm-timeout': 5 });
     expect(harness.status.status).toBe('blocked');
     expect(harness.status.message).toContain('fence-confirm-timeout');
+  });
+
+  it('renders recovery-cooldown into the gate, 0 turning it off, and refuses a negative one naming the option', async () => {
+    const { harness, host } = await unit({ requireFencing: true });
+    await relateAll(harness);
+    await harness.updateConfig({ 'recovery-cooldown': 0 });
+    expect(parseIni(host.file('/etc/masakari/masakari.conf')!).fence_gate).toEqual({ timeout: '300', cooldown: '0' });
+    await harness.updateConfig({ 'recovery-cooldown': -1 });
+    expect(harness.status.status).toBe('blocked');
+    expect(harness.status.message).toContain('recovery-cooldown');
+    expect(parseIni(host.file('/etc/masakari/masakari.conf')!).fence_gate).toEqual({ timeout: '300', cooldown: '0' });
   });
 
   it('losing a required relation reports it missing again', async () => {

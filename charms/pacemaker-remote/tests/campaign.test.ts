@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeRemoteNodeInfo } from '../../../interfaces/pacemaker-remote/protocol.js';
 import type { ConfigValue } from '../../../reactive/hookenv/tools.js';
-import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../reactive/testing/recording-host.js';
 import { Harness, HookFailed } from '../../../reactive/testing/harness.js';
 import { charm } from '../src/charm.js';
 import { AUTHKEY_PATH, SERVICE } from '../src/remote-state.js';

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../reactive/testing/recording-host.js';
 import { Harness } from '../../../reactive/testing/harness.js';
 import { charm } from '../src/charm.js';
 import { AUTHKEY_PATH, CONFLICT_MESSAGE, ROGUE_COROSYNC_CONF, SERVICE, WAITING_FOR_KEY } from '../src/remote-state.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCredentials, decodeRequest, encodeCredentials, encodeRequest, serviceAuthUrl } from '../protocol.js';
+import { adminAuthUrl, decodeCredentials, decodeRequest, encodeCredentials, encodeRequest, internalAuthUrl, serviceAuthUrl, serviceBaseUrl } from '../protocol.js';
 
 // What stock keystone answers on identity-service for masakari (plain strings; TLS keys as __null__).
 export const keystoneAnswer = {
@@ -39,5 +39,13 @@ describe('keystone protocol', () => {
   it('round-trips the answer', () => {
     const c = decodeCredentials(keystoneAnswer)!;
     expect(decodeCredentials(Object.fromEntries(Object.entries(encodeCredentials(c)).filter(([, v]) => v !== null)) as Record<string, string>)).toEqual(c);
+  });
+
+  it('builds the service, admin and internal URLs, an IPv6 host in brackets', () => {
+    const c = decodeCredentials({ ...keystoneAnswer, service_host: 'fd00::40', auth_host: 'fd00::41', internal_host: 'keystone.internal', internal_protocol: 'https' })!;
+    expect(serviceBaseUrl(c)).toBe('http://[fd00::40]:5000');
+    expect(serviceAuthUrl(c)).toBe('http://[fd00::40]:5000/v3');
+    expect(adminAuthUrl(c)).toBe('http://[fd00::41]:35357');
+    expect(internalAuthUrl(c)).toBe('https://keystone.internal:5000');
   });
 });

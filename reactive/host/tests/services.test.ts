@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordingHost } from '../recording-host.js';
+import { RecordingHost } from '../../testing/recording-host.js';
 import { stopRunning } from '../services.js';
 
 let host: RecordingHost;

@@ -9,7 +9,7 @@
  */
 import type { CommandResult, FileOptions, RunOptions, ServiceAction } from '../../../reactive/host/host.js';
 import { LocalHost } from '../../../reactive/host/local-host.js';
-import { RecordingHost, type RecordedCommand } from '../../../reactive/host/recording-host.js';
+import { RecordingHost, type RecordedCommand } from '../../../reactive/testing/recording-host.js';
 import type { ClusterLab } from './lab.js';
 
 export class LabNodeHost extends RecordingHost {

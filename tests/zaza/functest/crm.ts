@@ -1,7 +1,7 @@
 /** Reads the cluster as crm_mon reports it on a member (the hacluster leader), parsed from its XML. */
 import { XMLParser } from 'fast-xml-parser';
-import type { SuiteContext } from '../runner/context.js';
-import { leaderOf } from '../runner/model.js';
+import type { SuiteContext } from '../../../deploy/context.js';
+import { leaderOf } from '../../../deploy/model.js';
 
 export interface CrmNode {
   name: string;

@@ -1,7 +1,7 @@
 /** After deploy: every unit settled, the cluster as designed (members, remotes, placement, haproxy, VIP). */
 import assert from 'node:assert/strict';
-import { defineTests } from '../runner/context.js';
-import { appUnits, unitsOf } from '../runner/model.js';
+import { defineTests } from '../../../deploy/context.js';
+import { appUnits, unitsOf } from '../../../deploy/model.js';
 import { crmMon } from './crm.js';
 import { computeHosts, GHOST_NODE_FACT } from './setup.js';
 

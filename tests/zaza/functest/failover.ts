@@ -8,13 +8,14 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { listMachines, powerOn } from '../../../localmodel/machines/index.js';
-import { defineTests, type SuiteContext } from '../runner/context.js';
-import { blockUntil, leaderOf, runAction, waitForApplicationStates } from '../runner/model.js';
+import { defineTests, type SuiteContext } from '../../../deploy/context.js';
+import { blockUntil, leaderOf, runAction, waitForApplicationStates } from '../../../deploy/model.js';
 import { clusterSettled, crmMon } from './crm.js';
 import { novaControl, ok, openstack } from './openstack.js';
 import { computeHosts, maasDir, removeGhostNode, setNovaService } from './setup.js';
 import { join } from 'node:path';
 import { killBmc, reviveBmc } from './bmc.js';
+import { parseFencingHistory } from '../../lab/cluster/cluster-state.js';
 
 export interface Host {
   unit: string;
@@ -35,7 +36,7 @@ export function maasFacts(ctx: SuiteContext): { powerLog: string } | undefined {
 }
 
 /** Masakari's timestamps are UTC without a zone. */
-function utc(text: string | undefined): number | null {
+export function utc(text: string | undefined): number | null {
   if (!text) return null;
   const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
   return Number.isNaN(t) ? null : t;
@@ -78,7 +79,7 @@ export interface FailoverTimeline {
  * masakari's UUID for a host name (notifications name their host by UUID only), or null when no segment has it.
  * Kept in the context's facts once found: the tests poll with it.
  */
-async function masakariHostId(ctx: SuiteContext, host: string): Promise<string | null> {
+export async function masakariHostId(ctx: SuiteContext, host: string): Promise<string | null> {
   const key = `masakari.host-id.${host}`;
   if (typeof ctx.facts[key] === 'string') return ctx.facts[key] as string;
   const segments = (await ok(openstack(ctx, 'instance-ha', 'GET', '/segments'), 'list segments')).segments as { uuid: string }[];
@@ -94,17 +95,19 @@ async function masakariHostId(ctx: SuiteContext, host: string): Promise<string |
 }
 
 /** A host-down report (payload event STOPPED) about the host with this masakari UUID. */
-function isHostDown(n: any, hostId: string | null): boolean {
+export function isHostDown(n: any, hostId: string | null): boolean {
   return n.type === 'COMPUTE_HOST' && n.payload?.event === 'STOPPED' && (hostId === null || n.source_host_uuid === hostId);
 }
 
-async function timeline(ctx: SuiteContext, h: Host, serverId: string, kill: number): Promise<FailoverTimeline> {
+export async function timeline(ctx: SuiteContext, h: Host, serverId: string, kill: number): Promise<FailoverTimeline> {
   const maas = maasFacts(ctx);
   let fenced: number | null = null;
   if (maas && existsSync(maas.powerLog)) {
     const lines = readFileSync(maas.powerLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { action: string; hostname: string; done: number });
     fenced = lines.find((l) => l.action === 'off' && h.host.startsWith(l.hostname.split('.')[0]!) && l.done >= kill)?.done ?? null;
   }
+  // A machine already off is fenced without a power change (the plugin asks MAAS first): Pacemaker's record then.
+  if (maas) fenced ??= await fencedByPacemaker(ctx, h.host, kill);
   const notifications = await ok(openstack(ctx, 'instance-ha', 'GET', '/notifications?sort_key=created_at&sort_dir=asc&limit=100'), 'list notifications');
   const hostId = await masakariHostId(ctx, h.host);
   const mine = ((notifications.notifications ?? []) as any[]).filter((n) => isHostDown(n, hostId) && (utc(n.created_at) ?? 0) >= kill - 1000);
@@ -117,6 +120,21 @@ async function timeline(ctx: SuiteContext, h: Host, serverId: string, kill: numb
     evacuationRequested: after.find((e) => e.kind === 'server.evacuate.requested' && e.subject === serverId)?.at ?? null,
     evacuated: after.find((e) => e.kind === 'server.evacuate.done' && e.subject === serverId)?.at ?? null,
   };
+}
+
+/**
+ * When Pacemaker's fencing history (on the hacluster leader) shows `host` fenced successfully at or after `since`
+ * (ms), to the second it records; null when it does not.
+ */
+async function fencedByPacemaker(ctx: SuiteContext, host: string, since: number): Promise<number | null> {
+  const leader = leaderOf(await ctx.cli.status(ctx.model), 'hacluster').name;
+  const r = await ctx.cli.exec(ctx.model, leader, `stonith_admin --history '*' --verbose --output-as=xml`);
+  if (r.code !== 0) return null;
+  const done = parseFencingHistory(r.stdout)
+    .filter((e) => e.target === host && e.status === 'success' && e.completed)
+    .map((e) => Date.parse(e.completed.replace(' ', 'T').replace(/ ?([+-]\d\d):?(\d\d)$/, '$1:$2')))
+    .filter((t) => !Number.isNaN(t) && t >= Math.floor(since / 1000) * 1000);
+  return done.length > 0 ? Math.min(...done) : null;
 }
 
 function describeTimeline(t: FailoverTimeline): string {
@@ -162,14 +180,51 @@ export async function recoverHost(ctx: SuiteContext, h: Host): Promise<void> {
   } else {
     await ctx.cli.exec(ctx.model, h.unit, 'rm -f /run/systemd/system/pacemaker_remote.service.d/zaza-no-restart.conf && systemctl daemon-reload && systemctl start pacemaker_remote nova-compute');
   }
-  await blockUntil(`${h.host} RemoteOnline`, async () => {
-    const { nodes } = await crmMon(ctx);
-    return nodes.some((n) => n.type === 'remote' && n.name.split('.')[0] === short && n.online) ? true : undefined;
+  // crm_mon shows a remote "RemoteOnline" while its connection is still starting (and failing): the connection
+  // resource must be Started too.
+  await blockUntil(`${h.host} RemoteOnline with its connection started`, async () => {
+    const { nodes, resources } = await crmMon(ctx);
+    const node = nodes.find((n) => n.type === 'remote' && n.name.split('.')[0] === short && n.online);
+    return node && resources.some((r) => r.id === node.name && r.role === 'Started') ? true : undefined;
   }, 600_000, 3_000);
+  const back = Date.now();
   await setNovaService(ctx, h.host, true);
   const leader = leaderOf(await ctx.cli.status(ctx.model), 'masakari').name;
-  await runAction(ctx.cli, ctx.model, leader, 'set-maintenance', { host: h.host, state: 'off' });
+  // masakari refuses to change a host while one of its notifications is still being processed (HTTP 409 "in-use").
+  await blockUntil(`masakari to take ${h.host} out of maintenance`, async () => {
+    try {
+      await runAction(ctx.cli, ctx.model, leader, 'set-maintenance', { host: h.host, state: 'off' });
+      return true;
+    } catch (error) {
+      if (/in-use to process notifications/.test(String(error))) return undefined;
+      throw error;
+    }
+  }, 300_000, 10_000);
   await waitForApplicationStates(ctx.cli, ctx.model, ctx.config.targetDeployStatus, 900_000, ctx.log);
+  await hostMonitorsSeeOnline(ctx, h, back);
+}
+
+/** The host monitors' log line for a host they hold online and still see online. */
+function steadyOnlineLine(host: string): string {
+  return `'${host}' is 'online' (current: 'online')`;
+}
+
+/**
+ * Waits until every other compute's masakari-host-monitor has recorded `h` online again, after `since` (ms). A
+ * host monitor that last saw the host in its '_uncertain' state (a host just back) never reports it when it goes
+ * offline from there: a failure injected before then is fenced but never notified, so nothing is evacuated (seen
+ * when a test stopped a host 7 s after recovering it).
+ */
+async function hostMonitorsSeeOnline(ctx: SuiteContext, h: Host, since: number): Promise<void> {
+  const others = (await hosts(ctx)).filter((x) => x.unit !== h.unit);
+  await blockUntil(`the other computes' host monitors to hold ${h.host} online`, async () => {
+    for (const o of others) {
+      const r = await ctx.cli.exec(ctx.model, o.unit, `grep -F "${steadyOnlineLine(h.host)}" /var/log/masakari/masakari-host-monitor.log | tail -n 1`);
+      const stamp = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d+)/.exec(r.stdout.trim());
+      if (!stamp || Date.parse(`${stamp[1]}T${stamp[2]}Z`) < since) return undefined;
+    }
+    return true;
+  }, 300_000, 3_000);
 }
 
 export const HostFailureTest = defineTests('HostFailureTest', {

@@ -8,8 +8,8 @@
  * clock for the kill and for the domain running again.
  */
 import assert from 'node:assert/strict';
-import { defineTests, type SuiteContext } from '../runner/context.js';
-import { blockUntil, waitForApplicationStates } from '../runner/model.js';
+import { defineTests, type SuiteContext } from '../../../deploy/context.js';
+import { blockUntil, waitForApplicationStates } from '../../../deploy/model.js';
 import { domainName } from '../charms/nova-compute/src/domains.js';
 import { novaControl, ok, openstack } from './openstack.js';
 import { computeHosts } from './setup.js';

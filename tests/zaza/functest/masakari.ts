@@ -1,7 +1,7 @@
 /** Segments and hosts made through the charm's actions; a notification visible through masakari's API. */
 import assert from 'node:assert/strict';
-import { defineTests } from '../runner/context.js';
-import { leaderOf, runAction } from '../runner/model.js';
+import { defineTests } from '../../../deploy/context.js';
+import { leaderOf, runAction } from '../../../deploy/model.js';
 import { ok, openstack } from './openstack.js';
 import { computeHosts, segmentNames } from './setup.js';
 

@@ -13,8 +13,8 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { runInModelNetwork, stopModelProcess } from '../../../localmodel/machines/index.js';
-import type { SuiteContext } from '../runner/context.js';
-import { appUnits } from '../runner/model.js';
+import type { SuiteContext } from '../../../deploy/context.js';
+import { appUnits } from '../../../deploy/model.js';
 
 export interface ApiAnswer {
   status: number;

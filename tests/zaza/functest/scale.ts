@@ -1,7 +1,7 @@
 /** Removing a compute unit takes its remote node, its location rules and its STONITH host name out of the CIB. */
 import assert from 'node:assert/strict';
-import { defineTests } from '../runner/context.js';
-import { appUnits, blockUntil, waitForApplicationStates } from '../runner/model.js';
+import { defineTests } from '../../../deploy/context.js';
+import { appUnits, blockUntil, waitForApplicationStates } from '../../../deploy/model.js';
 import { cibXml } from './crm.js';
 import { novaControl } from './openstack.js';
 import { computeHosts } from './setup.js';

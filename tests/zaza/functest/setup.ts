@@ -8,9 +8,9 @@ import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createModelNetwork, runInModelNetwork, stopModelProcess } from '../../../localmodel/machines/index.js';
-import { repoRoot } from '../build-standins.js';
-import type { SuiteContext } from '../runner/context.js';
-import { appUnits, blockUntil, leaderOf, runAction, waitForApplicationStates } from '../runner/model.js';
+import { repoRoot } from '../../../deploy/standins.js';
+import type { SuiteContext } from '../../../deploy/context.js';
+import { appUnits, blockUntil, leaderOf, runAction, waitForApplicationStates } from '../../../deploy/model.js';
 import { clusterSettled, crmMon } from './crm.js';
 import { novaControl, ok, openstack } from './openstack.js';
 

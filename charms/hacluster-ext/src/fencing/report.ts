@@ -107,7 +107,7 @@ export function holdStatus(view: HoldView | null): UnitStatus | null {
     const budget = view.limit === null ? '' : `; budget ${view.limit} per ${view.window ?? '?'} s`;
     return {
       status: 'blocked',
-      message: `Fencing held since ${utc(view.budgetHold.since)}: ${lost} hosts lost within ${view.span ?? 0} s `
+      message: `Fencing held since ${utc(view.budgetHold.since)}: ${lost} host${lost === 1 ? '' : 's'} lost within ${view.span ?? 0} s `
         + `(fenced: ${names(view.fenced) || 'none'}; refused, left powered: ${names(view.refused) || 'none'}${budget}). `
         + 'Check those hosts, then run release-fencing-hold i-have-checked=true',
     };

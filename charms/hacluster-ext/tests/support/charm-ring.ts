@@ -3,7 +3,7 @@
  * corosync and pacemaker (corosync.conf from the template, the generated keys), so a live cluster can run on them.
  */
 import { readFileSync } from 'node:fs';
-import { RecordingHost } from '../../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../../reactive/testing/recording-host.js';
 import { Harness } from '../../../../reactive/testing/harness.js';
 import { charm } from '../../src/actions.js';
 import { FakePacemaker } from './fake-pacemaker.js';

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RecordingHost } from '../../../../reactive/host/recording-host.js';
+import type { RecordingHost } from '../../../../reactive/testing/recording-host.js';
 import { emptyConfiguration, onlineCib } from '../../../../tests/lab/cluster/cib-text.js';
 
 const EMPTY = emptyConfiguration({ 'dc-version': '2.1.5-a3f44794f94', 'cluster-infrastructure': 'corosync' });

@@ -4,7 +4,7 @@
  * the unit's own API backend when the catalog has none yet or the endpoint is TLS (the charm's CA is not
  * Node's).
  */
-import { internalAuthUrl, type ServiceCredentials } from '../../../../interfaces/keystone/protocol.js';
+import { internalAuthUrl, serviceBaseUrl, type ServiceCredentials } from '../../../../interfaces/keystone/protocol.js';
 import { findEndpoint, issueToken, type FetchLike } from './keystone-token.js';
 import { MasakariClient } from './masakari-client.js';
 import { NO_RETRY, type RetryPolicy } from './retry.js';
@@ -26,7 +26,7 @@ export interface Connection {
 }
 
 export async function connectAsService(c: ServiceCredentials, o: ConnectOptions): Promise<Connection> {
-  const authBase = o.useInternalEndpoints ? internalAuthUrl(c) : `${c.serviceProtocol}://${c.serviceHost.includes(':') ? `[${c.serviceHost}]` : c.serviceHost}:${c.servicePort}`;
+  const authBase = o.useInternalEndpoints ? internalAuthUrl(c) : serviceBaseUrl(c);
   const token = await issueToken({
     authUrl: `${authBase}/v3`,
     username: c.serviceUsername,

@@ -32,7 +32,18 @@ export interface Notification {
   readonly generated_time: string;
   readonly created_at?: string;
   readonly payload?: unknown;
+  /** Microversion 1.1 and later, on GET /notifications/<id> only: the recovery flow's tasks and their messages. */
+  readonly recovery_workflow_details?: readonly WorkflowStep[];
 }
+
+export interface WorkflowStep {
+  readonly name: string;
+  readonly state?: string;
+  readonly progress_details?: readonly { readonly timestamp?: string; readonly progress?: number; readonly message?: string }[];
+}
+
+/** The microversion that adds recovery_workflow_details (masakari 7 and later). */
+const WORKFLOW_DETAILS_VERSION = 'instance-ha 1.1';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -45,13 +56,13 @@ export class MasakariClient {
     private readonly retry: RetryPolicy = NO_RETRY,
   ) {}
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
     const url = `${this.baseUrl.replace(/\/+$/, '')}${path}`;
     let response: Response;
     try {
       response = await fetchRiding(this.fetchImpl, `the masakari API at ${url}`, url, {
         method,
-        headers: { 'X-Auth-Token': this.token, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        headers: { 'X-Auth-Token': this.token, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...extraHeaders },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       }, 30_000, this.retry);
     } catch (error) {
@@ -105,6 +116,11 @@ export class MasakariClient {
 
   async getNotification(id: string): Promise<Notification> {
     return (await this.request<{ notification: Notification }>('GET', `/notifications/${id}`)).notification;
+  }
+
+  /** The notification with its recovery flow's progress messages (what `openstack notification show` prints). */
+  async getNotificationDetails(id: string): Promise<Notification> {
+    return (await this.request<{ notification: Notification }>('GET', `/notifications/${id}`, undefined, { 'OpenStack-API-Version': WORKFLOW_DETAILS_VERSION })).notification;
   }
 
   /** What masakari-hostmonitor sends when a host goes down (used by tests and by operators to rehearse). */

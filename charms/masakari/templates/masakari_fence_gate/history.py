@@ -131,3 +131,35 @@ def earlier_incident(this_uuid, detected_at, others):
         if newest is None or candidate[0] > newest[0]:
             newest = candidate
     return newest
+
+
+def last_recovery(this_uuid, detected_at, cooldown, others, gate_passed):
+    """The newest recovery of the host that still holds a new evacuation back, as (epoch, uuid), or None.
+
+    A recovery is an earlier host-down notification that finished after the gate let it through; its end
+    (`updated`) counts. One the gate stopped, by this cooldown or anything else, evacuated nothing and does not
+    count: a flapping host gets its next evacuation once the cooldown after the last real one is over, not never.
+    `gate_passed(uuid)` says True (the gate let it through), False (the gate stopped it) or None (no gate ran:
+    require-fencing was off then, and masakari's own flow evacuated). Asked newest first, only inside the cooldown.
+    """
+    if cooldown <= 0:
+        return None
+    candidates = sorted(
+        (n for n in others
+         if n['uuid'] != this_uuid and n['event'] == 'STOPPED' and n['status'] == 'finished'
+         and n['updated'] is not None and n['updated'] <= detected_at and n['updated'] > detected_at - cooldown),
+        key=lambda n: n['updated'], reverse=True)
+    for n in candidates:
+        if gate_passed(n['uuid']) is not False:
+            return n['updated'], n['uuid']
+    return None
+
+
+def cooldown_reason(host_name, recovered, detected_at, cooldown):
+    """Why this failure is not evacuated, or None when the host's last recovery is older than the cooldown."""
+    if recovered is None or detected_at >= recovered[0] + cooldown:
+        return None
+    return ("recovery cooldown: host '%s' was recovered at %s (notification %s); it is not evacuated again before %s "
+            "(recovery-cooldown %d s). Its instances are left where they are: look at the host, then evacuate them "
+            "by hand (openstack server evacuate) if they must run elsewhere"
+            % (host_name, _utc(recovered[0]), recovered[1], _utc(recovered[0] + cooldown), cooldown))

@@ -93,3 +93,34 @@ async function findOrCreate(k: Keystone, listPath: string, kind: string, body: R
   if (existing) return existing.id;
   return (await k.admin<Record<string, { id: string }>>('POST', createPath, { [kind]: body }))[kind]!.id;
 }
+
+/**
+ * What the stock keystone charm does for identity-credentials with requested_roles and requested_grants (as
+ * masakari-monitors asks): the roles created, the user created in the service domain, granted those roles on the
+ * services project and nothing else (no admin-role).
+ */
+export async function registerCredentials(k: Keystone, o: { username: string; password: string; roles: readonly string[] }): Promise<ServiceAccount> {
+  const domain = await findOrCreate(k, '/domains', 'domain', { name: 'service_domain', enabled: true });
+  const project = await findOrCreate(k, `/projects?domain_id=${domain}`, 'project', { name: 'services', domain_id: domain, enabled: true }, '/projects');
+  const user = (await k.admin<{ user: { id: string } }>('POST', '/users', { user: { name: o.username, password: o.password, domain_id: domain, enabled: true } })).user.id;
+  for (const name of o.roles) {
+    const role = await findOrCreate(k, '/roles', 'role', { name });
+    await k.admin('PUT', `/projects/${project}/users/${user}/roles/${role}`);
+  }
+  return { domainId: domain, projectId: project, userId: user };
+}
+
+/** A project-scoped token for a user of the service domain, as masakari-monitors' openstacksdk gets one. */
+export async function userToken(k: Keystone, o: { username: string; password: string; project: string }): Promise<string> {
+  const r = await fetch(`${k.url}/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ auth: {
+      identity: { methods: ['password'], password: { user: { name: o.username, domain: { name: 'service_domain' }, password: o.password } } },
+      scope: { project: { name: o.project, domain: { name: 'service_domain' } } },
+    } }),
+  });
+  const token = r.headers.get('x-subject-token');
+  if (!r.ok || !token) throw new Error(`keystone: no token for ${o.username}: HTTP ${r.status}`);
+  return token;
+}

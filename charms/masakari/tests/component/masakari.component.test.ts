@@ -11,11 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NovaEmulator } from '../../../../tests/zaza/emulators/nova/server.js';
 import { connectAsService, type Connection } from '../../src/api/connect.js';
 import { OpenStackApiError } from '../../src/api/keystone-token.js';
+import { MasakariClient } from '../../src/api/masakari-client.js';
+import { CREDENTIALS_REQUEST } from '../../../masakari-monitors/src/credentials.js';
 import { ActionParamError, runOperatorAction, validateParams, type OperatorAction } from '../../src/operator-actions.js';
 import { KEYSTONE_DATA } from '../fixtures.js';
 import { historyXml } from '../stonith-history.js';
 import { mapPath, onUnit, prepareLayout, removeCreatedHostDirs, renderUnit, type Layout, type RenderedUnit } from './deployment.js';
-import { addCatalogEntry, registerService, startKeystone, type Keystone } from './keystone.js';
+import { addCatalogEntry, registerCredentials, registerService, startKeystone, userToken, type Keystone } from './keystone.js';
 import { grantDatabase, startMariaDb, type MariaDb } from './mariadb.js';
 import { createNetns, deleteNetns, type Netns } from './netns.js';
 import { httpAnswers, run, sleep, startDaemon, stopDaemon, tail, waitFor, type Daemon } from './processes.js';
@@ -26,6 +28,8 @@ const UNIT = 'masakari/0';
 const DB_PASSWORD = 'Ct7dbPw2x9';
 const RABBIT_PASSWORD = 'Ct7rbPw4k1';
 const SERVICE_PASSWORD = 'Ct7svcPw8m';
+/** recovery-cooldown: long enough for the second failure to fall inside it, short enough to wait out for the third. */
+const COOLDOWN = 60;
 
 const transcript: string[] = [];
 const started = Date.now();
@@ -89,7 +93,7 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
         ...KEYSTONE_DATA, auth_host: ns.nsAddress, service_host: ns.nsAddress, internal_host: ns.nsAddress, 'private-address': ns.nsAddress,
         service_password: SERVICE_PASSWORD, service_tenant_id: account.projectId, service_domain_id: account.domainId, service_user_id: account.userId,
       },
-    }, { 'evacuation-delay': 3, 'evacuate-all-instances': true, region: 'RegionOne', debug: true, 'use-internal-endpoints': false });
+    }, { 'evacuation-delay': 3, 'evacuate-all-instances': true, region: 'RegionOne', debug: true, 'use-internal-endpoints': false, 'recovery-cooldown': COOLDOWN });
     note(`rendered ${unit.state.files.length} files; ${unit.decision.changedMessage ?? unit.decision.versions}`);
     // There is no Pacemaker here: a script with stonith_admin's command line answers for the fencer. oslo.config
     // merges a repeated section, so the rendered [fence_gate] stays as the charm wrote it, plus these lines.
@@ -100,7 +104,8 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
     writeFileSync(join(fencer, 'history.xml'), historyXml('cmp1.maas', []));
     // The gate also reads hacluster-ext's holds from the CIB: no cluster here, so a stand-in answers with none held.
     writeFileSync(join(fencer, 'cibadmin'), `#!/bin/sh\necho "<crm_config/>"\n`, { mode: 0o755 });
-    appendFileSync(mapPath(layout, '/etc/masakari/masakari.conf'), `\n[fence_gate]\nstonith_admin = ${fencer}/stonith_admin\ncibadmin = ${fencer}/cibadmin\npoll_interval = 1\n`);
+    // masakari-api drops a host report equal to one from the last 180 s; the cooldown test fails cmp1 again sooner.
+    appendFileSync(mapPath(layout, '/etc/masakari/masakari.conf'), `\n[fence_gate]\nstonith_admin = ${fencer}/stonith_admin\ncibadmin = ${fencer}/cibadmin\npoll_interval = 1\n\n[DEFAULT]\nduplicate_notification_detection_interval = 5\n`);
 
     const manage = unit.decision.workarounds.taskflowAlembic ? '/usr/local/lib/masakari-charm/masakari-manage' : 'masakari-manage';
     await run(onUnit(ns, layout, [manage, '--config-file', '/etc/masakari/masakari.conf', 'db', 'sync']), { timeoutMs: 180_000 });
@@ -212,5 +217,117 @@ describe('masakari-api and masakari-engine from Debian with the charm-rendered c
     note(`memcached: ${stats.trim().split(' ')[0]} items, ${stats.trim().split(' ')[1]} hits (keystonemiddleware token cache)`);
     expect(Number(stats.trim().split(' ')[0])).toBeGreaterThan(0);
     await sleep(0);
+  });
+
+  let firstRecovery = '';
+  let withheld = '';
+  const updatedAt = async (uuid: string): Promise<number> => {
+    const n = (await connection.client.getNotification(uuid)) as { updated_at?: string };
+    return Date.parse(`${n.updated_at ?? ''}Z`);
+  };
+  const awaitEnd = async (uuid: string): Promise<string> => {
+    let status = '';
+    await waitFor(`notification ${uuid} ended`, async () => {
+      status = (await connection.client.getNotification(uuid)).status;
+      return status === 'finished' || status === 'error' || status === 'failed';
+    }, 120_000, daemons[2]).catch((e: Error) => {
+      throw new Error(`${e.message}\nengine log:\n${tail(join(layout.mounts['/var/log/masakari']!, 'masakari-engine.log'), 40)}`);
+    });
+    return status;
+  };
+
+  it(`recovery-cooldown: cmp1 fails again inside its ${COOLDOWN} s cooldown; fenced, but nothing is evacuated, and the notification says why`, async () => {
+    const finished = JSON.parse(String((await action('list-notifications', { limit: 5, status: 'finished' })).notifications)) as { uuid: string; outcome?: string }[];
+    firstRecovery = finished.find((n) => n.outcome === 'Evacuation process completed!')!.uuid;
+    // Well inside the cooldown, but not at its start: the third failure below falls inside the cooldown that this
+    // withheld notification would start if it counted as a recovery.
+    await sleep(15_000);
+    // The operator brought cmp1 back: out of maintenance, its service up again, a new instance scheduled there.
+    const cleared = await action('set-maintenance', { host: 'cmp1.maas', state: 'off' });
+    note(`set-maintenance off → ${JSON.stringify(cleared)}`);
+    await fetch(`${novaUrl}/emulator/servers`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'ct-vm2', host: 'cmp1.maas' }) });
+    await sleep(6000); // past the shortened duplicate window
+    await fetch(`${novaUrl}/emulator/computes/cmp1.maas/down`, { method: 'POST' });
+    // Pacemaker fences it again: the gate would confirm this fence, so only the cooldown can stop the evacuation.
+    writeFileSync(join(fencer, 'history.xml'), historyXml('cmp1.maas', [{ target: 'cmp1.maas', status: 'success', completed: Math.floor(Date.now() / 1000) }]));
+    const requestsBefore = nova!.requests.length;
+    const posted = await connection.client.createHostDownNotification('cmp1.maas', new Date());
+    note(`notification ${posted.notification_uuid} posted for cmp1.maas again: status ${posted.status}`);
+    withheld = posted.notification_uuid;
+    const status = await awaitEnd(posted.notification_uuid);
+    note(`notification status → ${status}`);
+    expect(status).toBe('finished');
+    const shown = await connection.client.getNotificationDetails(posted.notification_uuid);
+    const messages = (shown.recovery_workflow_details ?? []).flatMap((step) => (step.progress_details ?? []).map((d) => `${step.name}: ${d.message ?? ''}`));
+    note(`recovery_workflow_details (openstack notification show):\n    ${messages.join('\n    ')}`);
+    const reason = `FencedHostDisableTask: recovery cooldown: host 'cmp1.maas' was recovered at `;
+    expect(messages.find((m) => m.startsWith(reason))).toContain(`(notification ${firstRecovery}); it is not evacuated again before `);
+    expect(messages.find((m) => m.startsWith(reason))).toContain(`(recovery-cooldown ${COOLDOWN} s)`);
+    const listed = await action('list-notifications', { limit: 5 });
+    const rows = JSON.parse(String(listed.notifications)) as { uuid: string; status: string; outcome?: string }[];
+    note(`list-notifications → ${String(listed.notifications)}`);
+    expect(rows.find((r) => r.uuid === posted.notification_uuid)?.outcome).toMatch(/^recovery cooldown: host 'cmp1\.maas' was recovered at /);
+    // The first recovery's outcome is its evacuation, not a cooldown.
+    expect(rows.filter((r) => r.outcome?.startsWith('recovery cooldown'))).toHaveLength(1);
+    const novaChanges = nova!.requests.slice(requestsBefore).filter((r) => r.method !== 'GET' && !r.path.startsWith('/emulator')).map((r) => `${r.method} ${r.path}`);
+    note(`nova changes by masakari since: ${novaChanges.length ? novaChanges.join('; ') : 'none'}`);
+    expect(novaChanges).toEqual([]);
+    const vm = (await (await fetch(`${novaUrl}/emulator/state`)).json()) as { servers: { name: string; host: string }[] };
+    expect(vm.servers.find((x) => x.name === 'ct-vm2')?.host).toBe('cmp1.maas');
+    const line = readFileSync(join(layout.mounts['/var/log/masakari']!, 'masakari-engine.log'), 'utf8').split('\n').find((l) => l.includes('fence gate: recovery cooldown'));
+    note(`engine log: ${line?.replace(/^.*?fence gate/, 'fence gate')}`);
+    expect(line).toContain("host 'cmp1.maas' was recovered at");
+  });
+
+  it('recovery-cooldown: a withheld failure does not restart the clock; once the cooldown after the last real recovery is over, cmp1 is evacuated again', async () => {
+    const first = await updatedAt(firstRecovery);
+    const second = await updatedAt(withheld);
+    const wait = first + (COOLDOWN + 2) * 1000 - Date.now();
+    note(`first recovery ended ${new Date(first).toISOString()}, the withheld one ${new Date(second).toISOString()}; waiting ${Math.max(0, Math.round(wait / 1000))} s`);
+    if (wait > 0) await sleep(wait);
+    // Had the withheld notification counted (taskflow's flows unreadable, or the gate's own atom not recognised),
+    // this failure would fall inside its cooldown.
+    expect(Date.now()).toBeLessThan(second + (COOLDOWN - 5) * 1000);
+    await action('set-maintenance', { host: 'cmp1.maas', state: 'off' });
+    writeFileSync(join(fencer, 'history.xml'), historyXml('cmp1.maas', [{ target: 'cmp1.maas', status: 'success', completed: Math.floor(Date.now() / 1000) }]));
+    const posted = await connection.client.createHostDownNotification('cmp1.maas', new Date());
+    const status = await awaitEnd(posted.notification_uuid);
+    const outcome = JSON.parse(String((await action('list-notifications', { limit: 1 })).notifications))[0] as { uuid: string; outcome?: string };
+    note(`third failure of cmp1.maas: notification ${posted.notification_uuid} ${status}, outcome "${outcome.outcome}"`);
+    expect(status).toBe('finished');
+    expect(outcome).toMatchObject({ uuid: posted.notification_uuid, outcome: 'Evacuation process completed!' });
+    const vm = (await (await fetch(`${novaUrl}/emulator/state`)).json()) as { servers: { name: string; host: string }[] };
+    note(`ct-vm2 is now on ${vm.servers.find((x) => x.name === 'ct-vm2')?.host}`);
+    expect(vm.servers.find((x) => x.name === 'ct-vm2')?.host).toBe('cmp2.maas');
+    const log = readFileSync(join(layout.mounts['/var/log/masakari']!, 'masakari-engine.log'), 'utf8');
+    expect(log).not.toContain('not readable');
+  });
+
+  it("a compute's credentials (the monitors' notifier role, as keystone grants it) may report a failure and nothing else", async () => {
+    const account = await registerCredentials(keystone!, { username: CREDENTIALS_REQUEST.username, password: 'Ct7monPw5z', roles: CREDENTIALS_REQUEST.requestedGrants });
+    const token = await userToken(keystone!, { username: CREDENTIALS_REQUEST.username, password: 'Ct7monPw5z', project: CREDENTIALS_REQUEST.project });
+    note(`keystone: user ${CREDENTIALS_REQUEST.username} (${account.userId}) holds only ${CREDENTIALS_REQUEST.requestedGrants.join(',')} on services`);
+    await action('add-host', { segment: 'ct-segment', host: 'cmp2.maas' });
+    const compute = new MasakariClient(`http://${ns.nsAddress}:15868/v1`, token);
+    const segment = await connection.client.findSegment('ct-segment');
+    const cmp2 = (await connection.client.listHosts(segment.uuid)).find((h) => h.name === 'cmp2.maas')!;
+    const refusals: [string, () => Promise<unknown>][] = [
+      ['create a segment', () => compute.createSegment({ name: 'forged', recoveryMethod: 'auto', serviceType: 'COMPUTE' })],
+      ['list segments', () => compute.listSegments()],
+      ['list hosts', () => compute.listHosts(segment.uuid)],
+      ['put a host into maintenance', () => compute.updateHost(segment.uuid, cmp2.uuid, { on_maintenance: true })],
+      ['add a host', () => compute.addHost(segment.uuid, { name: 'cmp3.maas', type: 'COMPUTE', controlAttributes: 'SSH', reserved: false })],
+      ['list notifications', () => compute.listNotifications()],
+    ];
+    for (const [what, call] of refusals) {
+      const error = await call().then(() => null, (e: unknown) => e);
+      note(`compute credentials: ${what} → ${error instanceof OpenStackApiError ? error.message : 'ALLOWED'}`);
+      expect(error).toBeInstanceOf(OpenStackApiError);
+      expect((error as OpenStackApiError).status).toBe(403);
+    }
+    const reported = await compute.createHostUpNotification('cmp2.maas', new Date());
+    note(`compute credentials: report cmp2.maas online → notification ${reported.notification_uuid}, status ${reported.status}`);
+    expect(reported.status).toBe('new');
+    expect((await connection.client.listHosts(segment.uuid)).find((h) => h.name === 'cmp2.maas')?.on_maintenance).toBe(false);
   });
 });

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { bracketHost } from '../../../../reactive/decode/values.js';
 import { AuthFailure, TokenValidator, type AuthMode } from './auth.js';
 import { matchRoute, runRoute } from './routes.js';
 import {
@@ -92,7 +93,7 @@ export class NovaEmulator {
     this.timer = setInterval(() => this.tick(), 200);
     const addr = this.http.address();
     const bound = typeof addr === 'object' && addr ? addr.port : port;
-    return { port: bound, url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}` };
+    return { port: bound, url: `http://${bracketHost(host)}:${bound}` };
   }
 
   async close(): Promise<void> {

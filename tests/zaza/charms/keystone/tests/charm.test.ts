@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecordingHost } from '../../../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../../../reactive/testing/recording-host.js';
 import { Harness } from '../../../../../reactive/testing/harness.js';
 import { charm, seams } from '../src/charm.js';
 import { ADMIN_OPENRC, KEY_REPOSITORIES, KEYSTONE_CONF, SYSTEMD_DROPIN, keyRepositoryFiles } from '../src/conf.js';

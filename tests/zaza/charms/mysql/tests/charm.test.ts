@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecordingHost } from '../../../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../../../reactive/testing/recording-host.js';
 import { Harness } from '../../../../../reactive/testing/harness.js';
 import { charm } from '../src/charm.js';
 import { SERVER_CONF_PATH } from '../src/sql.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecordingHost } from '../../../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../../../reactive/testing/recording-host.js';
 import { Harness } from '../../../../../reactive/testing/harness.js';
 import { NovaEmulator } from '../../../emulators/nova/server.js';
 import { charm, seams } from '../src/charm.js';

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { readCharmDir } from '../../../reactive/charm-meta-check.js';
+import { readCharmDir } from '../../reactive/charm-meta-check.js';
 import type { Bundle, BundleApp } from './load.js';
 import { type CharmSpec, type EndpointSpec, stockCharms } from './stock-endpoints.js';
 

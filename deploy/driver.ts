@@ -48,7 +48,7 @@ export function redact(args: readonly string[]): string[] {
  * the agent finishes the request on its own.
  */
 async function runLocalVerb(args: readonly string[], timeoutMs: number): Promise<ExecResult> {
-  const { main } = await import('../../../localmodel/cli/main.js');
+  const { main } = await import('../localmodel/cli/main.js');
   let stdout = '';
   let stderr = '';
   let timer: NodeJS.Timeout | undefined;

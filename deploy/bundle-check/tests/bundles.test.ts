@@ -4,10 +4,10 @@ import { join, resolve } from 'node:path';
 import { loadBundle, BundleError } from '../load.js';
 import { checkBundle } from '../check.js';
 import { existsSync } from 'node:fs';
-import { loadBundle as localLoad } from '../../../../localmodel/bundle/load.js';
-import { buildStandins } from '../../build-standins.js';
+import { loadBundle as localLoad } from '../../../localmodel/bundle/load.js';
+import { buildStandins } from '../../standins.js';
 
-const repo = resolve(fileURLToPath(new URL('../../../..', import.meta.url)));
+const repo = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const b = (p: string) => join(repo, 'bundles', p);
 
 describe('bundles', () => {

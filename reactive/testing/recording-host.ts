@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, promises as fs, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
-import type { CommandResult, FileOptions, Host, RunOptions, ServiceAction, ServiceState } from './host.js';
-import { HostCommandError, quoteForMessage, redactArgv } from './errors.js';
+import type { CommandResult, FileOptions, Host, RunOptions, ServiceAction, ServiceState } from '../host/host.js';
+import { HostCommandError, quoteForMessage, redactArgv } from '../host/errors.js';
 
 export interface FileMeta {
   readonly owner: string;
@@ -80,12 +80,20 @@ function matches(matcher: CommandMatcher, argv: readonly string[]): boolean {
 
 /**
  * Temporary roots not yet removed by cleanup(); the process removes them as it exits, so a test that forgets
- * cleanup() does not leave a directory in /tmp per run.
+ * cleanup() does not leave a directory in /tmp per run. The exit listener is added with the first root, not when
+ * this module is imported: importing it changes nothing about the process.
  */
 const rootsToRemove = new Set<string>();
-process.once('exit', () => {
-  for (const root of rootsToRemove) rmSync(root, { recursive: true, force: true });
-});
+let removalRegistered = false;
+
+function removeAtExit(root: string): void {
+  rootsToRemove.add(root);
+  if (removalRegistered) return;
+  removalRegistered = true;
+  process.once('exit', () => {
+    for (const leftover of rootsToRemove) rmSync(leftover, { recursive: true, force: true });
+  });
+}
 
 export class RecordingHost implements Host {
   readonly root: string;
@@ -114,7 +122,7 @@ export class RecordingHost implements Host {
   constructor(options: RecordingHostOptions = {}) {
     this.ownsRoot = options.root === undefined;
     this.root = options.root ?? mkdtempSync(join(tmpdir(), 'recording-host-'));
-    if (this.ownsRoot) rootsToRemove.add(this.root);
+    if (this.ownsRoot) removeAtExit(this.root);
     this.shortName = options.hostname ?? 'juju-machine-0';
     this.fullName = options.fqdn ?? `${this.shortName}.localdomain`;
     this.checkPackages = options.checkPackagesWithAptCache ?? false;

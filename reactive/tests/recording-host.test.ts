@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RecordingHost } from '../recording-host.js';
-import { HostCommandError } from '../errors.js';
+import { RecordingHost } from '../testing/recording-host.js';
+import { HostCommandError } from '../host/errors.js';
 
 let host: RecordingHost;
 afterEach(() => host?.cleanup());
@@ -136,5 +137,23 @@ describe('RecordingHost package names checked against this machine\'s apt source
     expect(error.message).toContain('E: Unable to locate package masakari-monitor');
     expect(error.message).not.toContain('package pacemaker');
     expect(host.packageActions).toHaveLength(1);
+  });
+});
+
+describe('RecordingHost and the process', () => {
+  it('adds no exit listener when imported; the first temporary root adds one, removed with what is left at exit', () => {
+    const repo = join(import.meta.dirname, '..', '..');
+    const script = [
+      "const before = process.listenerCount('exit');",
+      "const { RecordingHost } = await import('./reactive/testing/recording-host.ts');",
+      "const imported = process.listenerCount('exit') - before;",
+      'const a = new RecordingHost(); new RecordingHost();',
+      "console.log(JSON.stringify({ imported, created: process.listenerCount('exit') - before, root: a.root }));",
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', './tools/ts-register.mjs', '--input-type=module', '-e', script], { cwd: repo, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const seen = JSON.parse(run.stdout.trim().split('\n').pop()!) as { imported: number; created: number; root: string };
+    expect({ imported: seen.imported, created: seen.created }).toEqual({ imported: 0, created: 1 });
+    expect(existsSync(seen.root)).toBe(false);
   });
 });

@@ -5,9 +5,9 @@
  */
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildAll } from '../../tools/build/main.js';
+import { buildAll } from '../tools/build/main.js';
 
-export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 export async function buildStandins(log: (line: string) => void = console.log): Promise<void> {
   const result = await buildAll({ projectRoot: repoRoot, charmsDir: join(repoRoot, 'tests/zaza/charms'), outDir: join(repoRoot, 'build/standins'), log });

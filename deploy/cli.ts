@@ -8,8 +8,8 @@ import { parseArgs } from 'node:util';
 import { JujuCli, type BackendName } from './driver.js';
 import { runSuite, type KeepPolicy } from './suite.js';
 import { bundleFromArg, parseTestsYaml, TestsYamlError } from './tests-yaml.js';
-import { buildStandins, repoRoot } from '../build-standins.js';
-import { loadBundle } from '../bundle-check/load.js';
+import { buildStandins, repoRoot } from './standins.js';
+import { loadBundle } from './bundle-check/load.js';
 import { existsSync } from 'node:fs';
 import type { BundleSpec } from './tests-yaml.js';
 
@@ -153,7 +153,7 @@ export async function main(argv: string[], out: (line: string) => void = console
   return 2;
 }
 
-const isMain = process.argv[1]?.endsWith('tests/zaza/runner/cli.ts') ?? false;
+const isMain = process.argv[1]?.endsWith('deploy/cli.ts') ?? false;
 if (isMain) {
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; }).catch((err: Error) => {
     console.error(err instanceof TestsYamlError ? err.message : `functest: ${err.message}`);
