@@ -5,7 +5,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../reactive/testing/recording-host.js';
 import { Harness } from '../../../reactive/testing/harness.js';
 import { INT_CERT, ROOT_CERT, SERVER_CERT } from '../../../interfaces/tls-certificates/tests/fixtures.js';
 import { b64, TEST_CA_PEM } from '../../../reactive/decode/tests/tls-fixtures.js';

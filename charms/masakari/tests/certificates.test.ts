@@ -4,7 +4,7 @@
  * and ssl_* options overriding the relation.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordingHost } from '../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../reactive/testing/recording-host.js';
 import { pythonJson } from '../../../interfaces/tls-certificates/protocol.js';
 import { EXPIRED_CERT, EXPIRED_KEY, INT_CERT, OTHER_CERT, RENEWED_CERT, RENEWED_KEY, ROOT_CERT, SERVER_CERT, SERVER_KEY, STRANGER_CERT, STRANGER_KEY } from '../../../interfaces/tls-certificates/tests/fixtures.js';
 import { b64, TEST_CA_PEM, TEST_CERT_PEM, TEST_KEY_PEM } from '../../../reactive/decode/tests/tls-fixtures.js';

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalHost } from '../../../../reactive/host/local-host.js';
-import { RecordingHost } from '../../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../../reactive/testing/recording-host.js';
 import { Harness } from '../../../../reactive/testing/harness.js';
 import { Templates } from '../../../../reactive/templating.js';
 import { decodeConnectionInfo } from '../../../../interfaces/mysql-shared/protocol.js';

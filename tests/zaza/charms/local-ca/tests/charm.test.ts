@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecordingHost } from '../../../../../reactive/host/recording-host.js';
+import { RecordingHost } from '../../../../../reactive/testing/recording-host.js';
 import { Harness } from '../../../../../reactive/testing/harness.js';
 import { checkAnswer, encodeRequests } from '../../../../../interfaces/tls-certificates/protocol.js';
 import { charm } from '../src/charm.js';

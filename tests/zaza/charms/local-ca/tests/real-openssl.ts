@@ -1,6 +1,6 @@
 /** Runs the openssl a charm asks for for real, with machine paths mapped under the recording host's root. */
 import { spawnSync } from 'node:child_process';
-import type { RecordingHost } from '../../../../../reactive/host/recording-host.js';
+import type { RecordingHost } from '../../../../../reactive/testing/recording-host.js';
 
 export function realOpenssl(host: RecordingHost): RecordingHost {
   return host.onCommand('openssl', (argv, input) => {
