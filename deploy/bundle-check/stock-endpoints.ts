@@ -20,6 +20,13 @@ const peer = (iface: string): EndpointSpec => ({ interface: iface, role: 'peers'
 const juju = { 'juju-info': p('juju-info') };
 
 export const stockCharms: Record<string, CharmSpec> = {
+  vault: {
+    subordinate: false,
+    endpoints: {
+      ...juju, certificates: p('tls-certificates'), 'shared-db': r('mysql-shared'), db: r('pgsql'), etcd: r('etcd'),
+      ha: r('hacluster', 'container'), secrets: p('vault-kv'), cluster: peer('vault-ha'),
+    },
+  },
   'mysql-innodb-cluster': { subordinate: false, endpoints: { ...juju, 'db-router': p('mysql-router'), 'shared-db': p('mysql-shared'), cluster: peer('mysql-innodb-cluster') } },
   'mysql-router': { subordinate: true, endpoints: { 'db-router': r('mysql-router'), 'shared-db': p('mysql-shared', 'container'), juju: r('juju-info', 'container') } },
   keystone: {

@@ -9,7 +9,8 @@ import { stopRunning } from '../../../reactive/host/services.js';
 import { OsloValueError } from '../../../reactive/oslo-ini.js';
 import { JujuInfoRequires } from '../../../interfaces/juju-info/requires.js';
 import { KeystoneCredentialsRequires } from '../../../interfaces/keystone-credentials/requires.js';
-import { CONF_DIR, CONF_PATH, renderMonitorsConf } from './conf.js';
+import { TlsCertificatesRequires } from '../../../interfaces/tls-certificates/requires.js';
+import { API_CA_PATH, CONF_DIR, CONF_PATH, renderMonitorsConf } from './conf.js';
 import { IniRenderError } from './ini.js';
 import { assessMonitorsStatus, servicePlan, type ServiceFacts } from './monitors-state.js';
 import { parseOptions, type MonitorOptions } from './options.js';
@@ -38,7 +39,7 @@ const REQUEST = CREDENTIALS_REQUEST;
 export const charm = defineCharm({
   name: 'masakari-monitors',
   flags: [INSTALLED] as const,
-  endpoints: { 'identity-credentials': KeystoneCredentialsRequires, container: JujuInfoRequires },
+  endpoints: { 'identity-credentials': KeystoneCredentialsRequires, container: JujuInfoRequires, certificates: TlsCertificatesRequires },
   configCheck: (config) => {
     const parsed = parseOptions(config);
     const compute = parseComputeOptions(config);
@@ -46,7 +47,12 @@ export const charm = defineCharm({
   },
 });
 
-type Context = Ctx<typeof INSTALLED, { 'identity-credentials': typeof KeystoneCredentialsRequires; container: typeof JujuInfoRequires }>;
+type Context = Ctx<typeof INSTALLED, { 'identity-credentials': typeof KeystoneCredentialsRequires; container: typeof JujuInfoRequires; certificates: typeof TlsCertificatesRequires }>;
+
+/** The CA to trust for the API: ssl_ca wins, else the certificates relation's CA and chain, else none (system bundle). */
+function apiCa(ctx: Context, options: MonitorOptions): string | null {
+  return options.sslCa ?? ctx.endpoint('certificates').authority()?.bundle ?? null;
+}
 
 charm.whenNot(INSTALLED).do('install-packages', async (ctx) => {
   const pacemakerInstalled = (await ctx.host.packageVersion('pacemaker')) !== null;
@@ -81,7 +87,7 @@ async function bindingInterface(ctx: Context): Promise<string | null> {
 
 type Desired =
   | { readonly ok: false; readonly problem: string | null }
-  | { readonly ok: true; readonly options: MonitorOptions; readonly compute: ComputeOptions; readonly conf: string; readonly account: ServiceAccount };
+  | { readonly ok: true; readonly options: MonitorOptions; readonly compute: ComputeOptions; readonly conf: string; readonly account: ServiceAccount; readonly ca: string | null };
 
 /** Everything to write, or why nothing can be (problem null: waiting for input the status already names). */
 async function desiredState(ctx: Context): Promise<Desired> {
@@ -100,12 +106,14 @@ async function desiredState(ctx: Context): Promise<Desired> {
     };
   }
   const svcAccount = await account(ctx);
+  const ca = apiCa(ctx, options);
   let conf: string;
   try {
     conf = renderMonitorsConf(options, credentials, {
       fqdn: await ctx.host.fqdn(),
       corosyncInterface,
       serviceUser: svcAccount.user,
+      apiCa: ca !== null,
     }, compute.options);
   } catch (error) {
     // Keystone's answer and the options are decoded before this; what is left is the machine's own facts (its FQDN,
@@ -113,7 +121,7 @@ async function desiredState(ctx: Context): Promise<Desired> {
     if (!(error instanceof OsloValueError) && !(error instanceof IniRenderError)) throw error;
     return { ok: false, problem: `cannot write ${CONF_PATH}: ${error.message}` };
   }
-  return { ok: true, options, compute: compute.options, conf, account: svcAccount };
+  return { ok: true, options, compute: compute.options, conf, account: svcAccount, ca };
 }
 
 async function libvirtRunning(ctx: Context): Promise<boolean> {
@@ -155,13 +163,16 @@ async function converge(ctx: Context, forceRestart = false): Promise<boolean> {
   }
   const { account: acct, conf } = desired;
   await ctx.host.ensureDirectory(CONF_DIR, { owner: 'root', group: acct.group, mode: 0o750 });
+  // The CA before the config that names it.
+  if (desired.ca) await ctx.host.writeFile(API_CA_PATH, desired.ca, { owner: 'root', group: 'root', mode: 0o644 });
+  else await ctx.host.removeFile(API_CA_PATH);
   // Holds the service user's keystone password: readable by the services' group only.
   await ctx.host.writeFile(CONF_PATH, conf, { owner: 'root', group: acct.group, mode: 0o640 });
   const defaults = SERVICES.map(defaultsFile);
   for (const file of defaults) await ctx.host.writeFile(file.path, file.content, { owner: 'root', group: 'root', mode: 0o644 });
   const processList = renderProcessList(desired.compute.processes);
   await ctx.host.writeFile(PROCESS_LIST_PATH, processList, { owner: 'root', group: acct.group, mode: 0o640 });
-  const digest = createHash('sha256').update(conf).update(defaults.map((d) => d.content).join('')).update(processList).digest('hex');
+  const digest = createHash('sha256').update(conf).update(defaults.map((d) => d.content).join('')).update(processList).update(desired.ca ?? '').digest('hex');
 
   const wanted = wantedServices({ ...desired.options, ...desired.compute }, await libvirtRunning(ctx));
   const paused = ctx.kv.get<boolean>(PAUSED) === true;
@@ -207,8 +218,10 @@ charm.assessStatus(async (ctx) => {
   const installed = ctx.flags.isSet(INSTALLED);
   const paused = ctx.kv.get<boolean>(PAUSED) === true;
   const credentialsComplete = endpoint.credentials() !== null;
-  const invalid = endpoint.invalidData();
   const parsed = parseOptions(ctx.config);
+  // The relation's CA counts only while ssl_ca does not override it.
+  const caProblems = parsed.ok && parsed.options.sslCa ? [] : ctx.endpoint('certificates').authorityProblems();
+  const invalid = [...endpoint.invalidData(), ...caProblems];
   const compute = parseComputeOptions(ctx.config);
   let renderProblem: string | null = null;
   const notRunning: MonitorService[] = [];

@@ -8,6 +8,8 @@ import { PROCESS_LIST_PATH, type ComputeOptions } from './compute-options.js';
 
 export const CONF_DIR = '/etc/masakarimonitors';
 export const CONF_PATH = `${CONF_DIR}/masakarimonitors.conf`;
+/** The CA the monitors verify the masakari API (and keystone) with: ssl_ca, else the certificates relation's. */
+export const API_CA_PATH = `${CONF_DIR}/api-ca.pem`;
 
 /** Corosync's default knet/udp port; only read by the host monitor on full cluster members. */
 export const COROSYNC_PORT = 5405;
@@ -19,6 +21,8 @@ export interface HostFacts {
   readonly corosyncInterface: string | null;
   /** User the monitor services run as (from their systemd units); root needs no sudo for privsep. */
   readonly serviceUser: string;
+  /** API_CA_PATH is written (from ssl_ca or the certificates relation). */
+  readonly apiCa?: boolean;
 }
 
 /**
@@ -30,7 +34,7 @@ export function privsepHelperCommand(serviceUser: string, confPath = CONF_PATH):
   return serviceUser === 'root' ? helper : `sudo ${helper}`;
 }
 
-function apiSection(options: MonitorOptions, credentials: Credentials): (readonly [string, IniValue])[] {
+function apiSection(options: MonitorOptions, credentials: Credentials, facts: HostFacts): (readonly [string, IniValue])[] {
   const entries: (readonly [string, IniValue])[] = [
     ['region', literal(options.region)],
     ['api_interface', options.useInternalEndpoints ? 'internal' : 'public'],
@@ -49,6 +53,9 @@ function apiSection(options: MonitorOptions, credentials: Credentials): (readonl
     ['username', literal(credentials.username)],
     ['password', literal(credentials.password)],
   );
+  // keystoneauth's session options: the API's certificate is verified against this CA (else the system bundle).
+  if (facts.apiCa) entries.push(['cafile', API_CA_PATH]);
+  if (options.apiTlsInsecure) entries.push(['insecure', true]);
   return entries;
 }
 
@@ -87,7 +94,7 @@ export function monitorsConfDocument(options: MonitorOptions, credentials: Crede
       name: 'DEFAULT',
       entries: [['debug', options.debug], ['hostname', literal(facts.fqdn)], ...options.configFlags],
     },
-    { name: 'api', entries: apiSection(options, credentials) },
+    { name: 'api', entries: apiSection(options, credentials, facts) },
     { name: 'callback', entries: [['retry_max', options.apiRetryMax], ['retry_interval', options.apiRetryInterval]] },
     { name: 'host', entries: hostSection(options, facts) },
     { name: 'libvirt', entries: [['connection_uri', literal(compute.libvirtUri)]] },

@@ -1,4 +1,5 @@
 import { isOneLine } from '../../../reactive/oslo-ini.js';
+import { pemCertificates } from '../../../reactive/decode/pem.js';
 
 /**
  * The charm's options, validated into one typed value. Every problem is reported as "<option>: <what is accepted>"
@@ -22,6 +23,10 @@ export interface MonitorOptions {
   readonly apiRetryInterval: number;
   readonly enableHostMonitor: boolean;
   readonly enableInstanceMonitor: boolean;
+  /** ssl_ca, parsed and re-exported by Node's crypto; null when unset. */
+  readonly sslCa: string | null;
+  /** api-tls-insecure: the API's certificate is not verified. */
+  readonly apiTlsInsecure: boolean;
 }
 
 export type RawConfig = Readonly<Record<string, string | number | boolean | null | undefined>>;
@@ -101,6 +106,9 @@ export function parseOptions(config: RawConfig): OptionsResult {
   }
   const flags = parseConfigFlags(typeof config['config-flags'] === 'string' ? config['config-flags'] : '');
   if ('problem' in flags) problems.push(flags.problem);
+  const rawCa = typeof config['ssl_ca'] === 'string' ? config['ssl_ca'].trim() : '';
+  const ca = rawCa ? pemCertificates()(rawCa) : null;
+  if (ca && !ca.ok) problems.push(`ssl_ca: ${ca.rule}`);
   const options: MonitorOptions = {
     region,
     useInternalEndpoints: boolean(config, 'use-internal-endpoints', problems),
@@ -114,6 +122,8 @@ export function parseOptions(config: RawConfig): OptionsResult {
     apiRetryInterval: integer(config, 'api-retry-interval', 1, 3600, problems),
     enableHostMonitor: boolean(config, 'enable-host-monitor', problems),
     enableInstanceMonitor: boolean(config, 'enable-instance-monitor', problems),
+    sslCa: ca?.ok ? ca.value : null,
+    apiTlsInsecure: config['api-tls-insecure'] === undefined ? false : boolean(config, 'api-tls-insecure', problems),
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, options };
 }

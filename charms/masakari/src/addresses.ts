@@ -62,9 +62,9 @@ export function vipFor(type: EndpointType, config: ConfigValues, bindings: Bindi
   return vips.find((v) => inNetwork(v, network)) ?? (vips.length === 1 ? vips[0] : undefined);
 }
 
-/** The keystone registration: `<scheme>://<hostname override | VIP | address>:15868/v1/%(tenant_id)s`. */
-export function endpointUrls(config: ConfigValues, bindings: Bindings): Record<EndpointType, string> {
-  const scheme = tlsEnabled(config) ? 'https' : 'http';
+/** The keystone registration (https when TLS is served, from the options or the certificates relation): `<scheme>://<hostname override | VIP | address>:15868/v1/%(tenant_id)s`. */
+export function endpointUrls(config: ConfigValues, bindings: Bindings, https = tlsEnabled(config)): Record<EndpointType, string> {
+  const scheme = https ? 'https' : 'http';
   const out = {} as Record<EndpointType, string>;
   for (const type of ENDPOINT_TYPES) {
     const override = typeof config[`os-${type}-hostname`] === 'string' ? String(config[`os-${type}-hostname`]).trim() : '';

@@ -8,12 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { defineCharm, type Ctx } from '../../../reactive/charm.js';
 import { stopRunning } from '../../../reactive/host/services.js';
+import type { DesiredFile } from '../../../reactive/restart-map.js';
 import { describeUnitProblems } from '../../../reactive/decode/remote.js';
 import { HaclusterRequires } from '../../../interfaces/hacluster/requires.js';
 import { KeystoneRequires } from '../../../interfaces/keystone/requires.js';
 import { MysqlSharedRequires } from '../../../interfaces/mysql-shared/requires.js';
 import { OpenstackHaPeers } from '../../../interfaces/openstack-ha/peers.js';
 import { RabbitMQRequires } from '../../../interfaces/rabbitmq/requires.js';
+import { TlsCertificatesRequires } from '../../../interfaces/tls-certificates/requires.js';
 import {
   AddressError, API_PORT, BACKEND_PORT, endpointUrls, ENDPOINT_TYPES, haResources, SERVICE, unitAddress,
 } from './addresses.js';
@@ -27,6 +29,8 @@ import { configCheck, configRules, fencingRequired, parseVips } from './options.
 import { apiWorkers, type Platform } from './platform.js';
 import { DB_SYNC_FAILURES, nextSyncAttempt, owedRestarts, serviceDigests, STARTED_WITH, type SyncFailures } from './restarts.js';
 import { assessStatus } from './status.js';
+import { PEER_CA, TLS_DIR, tlsNote, UNIT_PEM } from './tls.js';
+import { currentTlsPlan, requestCertificates } from './tls-facts.js';
 
 export const charm = defineCharm({
   name: 'masakari',
@@ -37,6 +41,7 @@ export const charm = defineCharm({
     'identity-service': KeystoneRequires,
     ha: HaclusterRequires,
     cluster: OpenstackHaPeers,
+    certificates: TlsCertificatesRequires,
   },
   configRules,
   configCheck,
@@ -82,9 +87,11 @@ charm.when('masakari.installed', 'config.valid').do('converge', async (ctx) => {
   const platform = await platformOf(ctx);
   if (!platform) return;
   const bindings = await collectBindings(ctx.tools);
+  const certificates = ctx.endpoint('certificates');
   let urls: ReturnType<typeof endpointUrls> | null = null;
   try {
-    urls = endpointUrls(ctx.config, bindings);
+    await requestCertificates(certificates, ctx.host, ctx.config, bindings);
+    urls = endpointUrls(ctx.config, bindings, (await currentTlsPlan(certificates, ctx.host, ctx.config)).pems.length > 0);
     for (const t of ENDPOINT_TYPES) unitAddress(t, ctx.config, bindings);
     ctx.kv.unset(KV.addressError);
   } catch (error) {
@@ -144,9 +151,11 @@ charm.when('masakari.installed', 'config.valid').do('converge', async (ctx) => {
   const self = { unit: ctx.env.unitName, address: bindings.cluster[0]?.address ?? '' };
   // A peer whose addresses break a rule is left out (and named in the status), never written into haproxy.cfg.
   const backends = [self, ...cluster.peers().map((p) => ({ unit: p.unit, address: p.privateAddress }))];
+  const tls = await currentTlsPlan(certificates, ctx.host, ctx.config);
   const desired = await desiredState({
     platform, config: ctx.config, db: dbInfo, amqp: access, keystone: credentials, backends,
     workers: apiWorkers(ctx.config, availableParallelism()), statsPassword, workarounds: decision.workarounds,
+    tls, tlsFilesPresent: await ctx.host.listDirectory(TLS_DIR),
   }, (t, c) => ctx.render(t, c));
 
   const removalServices: Record<string, string[]> = {};
@@ -155,6 +164,9 @@ charm.when('masakari.installed', 'config.valid').do('converge', async (ctx) => {
   // What each service must be started with is known before anything is written; the digests recorded in unit
   // state move on only after a successful (re)start, so a restart owed survives a hook killed in between.
   const digests = serviceDigests({ files: desired.files, removals: desired.removals, restartMap: { ...desired.restartMap, ...removalServices }, extra: groups });
+  // Certificates and keys only haproxy reads: the directory keeps others out.
+  if (tls.pems.length > 0) await ctx.host.ensureDirectory(TLS_DIR, { owner: 'root', group: 'haproxy', mode: 0o750 });
+  await trustBeforeServing(ctx, desired.files);
   for (const f of desired.files) await ctx.host.writeFile(f.path, f.content, f.options);
   for (const path of desired.removals) await ctx.host.removeFile(path);
   ctx.flags.set('masakari.configured');
@@ -164,6 +176,22 @@ charm.when('masakari.installed', 'config.valid').do('converge', async (ctx) => {
   await applyServices(ctx, platform, digests, pacemakerOwned);
   if (!(await ctx.tools.openedPorts()).some((p) => p.startsWith(`${API_PORT}/`))) await ctx.tools.openPort(API_PORT);
 });
+
+/**
+ * A new CA is trusted before a certificate it signed is served: when both change in one hook, the peer CA file is
+ * written and haproxy reloaded first, so neither this unit's old haproxy worker (still finishing requests) nor the
+ * new one meets a certificate it cannot verify yet.
+ */
+async function trustBeforeServing(ctx: MasakariCtx, files: readonly DesiredFile[]): Promise<void> {
+  const ca = files.find((f) => f.path === PEER_CA);
+  const unit = files.find((f) => f.path === UNIT_PEM);
+  if (!ca || !unit || !(await ctx.host.serviceIsActive('haproxy'))) return;
+  const [caNow, unitNow] = [await ctx.host.readFile(PEER_CA), await ctx.host.readFile(UNIT_PEM)];
+  if (caNow === null || unitNow === null || caNow === ca.content || unitNow === unit.content) return;
+  await ctx.host.writeFile(ca.path, ca.content, ca.options);
+  await ctx.host.service('reload', 'haproxy');
+  await ctx.log('new CA: haproxy trusts it before serving the certificate it signed');
+}
 
 /**
  * The fence gate runs inside masakari-engine as the masakari user and reads the fencing history, which takes
@@ -253,7 +281,9 @@ async function applyServices(ctx: MasakariCtx, platform: Platform, digests: Read
     // next hook tries again) instead of the hook failing.
     try {
       if (!pacemakerOwned.includes(s) && !enabled) await ctx.host.service('enable', s);
-      if (owed.includes(s) && active) await ctx.host.service('restart', s);
+      // haproxy reloads: its new process takes over the listening sockets, so a new certificate (or any new
+      // configuration) reaches clients without a moment where the API port refuses connections.
+      if (owed.includes(s) && active) await ctx.host.service(s === 'haproxy' ? 'reload' : 'restart', s);
       else if (!active) await ctx.host.service('start', s);
       if (digests[s] !== undefined) startedWith[s] = digests[s];
     } catch (error) {
@@ -287,9 +317,12 @@ charm.assessStatus(async (ctx) => {
   const configured = ctx.flags.isSet('masakari.configured');
   const ready = configured && (await dbReady(ctx));
   // Units that sent values breaking a rule: the relation counts as incomplete, and the status names relation, unit, key.
+  const tls = await currentTlsPlan(ctx.endpoint('certificates'), ctx.host, ctx.config);
+  // The options override the relation: what the relation sends does not matter then.
+  const certificateProblems = tls.source === 'options' ? [] : ctx.endpoint('certificates').invalidData();
   const invalid = [
     ...ctx.endpoint('shared-db').invalidData(), ...ctx.endpoint('amqp').invalidData(),
-    ...ctx.endpoint('identity-service').invalidData(), ...ctx.endpoint('cluster').invalidData(),
+    ...ctx.endpoint('identity-service').invalidData(), ...ctx.endpoint('cluster').invalidData(), ...certificateProblems,
   ];
   const syncFailures = ctx.isLeader && !ready ? ctx.kv.get<SyncFailures & JsonObject>(DB_SYNC_FAILURES) : undefined;
   const checkRuntime = platform !== null && ready && !ctx.flags.isSet('masakari.paused');
@@ -304,7 +337,8 @@ charm.assessStatus(async (ctx) => {
     haJoined: ctx.flags.isSet('endpoint.ha.joined'),
     haClustered: ctx.flags.isSet('endpoint.ha.available'),
     fenceGate: fenceGateProblem({ required: fencing, haJoined: ctx.flags.isSet('endpoint.ha.joined'), clusterGroup: pacemakerHere }),
-    readyNote: pacemakerHere ? fencingNote(await clusterFencing(ctx.host)) : null,
+    readyNote: [pacemakerHere ? fencingNote(await clusterFencing(ctx.host)) : null, tlsNote(tls)].filter((n) => n).join('; ') || null,
+    certificatesIncomplete: ctx.flags.isSet('endpoint.certificates.connected') && tls.source !== 'options' && tls.source !== 'relation' && certificateProblems.length === 0,
     recoveryHold: recoveryHoldStatus(ctx.endpoint('ha').recoveryHold()),
     dbSynced: ready,
     isLeader: ctx.isLeader,

@@ -13,7 +13,8 @@ import { API_PORT, BACKEND_PORT } from './addresses.js';
 import {
   API_PASTE_PATH, CONF_PATH, DB_CA_PATH, KEYSTONE_CA_PATH, RABBIT_CA_PATH, masakariConfContext,
 } from './masakari-conf.js';
-import { fencingRequired, tlsEnabled, tlsMaterial } from './options.js';
+import { fencingRequired } from './options.js';
+import { NO_TLS, TLS_DIR, type TlsPlan } from './tls.js';
 import { DIST_INFO_DIR, distInfo, MODULES, PACKAGE_DIR } from './fence-gate.js';
 import { apiServiceFiles, type Platform } from './platform.js';
 import { POLICY_PATH, policyFile } from './policy.js';
@@ -46,6 +47,10 @@ export interface FileInputs {
   readonly statsPassword: string;
   /** Debian package bugs to work around (see debian-workarounds.ts). */
   readonly workarounds: Workarounds;
+  /** The API's TLS (tls.ts); absent or `none`: plain http. */
+  readonly tls?: TlsPlan;
+  /** Files found in TLS_DIR: those the plan does not name any more are removed. */
+  readonly tlsFilesPresent?: readonly string[];
 }
 
 export interface DesiredState {
@@ -99,7 +104,9 @@ export async function desiredState(i: FileInputs, render: Render): Promise<Desir
 
   const executable = { owner: 'root', group: 'root', mode: 0o755 };
   const wsgiScript = i.workarounds.readDeleted ? WRAPPED_WSGI : PACKAGED_WSGI;
-  for (const f of apiServiceFiles(i.platform, { workers: i.workers, wsgiScript, confPath: CONF_PATH })) {
+  const tls = i.tls ?? NO_TLS;
+  const tlsOn = tls.pems.length > 0;
+  for (const f of apiServiceFiles(i.platform, { workers: i.workers, wsgiScript, confPath: CONF_PATH, loopbackOnly: tlsOn })) {
     add(f.path, await render(f.template, f.context), PUBLIC, [api]);
   }
   if (i.workarounds.readDeleted) {
@@ -124,20 +131,33 @@ export async function desiredState(i: FileInputs, render: Render): Promise<Desir
   }
   add(ENGINE_DEFAULT, await render('masakari-engine.default', i.workarounds.readDeleted ? { daemon: WRAPPED_ENGINE, workaround: 'read_deleted' } : { daemon: null, workaround: null }), PUBLIC, [engine]);
 
-  let tlsPem: string | null = null;
-  if (tlsEnabled(i.config)) {
-    // Parsed and re-exported by Node's crypto (options.ts): nothing but the blocks reaches the file.
-    const { cert, key, ca } = tlsMaterial(i.config);
-    add(HAPROXY_PEM, [cert, ca, key].filter((p) => p).map((p) => p!.trimEnd() + '\n').join(''), SECRET('haproxy'), ['haproxy']);
-    tlsPem = HAPROXY_PEM;
-  } else {
-    removals.push(HAPROXY_PEM);
+  // haproxy reads these at start and on reload (tls.ts: TLS ends in haproxy on every unit).
+  const tlsPaths = new Set<string>();
+  for (const f of tls.pems) {
+    add(f.path, f.content, SECRET('haproxy'), ['haproxy']);
+    tlsPaths.add(f.path);
   }
+  if (tls.peerCa && tls.peerCa.content !== null) {
+    add(tls.peerCa.path, tls.peerCa.content, PUBLIC, ['haproxy']);
+    tlsPaths.add(tls.peerCa.path);
+  }
+  for (const path of [HAPROXY_PEM, ...(i.tlsFilesPresent ?? []).map((name) => `${TLS_DIR}/${name}`)]) {
+    if (!tlsPaths.has(path)) {
+      removals.push(path);
+      restartMap[path] = ['haproxy'];
+    }
+  }
+  const self = i.backends[0];
   const haproxy = await render('haproxy.cfg', {
     port: API_PORT,
     statsPort: HAPROXY_STATS_PORT,
     statsPassword: i.statsPassword,
-    tlsPem,
+    tls: tlsOn && self ? {
+      pems: tls.pems.map((f) => f.path),
+      peerCa: tls.peerCa!.path,
+      unitBind: haproxyWord(bracketHost(self.address), 'the unit address'),
+      backendPort: BACKEND_PORT,
+    } : null,
     timeouts: {
       queue: timeout(i.config, 'haproxy-queue-timeout', 9000),
       connect: timeout(i.config, 'haproxy-connect-timeout', 9000),

@@ -73,19 +73,21 @@ export interface ApiServiceFile {
 }
 
 /** The files that make the platform's API service listen on the backend port with the charm's settings. */
-export function apiServiceFiles(p: Platform, o: { workers: number; wsgiScript: string; confPath: string }): ApiServiceFile[] {
+export function apiServiceFiles(p: Platform, o: { workers: number; wsgiScript: string; confPath: string; loopbackOnly?: boolean }): ApiServiceFile[] {
+  // With TLS, haproxy holds the backend port on the unit's address and the API answers on loopback only (tls.ts).
+  const bind = o.loopbackOnly ? '127.0.0.1' : '0.0.0.0';
   if (p.os === 'ubuntu') {
     return [{
       path: '/etc/apache2/sites-enabled/masakari-api.conf',
       template: 'apache-masakari-api.conf',
-      context: { port: BACKEND_PORT, workers: o.workers, wsgiScript: o.wsgiScript, wsgiDir: o.wsgiScript.replace(/\/[^/]+$/, '') },
+      context: { listen: o.loopbackOnly ? `127.0.0.1:${BACKEND_PORT}` : String(BACKEND_PORT), port: BACKEND_PORT, workers: o.workers, wsgiScript: o.wsgiScript, wsgiDir: o.wsgiScript.replace(/\/[^/]+$/, '') },
     }];
   }
   return [
     {
       path: '/etc/masakari/masakari-api-uwsgi.ini',
       template: 'masakari-api-uwsgi.ini',
-      context: { bind: '0.0.0.0', port: BACKEND_PORT, workers: o.workers, wsgiScript: o.wsgiScript, confPath: o.confPath },
+      context: { bind, port: BACKEND_PORT, workers: o.workers, wsgiScript: o.wsgiScript, confPath: o.confPath },
     },
     { path: '/etc/default/masakari-api', template: 'masakari-api.default', context: { port: BACKEND_PORT } },
   ];

@@ -25,6 +25,8 @@ export interface StatusFacts {
   readonly recoveryHold?: UnitStatus | null;
   /** Added to "Unit is ready" in parentheses (fence-gate.ts fencingNote). */
   readonly readyNote?: string | null;
+  /** The certificates relation is joined and has not answered every request yet (tls-facts.ts). */
+  readonly certificatesIncomplete?: boolean;
   readonly dbSynced: boolean;
   readonly isLeader: boolean;
   /** The leader's schema syncs that failed in a row, and when the next attempt is due (restarts.ts). */
@@ -53,6 +55,7 @@ export function assessStatus(f: StatusFacts): UnitStatus {
   if (f.vipSet && !f.haJoined) return { status: 'blocked', message: "'ha' missing: vip is set, relate masakari to hacluster" };
   if (f.fenceGate?.status === 'blocked') return f.fenceGate;
   if (incomplete.length > 0) return { status: 'waiting', message: incomplete.join(', ') };
+  if (f.certificatesIncomplete) return { status: 'waiting', message: "'certificates' incomplete: waiting for this unit's certificates" };
   if (f.dbSyncFailure) {
     const next = new Date(f.dbSyncFailure.nextAttemptMs).toISOString().slice(11, 19);
     return {

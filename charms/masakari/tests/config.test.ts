@@ -124,15 +124,26 @@ describe('masakari.conf for a three-unit deployment', () => {
     await harness.updateConfig({ ssl_cert: b64(TEST_CERT_PEM), ssl_key: b64(TEST_KEY_PEM), ssl_ca: b64(TEST_CA_PEM) });
     await relateAll(harness);
     // Certificate, CA, then the key re-exported as PKCS#8 by Node's crypto.
-    const served = host.file('/etc/haproxy/masakari.pem')!;
+    const served = host.file('/etc/haproxy/masakari-tls/unit.pem')!;
     expect(served.startsWith(`${TEST_CERT_PEM}${TEST_CA_PEM}-----BEGIN PRIVATE KEY-----\n`)).toBe(true);
     expect(served.match(/-----BEGIN /g)).toHaveLength(3);
-    expect(host.fileMeta('/etc/haproxy/masakari.pem')).toEqual({ owner: 'root', group: 'haproxy', mode: 0o640 });
-    expect(host.file('/etc/haproxy/haproxy.cfg')).toContain('bind *:15868 ssl crt /etc/haproxy/masakari.pem');
+    expect(host.fileMeta('/etc/haproxy/masakari-tls/unit.pem')).toEqual({ owner: 'root', group: 'haproxy', mode: 0o640 });
+    expect(host.file('/etc/haproxy/masakari-tls/ca.pem')).toBe(TEST_CA_PEM);
+    const cfg = host.file('/etc/haproxy/haproxy.cfg')!;
+    expect(cfg).toContain('bind *:15868 ssl crt /etc/haproxy/masakari-tls/unit.pem');
+    // the hop to every unit's API is TLS too, verified against the CA; the API itself answers on loopback only
+    expect(cfg).toContain('server masakari-0 10.5.0.11:15858 check inter 2000 rise 2 fall 3 ssl verify required ca-file /etc/haproxy/masakari-tls/ca.pem');
+    expect(cfg).toContain('bind 10.5.0.11:15858 ssl crt /etc/haproxy/masakari-tls/unit.pem');
+    expect(cfg).toContain('server local 127.0.0.1:15858 check');
+    expect(host.file('/etc/masakari/masakari-api-uwsgi.ini')).toContain('http-socket = 127.0.0.1:15858');
     const ks = [...harness.model.relations.values()].find((r) => r.endpoint === 'identity-service')!.id;
     expect(harness.relationData(ks).public_url).toBe('https://10.5.0.11:15868/v1/%(tenant_id)s');
+    expect(harness.status).toEqual({ status: 'active', message: 'Unit is ready (TLS from ssl_cert/ssl_key)' });
     await harness.updateConfig({}, ['ssl_cert', 'ssl_key', 'ssl_ca']);
-    expect(host.file('/etc/haproxy/masakari.pem')).toBeNull();
+    expect(host.file('/etc/haproxy/masakari-tls/unit.pem')).toBeNull();
+    expect(host.file('/etc/haproxy/masakari-tls/ca.pem')).toBeNull();
+    expect(host.file('/etc/haproxy/haproxy.cfg')).not.toContain('ssl');
+    expect(host.file('/etc/masakari/masakari-api-uwsgi.ini')).toContain('http-socket = 0.0.0.0:15858');
     expect(harness.relationData(ks).public_url).toBe('http://10.5.0.11:15868/v1/%(tenant_id)s');
   });
 

@@ -46,6 +46,20 @@ describe('bundles', () => {
     ]);
   });
 
+  it('TLS overlays: vault on a real cloud, the local-ca stand-in on the local model, both on the certificates endpoints', () => {
+    const real = loadBundle(b('openstack-base.yaml'), [b('masakari-overlay.yaml'), b('tls-overlay.yaml')]);
+    const realResult = checkBundle(real, repo);
+    expect(realResult.problems).toEqual([]);
+    expect(realResult.unchecked).toEqual([]);
+    expect(real.relations).toContainEqual(['masakari:certificates', 'vault:certificates']);
+    const local = loadBundle(b('local/openstack-base.yaml'), [b('masakari-overlay.yaml'), b('local/tls-overlay.yaml')]);
+    const localResult = checkBundle(local, repo);
+    expect(localResult.problems).toEqual([]);
+    expect(localResult.unchecked).toEqual([]);
+    expect(local.applications['local-ca']!.charmRef).toBe(join(repo, 'build/standins/local-ca.charm'));
+    expect(local.relations).toContainEqual(['masakari-monitors:certificates', 'local-ca:certificates']);
+  });
+
   it('names what is wrong: unknown endpoint, mismatched interface, subordinate with units, bad option', () => {
     const base = b('openstack-base.yaml');
     const overlay = join(repo, 'bundles/bad-overlay.yaml');
